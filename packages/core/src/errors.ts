@@ -1,0 +1,42 @@
+import type { RefusalKind } from "./machine/airlock-machine.js";
+
+/**
+ * Every way a command can fail, as the API reports it. `kind` is stable; `message` is for people.
+ *
+ * | kind | meaning | HTTP |
+ * |---|---|---|
+ * | NotFound | unknown workspace or request, or a request of another workspace | 404 |
+ * | Forbidden | role, ownership, self-review or a repeated decision | 403 |
+ * | IllegalTransition | the status does not allow the step | 400 |
+ * | PolicyViolation | the workspace policy refuses it (file count, file size) | 400 |
+ * | NoLink | the status has no link ("being processed" included) | 400 |
+ * | AirlockDisabled | the airlock is disabled for the workspace | 405 |
+ * | InvalidInput | a body or query that does not validate | 422 |
+ * | Conflict | a concurrent change won | 409 |
+ * | TooLarge | a file over the size limit | 413 |
+ * | Unavailable | a backing service failed | 503 |
+ */
+export type AirlockError =
+  | { readonly kind: "NotFound"; readonly message: string }
+  | { readonly kind: "Forbidden"; readonly message: string }
+  | { readonly kind: "IllegalTransition"; readonly message: string }
+  | { readonly kind: "PolicyViolation"; readonly message: string }
+  | { readonly kind: "NoLink"; readonly message: string }
+  | { readonly kind: "AirlockDisabled"; readonly message: string }
+  | {
+      readonly kind: "InvalidInput";
+      readonly message: string;
+      readonly issues: readonly { readonly path: string; readonly message: string }[];
+    }
+  | { readonly kind: "Conflict"; readonly message: string }
+  | { readonly kind: "TooLarge"; readonly message: string; readonly limit: number }
+  | { readonly kind: "Unavailable"; readonly message: string; readonly cause?: unknown };
+
+export type AirlockErrorKind = AirlockError["kind"];
+
+export const airlockError = <K extends Exclude<AirlockErrorKind, "InvalidInput" | "TooLarge" | "Unavailable">>(
+  kind: K,
+  message: string,
+): AirlockError => ({ kind, message }) as AirlockError;
+
+export const refusalError = (kind: RefusalKind, message: string): AirlockError => airlockError(kind, message);

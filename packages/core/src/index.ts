@@ -1,0 +1,134 @@
+// The public surface of @airlock/core. Named exports only, so every addition is a decision.
+
+export type { AirlockError, AirlockErrorKind } from "./errors.js";
+export { airlockError } from "./errors.js";
+export type {
+  ActorFacts,
+  AirlockContext,
+  AirlockEvent as MachineEvent,
+  LinkHolder,
+  LinkRule,
+  MachinePolicy,
+  MachineStatus,
+  Refusal,
+  RefusalKind,
+  StatusMeta,
+} from "./machine/airlock-machine.js";
+export { airlockMachine, USER_ACTION_EVENTS } from "./machine/airlock-machine.js";
+export type { Decision, LinkDecision } from "./machine/decide.js";
+export {
+  ALL_STATUSES,
+  actorFacts,
+  allowedUserActions,
+  contextOf,
+  decide,
+  IN_PROGRESS_STATUSES,
+  isFinal,
+  isInProgress,
+  linkDecision,
+  needsProcessing,
+  statusMeta,
+} from "./machine/decide.js";
+export type { Actor, Role, TreRole, UserRef, WorkspaceRole } from "./model/actor.js";
+export {
+  Actor as ActorSchema,
+  Role as RoleSchema,
+  SYSTEM_ACTOR,
+  TreRole as TreRoleSchema,
+  UserRef as UserRefSchema,
+  userRef,
+  WorkspaceRole as WorkspaceRoleSchema,
+} from "./model/actor.js";
+export type { AuditEntry, AuditOutcome, AuditRecord, AuditVerification } from "./model/audit.js";
+export {
+  AuditEntry as AuditEntrySchema,
+  AuditRecord as AuditRecordSchema,
+  canonicalAuditText,
+  GENESIS_HASH,
+  hashAuditEntry,
+  verifyAuditChain,
+} from "./model/audit.js";
+export type { AirlockEvent, ReviewedData, StatusChangedData } from "./model/events.js";
+export {
+  AirlockEvent as AirlockEventSchema,
+  EVENT_TYPES,
+  ReviewedData as ReviewedDataSchema,
+  StatusChangedData as StatusChangedDataSchema,
+} from "./model/events.js";
+export type { Notification, RecipientRole } from "./model/notification.js";
+export { boundedText, EpochSeconds, FileName, Id, Sha256Hex } from "./model/primitives.js";
+export type {
+  AirlockRequest,
+  FileRecord,
+  HistoryEntry,
+  NewRequestInput,
+  RequestStatus,
+  RequestType,
+  Review,
+  ReviewDecision,
+  Stage,
+  UserAction,
+} from "./model/request.js";
+export {
+  AirlockRequest as AirlockRequestSchema,
+  FileRecord as FileRecordSchema,
+  JUSTIFICATION_MAX,
+  NewRequestInput as NewRequestInputSchema,
+  RequestStatus as RequestStatusSchema,
+  RequestType as RequestTypeSchema,
+  Review as ReviewSchema,
+  ReviewDecision as ReviewDecisionSchema,
+  Stage as StageSchema,
+  TITLE_MAX,
+  UserAction as UserActionSchema,
+} from "./model/request.js";
+export type { Workspace, WorkspaceMember, WorkspacePolicy, WorkspacePolicyInput } from "./model/workspace.js";
+export {
+  DEFAULT_POLICY,
+  GIB,
+  Workspace as WorkspaceSchema,
+  WorkspaceMember as WorkspaceMemberSchema,
+  WorkspacePolicy as WorkspacePolicySchema,
+} from "./model/workspace.js";
+export type { AuditLog, AuditLogError } from "./ports/audit-log.js";
+export type { Clock } from "./ports/clock.js";
+export type { Conflict, InvalidInput, NotFound, TooLarge, Unavailable } from "./ports/errors.js";
+export { conflict, invalidInput, notFound, tooLarge, unavailable } from "./ports/errors.js";
+export type { EventPublisher, EventPublisherError } from "./ports/event-publisher.js";
+export type { IdGenerator } from "./ports/id-generator.js";
+export type { MalwareScanner, ScanOutcome, ScannerError } from "./ports/malware-scanner.js";
+export type { Notifier, NotifierError } from "./ports/notifier.js";
+export type {
+  RepositoryError,
+  RequestOrderBy,
+  RequestPage,
+  RequestQuery,
+  RequestRepository,
+} from "./ports/request-repository.js";
+export type {
+  AirlockStorage,
+  ContainerRef,
+  LinkAccess,
+  StorageError,
+  StorageLink,
+  StoredFile,
+} from "./ports/storage.js";
+export type {
+  WorkspaceDirectory,
+  WorkspaceDirectoryError,
+  WorkspaceRegistry,
+} from "./ports/workspace-directory.js";
+export type {
+  Airlock,
+  AirlockOptions,
+  AirlockPorts,
+  AirlockProcessor,
+  BackgroundError,
+  BlobOperation,
+  LinkView,
+  ListRequestsInput,
+  NotificationMatrix,
+  ProcessSummary,
+  RequestList,
+  RequestView,
+} from "./service/types.js";

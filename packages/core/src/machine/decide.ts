@@ -1,0 +1,117 @@
+import { transition } from "xstate";
+import type { Actor } from "../model/actor.js";
+import type { AirlockRequest, RequestStatus, UserAction } from "../model/request.js";
+import { UserAction as UserActionSchema } from "../model/request.js";
+import type { WorkspacePolicy } from "../model/workspace.js";
+import {
+  type ActorFacts,
+  type AirlockContext,
+  type AirlockEvent,
+  airlockMachine,
+  type LinkHolder,
+  type MachineStatus,
+  type Refusal,
+  type StatusMeta,
+  USER_ACTION_EVENTS,
+} from "./airlock-machine.js";
+
+export type Decision =
+  | { readonly allowed: true; readonly from: MachineStatus; readonly to: RequestStatus; readonly context: AirlockContext }
+  | { readonly allowed: false; readonly from: MachineStatus; readonly refusal: Refusal };
+
+export const actorFacts = (actor: Pick<Actor, "id" | "roles">): ActorFacts => ({ id: actor.id, roles: actor.roles });
+
+/** The machine's view of a request. `fileCount: null` leaves the file count out of the decision. */
+export const contextOf = (
+  request: Pick<AirlockRequest, "createdBy" | "type" | "reviews">,
+  policy: WorkspacePolicy,
+  fileCount: number | null,
+): AirlockContext => ({
+  requesterId: request.createdBy.id,
+  type: request.type,
+  policy: {
+    enabled: policy.enabled,
+    scanning: policy.scanning,
+    requiredApprovals: policy.requiredApprovals,
+    maxFiles: policy.maxFiles,
+  },
+  fileCount,
+  approvals: request.reviews.filter((r) => r.reviewDecision === "approved").map((r) => r.reviewer.id),
+  deciders: request.reviews.filter((r) => r.reviewDecision !== "revoked").map((r) => r.reviewer.id),
+  refusal: null,
+});
+
+/** Asks the machine what `event` does to a request in `status`; nothing is changed anywhere. */
+export const decide = (status: MachineStatus, context: AirlockContext, event: AirlockEvent): Decision => {
+  const snapshot = airlockMachine.resolveState({ value: status, context: { ...context, refusal: null } });
+  const [next] = transition(airlockMachine, snapshot, event);
+  if (next.context.refusal) return { allowed: false, from: status, refusal: next.context.refusal };
+  return { allowed: true, from: status, to: next.value as RequestStatus, context: next.context };
+};
+
+export const ALL_STATUSES = Object.keys(airlockMachine.root.states) as MachineStatus[];
+
+export const statusMeta = (status: MachineStatus): StatusMeta => {
+  const node = airlockMachine.root.states[status];
+  if (!node) throw new Error(`unknown status ${status}`);
+  return node.meta as StatusMeta;
+};
+
+export const isInProgress = (status: RequestStatus): boolean => statusMeta(status).inProgress;
+export const isFinal = (status: RequestStatus): boolean => statusMeta(status).final;
+export const IN_PROGRESS_STATUSES = ALL_STATUSES.filter((s) => s !== "new" && statusMeta(s).inProgress) as RequestStatus[];
+
+/**
+ * Statuses whose data still has to be moved, or whose asynchronous step is pending: what the
+ * processor sweeps after a restart.
+ */
+export const needsProcessing = (request: Pick<AirlockRequest, "status" | "dataStage">): boolean => {
+  const meta = statusMeta(request.status);
+  if (meta.inProgress) return true;
+  return meta.stage !== "keep" && meta.stage !== request.dataStage;
+};
+
+const userActionEvent = (action: UserAction, actor: ActorFacts): AirlockEvent => {
+  const type = USER_ACTION_EVENTS[action];
+  return type === "REVIEW" ? { type, actor, approve: true } : { type, actor };
+};
+
+/** The user actions the machine lets `actor` take now, by role, ownership and status (not file count). */
+export const allowedUserActions = (
+  request: Pick<AirlockRequest, "status" | "createdBy" | "type" | "reviews">,
+  policy: WorkspacePolicy,
+  actor: Pick<Actor, "id" | "roles">,
+): UserAction[] => {
+  const context = contextOf(request, policy, null);
+  return UserActionSchema.options.filter(
+    (action) => decide(request.status, context, userActionEvent(action, actorFacts(actor))).allowed,
+  );
+};
+
+export type LinkDecision =
+  | { readonly kind: "grant"; readonly access: readonly ("read" | "write" | "list" | "delete")[] }
+  | { readonly kind: "refused"; readonly reason: "NoLink" | "Processing" | "Forbidden"; readonly message: string };
+
+/** Whether `actor` may hold a link to the request's container now, and with which access. */
+export const linkDecision = (
+  request: Pick<AirlockRequest, "status" | "type" | "createdBy">,
+  actor: Pick<Actor, "id" | "roles">,
+): LinkDecision => {
+  const rule = statusMeta(request.status).link;
+  if (rule.kind === "none") {
+    return { kind: "refused", reason: "NoLink", message: `a request in status ${request.status} has no link` };
+  }
+  if (rule.kind === "processing") {
+    return { kind: "refused", reason: "Processing", message: "the request is being processed, try again later" };
+  }
+  const holds = (holder: LinkHolder) =>
+    holder === "requester" ? actor.id === request.createdBy.id : actor.roles.includes(holder);
+  if (!rule.holders[request.type].some(holds)) {
+    return {
+      kind: "refused",
+      reason: "Forbidden",
+      message: `a link in status ${request.status} is not for you`,
+    };
+  }
+  return { kind: "grant", access: rule.access };
+};

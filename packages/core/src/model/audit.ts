@@ -1,0 +1,77 @@
+import { z } from "zod";
+import { RequestStatus } from "./request.js";
+
+export const AuditOutcome = z.enum(["allowed", "denied", "transition"]);
+export type AuditOutcome = z.infer<typeof AuditOutcome>;
+
+/** What the caller gives the audit log; it adds the position in the chain and the hashes. */
+export const AuditRecord = z.object({
+  /** The chain this entry belongs to: a request id, or `workspace:{id}` for workspace-wide commands. */
+  stream: z.string().min(1),
+  workspaceId: z.string(),
+  requestId: z.string().nullable(),
+  at: z.number(),
+  actor: z.object({ id: z.string(), name: z.string() }),
+  action: z.string().min(1),
+  outcome: AuditOutcome,
+  reason: z.string().nullable(),
+  fromStatus: RequestStatus.nullable(),
+  toStatus: RequestStatus.nullable(),
+});
+export type AuditRecord = z.infer<typeof AuditRecord>;
+
+export const AuditEntry = AuditRecord.extend({
+  seq: z.number().int().nonnegative(),
+  prevHash: z.string(),
+  hash: z.string(),
+});
+export type AuditEntry = z.infer<typeof AuditEntry>;
+
+export type AuditVerification =
+  | { readonly ok: true; readonly entries: number }
+  | { readonly ok: false; readonly entries: number; readonly firstTampered: number; readonly reason: string };
+
+export const GENESIS_HASH = "0".repeat(64);
+
+/** The canonical text hashed for an entry: fixed key order, so every adapter computes the same chain. */
+export const canonicalAuditText = (entry: Omit<AuditEntry, "hash">): string =>
+  JSON.stringify([
+    entry.stream,
+    entry.seq,
+    entry.prevHash,
+    entry.workspaceId,
+    entry.requestId,
+    entry.at,
+    entry.actor.id,
+    entry.actor.name,
+    entry.action,
+    entry.outcome,
+    entry.reason,
+    entry.fromStatus,
+    entry.toStatus,
+  ]);
+
+const hex = (buffer: ArrayBuffer) =>
+  Array.from(new Uint8Array(buffer), (byte) => byte.toString(16).padStart(2, "0")).join("");
+
+export const hashAuditEntry = async (entry: Omit<AuditEntry, "hash">): Promise<string> =>
+  hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonicalAuditText(entry))));
+
+/** Checks one stream's entries (in `seq` order) and reports the first that breaks the chain. */
+export const verifyAuditChain = async (entries: readonly AuditEntry[]): Promise<AuditVerification> => {
+  let prevHash = GENESIS_HASH;
+  for (const [index, entry] of entries.entries()) {
+    const { hash, ...rest } = entry;
+    if (entry.seq !== index) {
+      return { ok: false, entries: entries.length, firstTampered: index, reason: "sequence gap" };
+    }
+    if (entry.prevHash !== prevHash) {
+      return { ok: false, entries: entries.length, firstTampered: index, reason: "broken link" };
+    }
+    if ((await hashAuditEntry(rest)) !== hash) {
+      return { ok: false, entries: entries.length, firstTampered: index, reason: "content changed" };
+    }
+    prevHash = hash;
+  }
+  return { ok: true, entries: entries.length };
+};

@@ -1,0 +1,91 @@
+import { z } from "zod";
+import { UserRef } from "./actor.js";
+import { boundedText, EpochSeconds, FileName, Id, Sha256Hex } from "./primitives.js";
+
+export const RequestType = z.enum(["import", "export"]);
+export type RequestType = z.infer<typeof RequestType>;
+
+export const RequestStatus = z.enum([
+  "draft",
+  "submitted",
+  "in_review",
+  "approval_in_progress",
+  "rejection_in_progress",
+  "blocking_in_progress",
+  "approved",
+  "rejected",
+  "blocked_by_scan",
+  "cancelled",
+  "failed",
+  "revoked",
+]);
+export type RequestStatus = z.infer<typeof RequestStatus>;
+
+/** Where a request's data lives. `null` on a request means nothing is stored (never uploaded, or deleted). */
+export const Stage = z.enum(["draft", "in_progress", "approved", "rejected", "blocked"]);
+export type Stage = z.infer<typeof Stage>;
+
+export const FileRecord = z.object({
+  name: FileName,
+  size: z.number().int().nonnegative(),
+  sha256: Sha256Hex,
+});
+export type FileRecord = z.infer<typeof FileRecord>;
+
+export const ReviewDecision = z.enum(["approved", "rejected", "revoked"]);
+export type ReviewDecision = z.infer<typeof ReviewDecision>;
+
+export const Review = z.object({
+  id: Id,
+  reviewer: UserRef,
+  reviewDecision: ReviewDecision,
+  decisionExplanation: z.string().max(4000),
+  dateCreated: EpochSeconds,
+});
+export type Review = z.infer<typeof Review>;
+
+export const HistoryEntry = z.object({
+  previousStatus: RequestStatus.nullable(),
+  status: RequestStatus,
+  updatedBy: UserRef,
+  updatedWhen: EpochSeconds,
+});
+export type HistoryEntry = z.infer<typeof HistoryEntry>;
+
+export const TITLE_MAX = 200;
+export const JUSTIFICATION_MAX = 4000;
+
+export const AirlockRequest = z.object({
+  id: Id,
+  workspaceId: Id,
+  type: RequestType,
+  title: boundedText(TITLE_MAX),
+  businessJustification: boundedText(JUSTIFICATION_MAX),
+  status: RequestStatus,
+  statusMessage: z.string().max(2000).nullable(),
+  files: z.array(FileRecord),
+  reviews: z.array(Review),
+  createdBy: UserRef,
+  createdWhen: EpochSeconds,
+  updatedBy: UserRef,
+  updatedWhen: EpochSeconds,
+  history: z.array(HistoryEntry),
+  /** The stage that holds the request's data now; the processor moves it until it matches the status. */
+  dataStage: Stage.nullable(),
+  /** When a malware scan was last asked for (epoch seconds), so a missing verdict is asked for again. */
+  scanRequestedWhen: EpochSeconds.nullable(),
+  /** Opaque concurrency token set by the repository on every write. */
+  etag: z.string(),
+});
+export type AirlockRequest = z.infer<typeof AirlockRequest>;
+
+export const NewRequestInput = z.object({
+  type: RequestType,
+  title: boundedText(TITLE_MAX),
+  businessJustification: boundedText(JUSTIFICATION_MAX),
+});
+export type NewRequestInput = z.infer<typeof NewRequestInput>;
+
+/** The only things a person can ask of a request; the machine decides which are allowed. */
+export const UserAction = z.enum(["submit", "cancel", "review", "revoke"]);
+export type UserAction = z.infer<typeof UserAction>;

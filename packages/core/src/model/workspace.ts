@@ -1,0 +1,32 @@
+import { z } from "zod";
+import { UserRef, WorkspaceRole } from "./actor.js";
+import { boundedText, Id } from "./primitives.js";
+
+export const GIB = 1024 ** 3;
+
+export const WorkspacePolicy = z.object({
+  enabled: z.boolean().default(true),
+  scanning: z.boolean().default(true),
+  requiredApprovals: z.number().int().min(1).max(10).default(1),
+  maxFiles: z.number().int().min(1).max(1000).default(1),
+  maxFileSize: z.number().int().min(1).max(5 * 1024 * GIB).default(GIB),
+});
+export type WorkspacePolicy = z.infer<typeof WorkspacePolicy>;
+export type WorkspacePolicyInput = z.input<typeof WorkspacePolicy>;
+
+export const DEFAULT_POLICY: WorkspacePolicy = WorkspacePolicy.parse({});
+
+export const WorkspaceMember = UserRef.extend({
+  roles: z.array(WorkspaceRole).min(1).max(3),
+});
+export type WorkspaceMember = z.infer<typeof WorkspaceMember>;
+
+export const Workspace = z.object({
+  id: Id,
+  displayName: boundedText(200),
+  /** The audience of workspace tokens (the workspace's app registration); defaults to the id. */
+  clientId: z.string().min(1).max(200),
+  policy: WorkspacePolicy,
+  members: z.array(WorkspaceMember).max(1000),
+});
+export type Workspace = z.infer<typeof Workspace>;

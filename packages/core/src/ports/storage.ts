@@ -1,0 +1,71 @@
+import type { ResultAsync } from "neverthrow";
+import type { FileRecord, RequestType, Stage } from "../model/request.js";
+import type { InvalidInput, NotFound, TooLarge, Unavailable } from "./errors.js";
+
+export type StorageError = NotFound | Unavailable | TooLarge | InvalidInput;
+
+/** Identifies one request's container; the stage picks the storage location. */
+export interface ContainerRef {
+  readonly requestId: string;
+  readonly workspaceId: string;
+  readonly type: RequestType;
+}
+
+export type LinkAccess = "read" | "write" | "list" | "delete";
+
+export interface StorageLink {
+  /** An absolute URL to the container that grants exactly `access` until `expiresAt`. */
+  readonly containerUrl: string;
+  readonly expiresAt: Date;
+}
+
+export interface StoredFile {
+  readonly name: string;
+  readonly size: number;
+}
+
+/**
+ * Holds each request's files, one container per request and stage.
+ *
+ * Every method is idempotent: repeating a call after a crash gives the same result.
+ * - `provision` creates the container if missing.
+ * - `link` signs an absolute container URL with exactly the given access, expiring at `expiresAt`.
+ * - `upload` writes one file from a stream; a stream larger than `maxBytes` is `TooLarge` and leaves
+ *   no file behind, nor does a stream that fails part way. Names are validated by the caller.
+ * - `listFiles` answers the files in the container (empty when the container is missing).
+ * - `describe` answers each file's name, size and sha256, computed from its bytes (adapters may cache
+ *   the hash in metadata only when the bytes cannot have changed since).
+ * - `move` copies every file from one stage to another, verifies each copy's sha256 against
+ *   `expected` (when given) and only then deletes the source. If the source is already gone and the
+ *   destination holds the files, it answers what is there, so a retried move finishes. A copy that
+ *   does not match is left in place and the source is kept; the answer lists what it found.
+ * - `openRead` streams one file's bytes; a missing file is `NotFound`.
+ * - `deleteFile` and `deleteContainer` succeed when the target is already gone.
+ */
+export interface AirlockStorage {
+  provision(ref: ContainerRef, stage: Stage): ResultAsync<void, StorageError>;
+  link(
+    ref: ContainerRef,
+    stage: Stage,
+    access: readonly LinkAccess[],
+    expiresAt: Date,
+  ): ResultAsync<StorageLink, StorageError>;
+  upload(
+    ref: ContainerRef,
+    stage: Stage,
+    name: string,
+    content: AsyncIterable<Uint8Array>,
+    options: { readonly maxBytes: number },
+  ): ResultAsync<StoredFile, StorageError>;
+  listFiles(ref: ContainerRef, stage: Stage): ResultAsync<readonly StoredFile[], StorageError>;
+  describe(ref: ContainerRef, stage: Stage): ResultAsync<readonly FileRecord[], StorageError>;
+  move(
+    ref: ContainerRef,
+    from: Stage,
+    to: Stage,
+    expected?: readonly FileRecord[],
+  ): ResultAsync<readonly FileRecord[], StorageError>;
+  openRead(ref: ContainerRef, stage: Stage, name: string): ResultAsync<AsyncIterable<Uint8Array>, StorageError>;
+  deleteFile(ref: ContainerRef, stage: Stage, name: string): ResultAsync<void, StorageError>;
+  deleteContainer(ref: ContainerRef, stage: Stage): ResultAsync<void, StorageError>;
+}

@@ -1,0 +1,149 @@
+import type { ResultAsync } from "neverthrow";
+import type { AirlockError } from "../errors.js";
+import type { Actor } from "../model/actor.js";
+import type { AuditEntry, AuditVerification } from "../model/audit.js";
+import type { RecipientRole } from "../model/notification.js";
+import type { AirlockRequest, RequestStatus, Stage, UserAction } from "../model/request.js";
+import type { AuditLog } from "../ports/audit-log.js";
+import type { Clock } from "../ports/clock.js";
+import type { EventPublisher } from "../ports/event-publisher.js";
+import type { IdGenerator } from "../ports/id-generator.js";
+import type { MalwareScanner } from "../ports/malware-scanner.js";
+import type { Notifier } from "../ports/notifier.js";
+import type { RequestOrderBy, RequestRepository } from "../ports/request-repository.js";
+import type { AirlockStorage, LinkAccess } from "../ports/storage.js";
+import type { WorkspaceDirectory } from "../ports/workspace-directory.js";
+
+export interface AirlockPorts {
+  readonly repository: RequestRepository;
+  readonly storage: AirlockStorage;
+  readonly scanner: MalwareScanner;
+  readonly notifier: Notifier;
+  readonly events: EventPublisher;
+  readonly audit: AuditLog;
+  readonly workspaces: WorkspaceDirectory;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+}
+
+/** Who is told about which status. Default: the matrix in the spec. */
+export type NotificationMatrix = Readonly<Partial<Record<RequestStatus, readonly RecipientRole[]>>>;
+
+export interface AirlockOptions {
+  /** How long a link stays valid. Default 3600 s. */
+  readonly linkTtlSeconds?: number;
+  /** Ask the scanner again when no verdict arrived for this long. Default 300 s. */
+  readonly scanRetrySeconds?: number;
+  /** Fail a submitted request whose verdict has not arrived after this long. Default 86,400 s. */
+  readonly scanDeadlineSeconds?: number;
+  readonly notifications?: NotificationMatrix;
+  /**
+   * `inline` (default): every command that leaves work for the processor runs it before answering
+   * is complete in the background (`processor.idle()` waits for it). `manual`: only
+   * `processor.process` / `processor.resume` move requests on (a worker process, tests).
+   */
+  readonly processing?: "inline" | "manual";
+  /** Told about failures that no caller waits for (a notification or an event that could not be sent). */
+  readonly onBackgroundError?: (error: BackgroundError) => void;
+}
+
+export interface BackgroundError {
+  readonly step: "notify" | "publish" | "process";
+  readonly requestId: string;
+  readonly error: { readonly kind: string; readonly message: string };
+}
+
+/** A request as the API shows it to one caller. */
+export interface RequestView {
+  readonly airlockRequest: AirlockRequest;
+  readonly allowedUserActions: readonly UserAction[];
+}
+
+export interface ListRequestsInput {
+  readonly creator_user_id?: string;
+  readonly type?: string;
+  readonly status?: string;
+  readonly order_by?: string;
+  readonly order_ascending?: string | boolean;
+  readonly page_size?: string | number;
+  readonly continuation?: string;
+}
+
+export interface RequestList {
+  readonly items: readonly RequestView[];
+  readonly continuation: string | null;
+}
+
+export interface LinkView {
+  readonly containerUrl: string;
+  readonly expiresAt: Date;
+  readonly stage: Stage;
+  readonly access: readonly LinkAccess[];
+}
+
+export interface ProcessSummary {
+  readonly processed: number;
+  readonly stillWaiting: number;
+  readonly failed: number;
+}
+
+/**
+ * Drives the asynchronous steps: moving data between stages, scanning, failing what cannot finish.
+ * Every step is idempotent, so `resume` after a crash finishes or fails every request.
+ */
+export interface AirlockProcessor {
+  /** Moves one request on as far as it can go now. */
+  process(requestId: string): ResultAsync<AirlockRequest, AirlockError>;
+  /** Sweeps every request with pending work (after a restart, or on a timer). */
+  resume(): ResultAsync<ProcessSummary, AirlockError>;
+  /** Resolves when the work started by inline processing has finished. */
+  idle(): Promise<void>;
+}
+
+export type BlobOperation = "read" | "write" | "list" | "delete";
+
+export interface Airlock {
+  create(actor: Actor, workspaceId: string, input: unknown): ResultAsync<RequestView, AirlockError>;
+  get(actor: Actor, workspaceId: string, requestId: string): ResultAsync<RequestView, AirlockError>;
+  list(actor: Actor, workspaceId: string, query: ListRequestsInput): ResultAsync<RequestList, AirlockError>;
+  /**
+   * Across workspaces: `airlockManager: false`, the caller's own requests; `true`, the requests in
+   * review in workspaces where the directory lists the caller as an AirlockManager, and that the
+   * caller may still decide.
+   */
+  listForUser(
+    actor: Actor,
+    query: { readonly airlockManager: boolean; readonly page_size?: string | number; readonly continuation?: string },
+  ): ResultAsync<RequestList, AirlockError>;
+  link(actor: Actor, workspaceId: string, requestId: string): ResultAsync<LinkView, AirlockError>;
+  submit(actor: Actor, workspaceId: string, requestId: string): ResultAsync<RequestView, AirlockError>;
+  cancel(actor: Actor, workspaceId: string, requestId: string): ResultAsync<RequestView, AirlockError>;
+  /** `input`: `{approval: boolean, decisionExplanation: string}`. */
+  review(actor: Actor, workspaceId: string, requestId: string, input: unknown): ResultAsync<RequestView, AirlockError>;
+  /** `input`: `{reason: string}`. */
+  revoke(actor: Actor, workspaceId: string, requestId: string, input: unknown): ResultAsync<RequestView, AirlockError>;
+  /** A scanner's verdict that arrived asynchronously; a late or repeated verdict changes nothing. */
+  recordScanResult(
+    requestId: string,
+    outcome: { readonly verdict: "clean" } | { readonly verdict: "threat"; readonly detail: string },
+  ): ResultAsync<AirlockRequest, AirlockError>;
+  auditTrail(
+    actor: Actor,
+    workspaceId: string,
+    requestId: string,
+  ): ResultAsync<{ readonly entries: readonly AuditEntry[]; readonly verification: AuditVerification }, AirlockError>;
+  /**
+   * Whether a blob call through a link may happen now: the link's token is not the authority, the
+   * request's current status and stage are. Answers the stage the call must address.
+   */
+  authorizeBlobCall(requestId: string, stage: Stage, operation: BlobOperation): ResultAsync<AirlockRequest, AirlockError>;
+  /** Uploads one file into a draft request (the embedded blob endpoint and in-process users). */
+  upload(
+    requestId: string,
+    name: string,
+    content: AsyncIterable<Uint8Array>,
+  ): ResultAsync<{ readonly name: string; readonly size: number }, AirlockError>;
+  readonly processor: AirlockProcessor;
+}
+
+export type { RequestOrderBy };

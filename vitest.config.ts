@@ -1,0 +1,34 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+const src = (pkg: string, file = "index.ts") => fileURLToPath(new URL(`./packages/${pkg}/src/${file}`, import.meta.url));
+
+// Tests run against the TypeScript sources, so no build is needed before `pnpm test`.
+export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^@airlock\/core\/testing$/, replacement: src("core", "testing/index.ts") },
+      { find: /^@airlock\/core$/, replacement: src("core") },
+      { find: /^@airlock\/adapters-memory$/, replacement: src("adapters-memory") },
+      { find: /^@airlock\/adapters-azure$/, replacement: src("adapters-azure") },
+      { find: /^@airlock\/http$/, replacement: src("http") },
+    ],
+  },
+  test: {
+    projects: [
+      { extends: true, test: { name: "core", include: ["packages/core/test/**/*.test.ts"] } },
+      { extends: true, test: { name: "adapters-memory", include: ["packages/adapters-memory/test/**/*.test.ts"] } },
+      {
+        extends: true,
+        test: {
+          name: "adapters-azure",
+          include: ["packages/adapters-azure/test/**/*.test.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      { extends: true, test: { name: "http", include: ["packages/http/test/**/*.test.ts"], testTimeout: 30_000 } },
+      { extends: true, test: { name: "repo", include: ["test/**/*.test.ts"] } },
+    ],
+  },
+});
