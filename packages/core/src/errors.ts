@@ -34,7 +34,9 @@ export type AirlockError =
 
 export type AirlockErrorKind = AirlockError["kind"];
 
-export const airlockError = <K extends Exclude<AirlockErrorKind, "InvalidInput" | "TooLarge" | "Unavailable">>(
+export const airlockError = <
+  K extends Exclude<AirlockErrorKind, "InvalidInput" | "TooLarge" | "Unavailable">,
+>(
   kind: K,
   message: string,
 ): AirlockError => ({ kind, message }) as AirlockError;

@@ -96,7 +96,7 @@ export type { Conflict, InvalidInput, NotFound, TooLarge, Unavailable } from "./
 export { conflict, invalidInput, notFound, tooLarge, unavailable } from "./ports/errors.js";
 export type { EventPublisher, EventPublisherError } from "./ports/event-publisher.js";
 export type { IdGenerator } from "./ports/id-generator.js";
-export type { MalwareScanner, ScanOutcome, ScannerError } from "./ports/malware-scanner.js";
+export type { MalwareScanner, ScannerError, ScanOutcome } from "./ports/malware-scanner.js";
 export type { Notifier, NotifierError } from "./ports/notifier.js";
 export type {
   RepositoryError,
@@ -118,6 +118,14 @@ export type {
   WorkspaceDirectoryError,
   WorkspaceRegistry,
 } from "./ports/workspace-directory.js";
+export { createAirlock } from "./service/create-airlock.js";
+export {
+  ListQuery as ListQuerySchema,
+  ReviewInput as ReviewInputSchema,
+  RevokeInput as RevokeInputSchema,
+} from "./service/inputs.js";
+export { DEFAULT_NOTIFICATIONS, notificationFor } from "./service/notifications.js";
+export { SWEPT_STATUSES } from "./service/processor.js";
 export type {
   Airlock,
   AirlockOptions,

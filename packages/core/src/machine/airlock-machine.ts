@@ -79,9 +79,13 @@ const READ = ["read", "list"] as const;
 const meta = (m: StatusMeta) => ({ meta: m });
 const settled = (stage: StatusMeta["stage"]) =>
   meta({ stage, inProgress: false, final: true, link: { kind: "none" } });
-const processing = (stage: Stage) => meta({ stage, inProgress: true, final: false, link: { kind: "processing" } });
+const processing = (stage: Stage) =>
+  meta({ stage, inProgress: true, final: false, link: { kind: "processing" } });
 
-const refuse = (kind: RefusalKind, message: string) => ({ type: "refuse" as const, params: { kind, message } });
+const refuse = (kind: RefusalKind, message: string) => ({
+  type: "refuse" as const,
+  params: { kind, message },
+});
 
 const has = (actor: ActorFacts, role: Role) => actor.roles.includes(role);
 const actorOf = (event: AirlockEvent): ActorFacts => ("actor" in event ? event.actor : { id: "", roles: [] });
@@ -93,9 +97,11 @@ export const airlockMachine = setup({
     input: {} as AirlockContext,
   },
   guards: {
-    mayCreate: ({ event }) => has(actorOf(event), "WorkspaceResearcher") || has(actorOf(event), "WorkspaceOwner"),
+    mayCreate: ({ event }) =>
+      has(actorOf(event), "WorkspaceResearcher") || has(actorOf(event), "WorkspaceOwner"),
     airlockEnabled: ({ context }) => context.policy.enabled,
-    maySubmit: ({ event }) => has(actorOf(event), "WorkspaceResearcher") || has(actorOf(event), "WorkspaceOwner"),
+    maySubmit: ({ event }) =>
+      has(actorOf(event), "WorkspaceResearcher") || has(actorOf(event), "WorkspaceOwner"),
     isRequester: ({ context, event }) => actorOf(event).id === context.requesterId,
     isWorkspaceOwner: ({ event }) => has(actorOf(event), "WorkspaceOwner"),
     isTreAdmin: ({ event }) => has(actorOf(event), "TREAdmin"),
@@ -126,11 +132,17 @@ export const airlockMachine = setup({
     // Reached only when the current status has no enabled transition: the refusals, in the order
     // of checks the API promises (role, then ownership / self-review / repeated review, then status).
     CREATE: [
-      { guard: not("mayCreate"), actions: refuse("Forbidden", "only a workspace researcher or owner may create a request") },
+      {
+        guard: not("mayCreate"),
+        actions: refuse("Forbidden", "only a workspace researcher or owner may create a request"),
+      },
       { actions: refuse("IllegalTransition", "the request already exists") },
     ],
     SUBMIT: [
-      { guard: not("maySubmit"), actions: refuse("Forbidden", "only a workspace researcher or owner may submit a request") },
+      {
+        guard: not("maySubmit"),
+        actions: refuse("Forbidden", "only a workspace researcher or owner may submit a request"),
+      },
       {
         guard: not(or(["isRequester", "isWorkspaceOwner"])),
         actions: refuse("Forbidden", "only the requester or a workspace owner may submit this request"),
@@ -140,18 +152,30 @@ export const airlockMachine = setup({
     CANCEL: [
       {
         guard: not(or(["isRequester", "isWorkspaceOwner", "isTreAdmin"])),
-        actions: refuse("Forbidden", "only the requester, a workspace owner or a TRE admin may cancel this request"),
+        actions: refuse(
+          "Forbidden",
+          "only the requester, a workspace owner or a TRE admin may cancel this request",
+        ),
       },
       { actions: refuse("IllegalTransition", "a request can be cancelled only in draft or in review") },
     ],
     REVIEW: [
-      { guard: not("isAirlockManager"), actions: refuse("Forbidden", "only an airlock manager may review a request") },
+      {
+        guard: not("isAirlockManager"),
+        actions: refuse("Forbidden", "only an airlock manager may review a request"),
+      },
       { guard: "isRequester", actions: refuse("Forbidden", "a requester never reviews their own request") },
-      { guard: "alreadyDecided", actions: refuse("Forbidden", "each airlock manager decides once per request") },
+      {
+        guard: "alreadyDecided",
+        actions: refuse("Forbidden", "each airlock manager decides once per request"),
+      },
       { actions: refuse("IllegalTransition", "a request can be reviewed only in review") },
     ],
     REVOKE: [
-      { guard: not("isAirlockManager"), actions: refuse("Forbidden", "only an airlock manager may revoke a request") },
+      {
+        guard: not("isAirlockManager"),
+        actions: refuse("Forbidden", "only an airlock manager may revoke a request"),
+      },
       { actions: refuse("IllegalTransition", "only an approved request can be revoked") },
     ],
     "*": { actions: refuse("IllegalTransition", "this step does not apply to the request's status") },
@@ -161,7 +185,10 @@ export const airlockMachine = setup({
       ...meta({ stage: null, inProgress: false, final: false, link: { kind: "none" } }),
       on: {
         CREATE: [
-          { guard: and(["mayCreate", not("airlockEnabled")]), actions: refuse("AirlockDisabled", "the airlock is disabled for this workspace") },
+          {
+            guard: and(["mayCreate", not("airlockEnabled")]),
+            actions: refuse("AirlockDisabled", "the airlock is disabled for this workspace"),
+          },
           { guard: "mayCreate", target: "draft" },
         ],
       },
@@ -175,7 +202,10 @@ export const airlockMachine = setup({
       }),
       on: {
         SUBMIT: [
-          { guard: and(["maySubmit", or(["isRequester", "isWorkspaceOwner"]), "fileCountWithinPolicy"]), target: "submitted" },
+          {
+            guard: and(["maySubmit", or(["isRequester", "isWorkspaceOwner"]), "fileCountWithinPolicy"]),
+            target: "submitted",
+          },
           {
             guard: and(["maySubmit", or(["isRequester", "isWorkspaceOwner"])]),
             actions: refuse("PolicyViolation", "the request's file count does not meet the workspace policy"),
@@ -229,7 +259,10 @@ export const airlockMachine = setup({
     },
     approval_in_progress: { ...processing("in_progress"), on: { DATA_MOVED: "approved", FAIL: "failed" } },
     rejection_in_progress: { ...processing("in_progress"), on: { DATA_MOVED: "rejected", FAIL: "failed" } },
-    blocking_in_progress: { ...processing("in_progress"), on: { DATA_MOVED: "blocked_by_scan", FAIL: "failed" } },
+    blocking_in_progress: {
+      ...processing("in_progress"),
+      on: { DATA_MOVED: "blocked_by_scan", FAIL: "failed" },
+    },
     approved: {
       ...meta({
         stage: "approved",
@@ -238,7 +271,10 @@ export const airlockMachine = setup({
         link: {
           kind: "grant",
           access: READ,
-          holders: { import: ["WorkspaceResearcher", "WorkspaceOwner"], export: ["requester", "WorkspaceOwner"] },
+          holders: {
+            import: ["WorkspaceResearcher", "WorkspaceOwner"],
+            export: ["requester", "WorkspaceOwner"],
+          },
         },
       }),
       on: { REVOKE: { guard: "isAirlockManager", target: "revoked" } },

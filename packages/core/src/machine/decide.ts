@@ -16,10 +16,18 @@ import {
 } from "./airlock-machine.js";
 
 export type Decision =
-  | { readonly allowed: true; readonly from: MachineStatus; readonly to: RequestStatus; readonly context: AirlockContext }
+  | {
+      readonly allowed: true;
+      readonly from: MachineStatus;
+      readonly to: RequestStatus;
+      readonly context: AirlockContext;
+    }
   | { readonly allowed: false; readonly from: MachineStatus; readonly refusal: Refusal };
 
-export const actorFacts = (actor: Pick<Actor, "id" | "roles">): ActorFacts => ({ id: actor.id, roles: actor.roles });
+export const actorFacts = (actor: Pick<Actor, "id" | "roles">): ActorFacts => ({
+  id: actor.id,
+  roles: actor.roles,
+});
 
 /** The machine's view of a request. `fileCount: null` leaves the file count out of the decision. */
 export const contextOf = (
@@ -59,7 +67,9 @@ export const statusMeta = (status: MachineStatus): StatusMeta => {
 
 export const isInProgress = (status: RequestStatus): boolean => statusMeta(status).inProgress;
 export const isFinal = (status: RequestStatus): boolean => statusMeta(status).final;
-export const IN_PROGRESS_STATUSES = ALL_STATUSES.filter((s) => s !== "new" && statusMeta(s).inProgress) as RequestStatus[];
+export const IN_PROGRESS_STATUSES = ALL_STATUSES.filter(
+  (s) => s !== "new" && statusMeta(s).inProgress,
+) as RequestStatus[];
 
 /**
  * Statuses whose data still has to be moved, or whose asynchronous step is pending: what the
@@ -90,7 +100,11 @@ export const allowedUserActions = (
 
 export type LinkDecision =
   | { readonly kind: "grant"; readonly access: readonly ("read" | "write" | "list" | "delete")[] }
-  | { readonly kind: "refused"; readonly reason: "NoLink" | "Processing" | "Forbidden"; readonly message: string };
+  | {
+      readonly kind: "refused";
+      readonly reason: "NoLink" | "Processing" | "Forbidden";
+      readonly message: string;
+    };
 
 /** Whether `actor` may hold a link to the request's container now, and with which access. */
 export const linkDecision = (
@@ -99,10 +113,18 @@ export const linkDecision = (
 ): LinkDecision => {
   const rule = statusMeta(request.status).link;
   if (rule.kind === "none") {
-    return { kind: "refused", reason: "NoLink", message: `a request in status ${request.status} has no link` };
+    return {
+      kind: "refused",
+      reason: "NoLink",
+      message: `a request in status ${request.status} has no link`,
+    };
   }
   if (rule.kind === "processing") {
-    return { kind: "refused", reason: "Processing", message: "the request is being processed, try again later" };
+    return {
+      kind: "refused",
+      reason: "Processing",
+      message: "the request is being processed, try again later",
+    };
   }
   const holds = (holder: LinkHolder) =>
     holder === "requester" ? actor.id === request.createdBy.id : actor.roles.includes(holder);

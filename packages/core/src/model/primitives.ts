@@ -32,7 +32,9 @@ export const FileName = z
   .min(1)
   .max(255)
   .refine((name) => !/[/\\]/.test(name), { message: "must not contain a path separator" })
-  .refine((name) => name !== "." && name !== ".." && !name.includes(".."), { message: "must not contain '..'" })
+  .refine((name) => name !== "." && name !== ".." && !name.includes(".."), {
+    message: "must not contain '..'",
+  })
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
   .refine((name) => !/[\u0000-\u001f\u007f]/.test(name), { message: "must not contain control characters" })
   .refine((name) => name.trim() === name, { message: "must not start or end with white space" });

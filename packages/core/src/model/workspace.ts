@@ -9,7 +9,12 @@ export const WorkspacePolicy = z.object({
   scanning: z.boolean().default(true),
   requiredApprovals: z.number().int().min(1).max(10).default(1),
   maxFiles: z.number().int().min(1).max(1000).default(1),
-  maxFileSize: z.number().int().min(1).max(5 * 1024 * GIB).default(GIB),
+  maxFileSize: z
+    .number()
+    .int()
+    .min(1)
+    .max(5 * 1024 * GIB)
+    .default(GIB),
 });
 export type WorkspacePolicy = z.infer<typeof WorkspacePolicy>;
 export type WorkspacePolicyInput = z.input<typeof WorkspacePolicy>;

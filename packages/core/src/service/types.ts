@@ -113,15 +113,29 @@ export interface Airlock {
    */
   listForUser(
     actor: Actor,
-    query: { readonly airlockManager: boolean; readonly page_size?: string | number; readonly continuation?: string },
+    query: {
+      readonly airlockManager: boolean;
+      readonly page_size?: string | number;
+      readonly continuation?: string;
+    },
   ): ResultAsync<RequestList, AirlockError>;
   link(actor: Actor, workspaceId: string, requestId: string): ResultAsync<LinkView, AirlockError>;
   submit(actor: Actor, workspaceId: string, requestId: string): ResultAsync<RequestView, AirlockError>;
   cancel(actor: Actor, workspaceId: string, requestId: string): ResultAsync<RequestView, AirlockError>;
   /** `input`: `{approval: boolean, decisionExplanation: string}`. */
-  review(actor: Actor, workspaceId: string, requestId: string, input: unknown): ResultAsync<RequestView, AirlockError>;
+  review(
+    actor: Actor,
+    workspaceId: string,
+    requestId: string,
+    input: unknown,
+  ): ResultAsync<RequestView, AirlockError>;
   /** `input`: `{reason: string}`. */
-  revoke(actor: Actor, workspaceId: string, requestId: string, input: unknown): ResultAsync<RequestView, AirlockError>;
+  revoke(
+    actor: Actor,
+    workspaceId: string,
+    requestId: string,
+    input: unknown,
+  ): ResultAsync<RequestView, AirlockError>;
   /** A scanner's verdict that arrived asynchronously; a late or repeated verdict changes nothing. */
   recordScanResult(
     requestId: string,
@@ -131,12 +145,19 @@ export interface Airlock {
     actor: Actor,
     workspaceId: string,
     requestId: string,
-  ): ResultAsync<{ readonly entries: readonly AuditEntry[]; readonly verification: AuditVerification }, AirlockError>;
+  ): ResultAsync<
+    { readonly entries: readonly AuditEntry[]; readonly verification: AuditVerification },
+    AirlockError
+  >;
   /**
    * Whether a blob call through a link may happen now: the link's token is not the authority, the
    * request's current status and stage are. Answers the stage the call must address.
    */
-  authorizeBlobCall(requestId: string, stage: Stage, operation: BlobOperation): ResultAsync<AirlockRequest, AirlockError>;
+  authorizeBlobCall(
+    requestId: string,
+    stage: Stage,
+    operation: BlobOperation,
+  ): ResultAsync<AirlockRequest, AirlockError>;
   /** Uploads one file into a draft request (the embedded blob endpoint and in-process users). */
   upload(
     requestId: string,

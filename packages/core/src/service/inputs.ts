@@ -1,0 +1,52 @@
+import { z } from "zod";
+
+export const ReviewInput = z.object({
+  approval: z.boolean(),
+  decisionExplanation: z.string().trim().min(1).max(4000),
+});
+export type ReviewInput = z.infer<typeof ReviewInput>;
+
+export const RevokeInput = z.object({
+  reason: z.string().trim().min(1).max(4000),
+});
+export type RevokeInput = z.infer<typeof RevokeInput>;
+
+const booleanText = z.union([z.boolean(), z.enum(["true", "false"]).transform((value) => value === "true")]);
+const pageSize = z.coerce.number().int().min(1).max(100).default(25);
+
+/** Upstream's query parameters, plus paging. */
+export const ListQuery = z.object({
+  creator_user_id: z.string().min(1).max(128).optional(),
+  type: z.enum(["import", "export"]).optional(),
+  status: z
+    .enum([
+      "draft",
+      "submitted",
+      "in_review",
+      "approval_in_progress",
+      "rejection_in_progress",
+      "blocking_in_progress",
+      "approved",
+      "rejected",
+      "blocked_by_scan",
+      "cancelled",
+      "failed",
+      "revoked",
+    ])
+    .optional(),
+  order_by: z.enum(["createdWhen", "updatedWhen", "status", "type", "title"]).optional(),
+  order_ascending: booleanText.optional(),
+  page_size: pageSize,
+  continuation: z.string().min(1).max(4096).optional(),
+});
+export type ListQuery = z.infer<typeof ListQuery>;
+
+export const UserListQuery = z.object({
+  airlockManager: z.boolean(),
+  page_size: pageSize,
+  continuation: z.string().min(1).max(4096).optional(),
+});
+
+/** zod issues as `{path, message}` pairs, for problem+json `errors`. */
+export const issuesOf = (error: z.ZodError) =>
+  error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));

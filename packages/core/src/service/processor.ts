@@ -1,0 +1,282 @@
+import { err, errAsync, ok, okAsync, type Result, ResultAsync } from "neverthrow";
+import type { AirlockError } from "../errors.js";
+import type { AirlockEvent as MachineEvent } from "../machine/airlock-machine.js";
+import { airlockMachine, type MachineStatus } from "../machine/airlock-machine.js";
+import { contextOf, decide, IN_PROGRESS_STATUSES, needsProcessing, statusMeta } from "../machine/decide.js";
+import { SYSTEM_ACTOR } from "../model/actor.js";
+import type { AirlockRequest, FileRecord, RequestStatus, Stage } from "../model/request.js";
+import { DEFAULT_POLICY } from "../model/workspace.js";
+import { containerOf, type Engine, fromPortError, withStatus } from "./engine.js";
+import type { ProcessSummary } from "./types.js";
+
+/**
+ * Statuses a person enters that leave data to move or delete although nothing is "in progress"
+ * (cancel, revoke): read off the machine, so the sweep follows it.
+ */
+const settleAfterUserAction: readonly RequestStatus[] = (() => {
+  const found = new Set<RequestStatus>();
+  for (const [name, node] of Object.entries(airlockMachine.root.states)) {
+    for (const transitions of node.transitions.values()) {
+      for (const transition of transitions) {
+        for (const target of transition.target ?? []) {
+          const to = target.key as RequestStatus;
+          const from = name as MachineStatus;
+          if (from === "new" || to === from) continue;
+          const toMeta = statusMeta(to);
+          if (!toMeta.inProgress && toMeta.stage !== "keep" && toMeta.stage !== statusMeta(from).stage)
+            found.add(to);
+        }
+      }
+    }
+  }
+  // Statuses the processor itself reaches get their stage in the same write.
+  return [...found].filter(
+    (status) => status !== "approved" && status !== "rejected" && status !== "blocked_by_scan",
+  );
+})();
+
+export const SWEPT_STATUSES: readonly RequestStatus[] = [...IN_PROGRESS_STATUSES, ...settleAfterUserAction];
+
+const sameFiles = (expected: readonly FileRecord[], actual: readonly FileRecord[]) => {
+  if (expected.length !== actual.length) return false;
+  const byName = new Map(actual.map((file) => [file.name, file]));
+  return expected.every((file) => {
+    const other = byName.get(file.name);
+    return other !== undefined && other.size === file.size && other.sha256 === file.sha256;
+  });
+};
+
+type Step = { readonly request: AirlockRequest; readonly progressed: boolean };
+
+export const createProcessor = (engine: Engine) => {
+  const { ports, options, nowSeconds, commit } = engine;
+  const running = new Map<string, Promise<unknown>>();
+
+  const enteredAt = (request: AirlockRequest) => request.history.at(-1)?.updatedWhen ?? request.updatedWhen;
+
+  /** Asks the machine to apply a system event, then stores the result. */
+  const fire = (
+    request: AirlockRequest,
+    event: MachineEvent,
+    action: string,
+    patch: Partial<AirlockRequest> = {},
+  ): ResultAsync<Step, AirlockError> =>
+    engine.loadWorkspace(request.workspaceId).andThen((workspace) => {
+      const decision = decide(request.status, contextOf(request, workspace.policy, null), event);
+      if (!decision.allowed) {
+        return errAsync<Step, AirlockError>({ kind: "IllegalTransition", message: decision.refusal.message });
+      }
+      const next = withStatus(request, decision.to, SYSTEM_ACTOR, nowSeconds(), patch);
+      return commit(request, next, SYSTEM_ACTOR, action, workspace).map((stored) => ({
+        request: stored,
+        progressed: true,
+      }));
+    });
+
+  const fail = (request: AirlockRequest, message: string) =>
+    fire(request, { type: "FAIL" }, "fail", { statusMessage: message });
+
+  /** Moves the files and checks them against the hashes recorded at submit. */
+  const moveVerified = (
+    request: AirlockRequest,
+    from: Stage,
+    to: Stage,
+    onMoved: (request: AirlockRequest) => ResultAsync<Step, AirlockError>,
+  ): ResultAsync<Step, AirlockError> =>
+    ports.storage
+      .move(containerOf(request), from, to, request.files)
+      .mapErr(fromPortError)
+      .andThen((moved) => {
+        if (moved.length === 0 && request.files.length > 0) {
+          return fail(request, `integrity check failed: no file arrived in the ${to} stage`);
+        }
+        if (moved.length === 0) return fail(request, "Request did not contain any files.");
+        if (!sameFiles(request.files, moved)) {
+          return fail(
+            request,
+            `integrity check failed: the files in the ${to} stage do not match the sha256 recorded at submit`,
+          );
+        }
+        return onMoved(request);
+      })
+      .orElse((error) => {
+        // A backing service that stays down must not leave the request in progress for ever.
+        if (
+          statusMeta(request.status).inProgress &&
+          nowSeconds() - enteredAt(request) > options.processingDeadlineSeconds
+        ) {
+          return fail(
+            request,
+            `processing did not finish within ${options.processingDeadlineSeconds} s: ${error.message}`,
+          );
+        }
+        return errAsync<Step, AirlockError>(error);
+      });
+
+  const scan = (request: AirlockRequest): ResultAsync<Step, AirlockError> => {
+    const now = nowSeconds();
+    if (now - enteredAt(request) > options.scanDeadlineSeconds) {
+      return fail(request, `no malware scan verdict arrived within ${options.scanDeadlineSeconds} s`);
+    }
+    if (request.scanRequestedWhen !== null && now - request.scanRequestedWhen < options.scanRetrySeconds) {
+      return okAsync({ request, progressed: false });
+    }
+    const waitForVerdict = () =>
+      commit(request, { ...request, scanRequestedWhen: now }, SYSTEM_ACTOR, "scan-requested", null).map(
+        (stored): Step => ({ request: stored, progressed: false }),
+      );
+    return ports.scanner
+      .scan(containerOf(request), "in_progress")
+      .andThen((outcome): ResultAsync<Step, AirlockError> => {
+        switch (outcome.verdict) {
+          case "clean":
+            return fire(request, { type: "SCAN_CLEAN" }, "scan-clean", { scanRequestedWhen: now });
+          case "threat":
+            return fire(request, { type: "SCAN_THREAT" }, "scan-threat", {
+              scanRequestedWhen: now,
+              statusMessage: `malware scan: ${outcome.detail}`,
+            });
+          case "pending":
+            return waitForVerdict();
+        }
+      })
+      .orElse((error) => {
+        if (error.kind !== "Unavailable") return errAsync(error);
+        options.onBackgroundError({ step: "process", requestId: request.id, error });
+        return waitForVerdict();
+      });
+  };
+
+  /** One step towards where the machine says the request should rest. */
+  const step = (request: AirlockRequest): ResultAsync<Step, AirlockError> => {
+    const meta = statusMeta(request.status);
+    if (request.status === "submitted") {
+      if (request.dataStage === "draft") {
+        if (request.files.length === 0) return fail(request, "Request did not contain any files.");
+        return moveVerified(request, "draft", "in_progress", (r) =>
+          fire(r, { type: "STAGED" }, "staged", { dataStage: "in_progress" }),
+        );
+      }
+      return engine
+        .loadWorkspace(request.workspaceId)
+        .andThen((workspace) =>
+          workspace.policy.scanning ? scan(request) : fire(request, { type: "STAGED" }, "staged"),
+        );
+    }
+    if (meta.inProgress) {
+      const moved = decide(request.status, contextOf(request, DEFAULT_POLICY, null), { type: "DATA_MOVED" });
+      if (!moved.allowed) return errAsync({ kind: "IllegalTransition", message: moved.refusal.message });
+      const target = statusMeta(moved.to).stage as Stage;
+      const from = request.dataStage ?? "in_progress";
+      return moveVerified(request, from, target, (r) =>
+        fire(r, { type: "DATA_MOVED" }, "data-moved", { dataStage: target }),
+      );
+    }
+    if (!needsProcessing(request) || request.dataStage === null)
+      return okAsync({ request, progressed: false });
+    const ref = containerOf(request);
+    const from = request.dataStage;
+    if (meta.stage === null) {
+      return ports.storage
+        .deleteContainer(ref, from)
+        .mapErr(fromPortError)
+        .andThen(() => commit(request, { ...request, dataStage: null }, SYSTEM_ACTOR, "data-deleted", null))
+        .map((stored) => ({ request: stored, progressed: true }));
+    }
+    const target = meta.stage as Stage;
+    return ports.storage
+      .move(ref, from, target, request.files.length > 0 ? request.files : undefined)
+      .mapErr(fromPortError)
+      .andThen(() => commit(request, { ...request, dataStage: target }, SYSTEM_ACTOR, "data-moved", null))
+      .map((stored) => ({ request: stored, progressed: true }));
+  };
+
+  const MAX_STEPS = 8;
+
+  const run = async (requestId: string): Promise<Result<AirlockRequest, AirlockError>> => {
+    let current = await engine.loadRequest(null, requestId);
+    for (let steps = 0; steps < MAX_STEPS && current.isOk(); steps += 1) {
+      const result = await step(current.value);
+      if (result.isErr()) {
+        if (result.error.kind !== "Conflict") return result.map((s) => s.request);
+        // Someone else moved the request on: read it again and carry on from there.
+        current = await engine.loadRequest(null, requestId);
+        continue;
+      }
+      current = result.map((s) => s.request);
+      if (!result.value.progressed) break;
+    }
+    return current;
+  };
+
+  /** One run per request at a time in this process; the repository's etag guards across processes. */
+  const process = (requestId: string): ResultAsync<AirlockRequest, AirlockError> => {
+    const previous = running.get(requestId) ?? Promise.resolve();
+    const next = previous.then(() => run(requestId));
+    running.set(requestId, next);
+    void next.finally(() => {
+      if (running.get(requestId) === next) running.delete(requestId);
+    });
+    return new ResultAsync(next);
+  };
+
+  const schedule = (requestId: string) =>
+    engine.background(async () => {
+      const result = await process(requestId);
+      if (result.isErr()) {
+        options.onBackgroundError({ step: "process", requestId, error: result.error });
+      }
+    });
+
+  const pendingIds = async (): Promise<Result<string[], AirlockError>> => {
+    const ids: string[] = [];
+    let continuation: string | undefined;
+    do {
+      const page = await ports.repository.list({
+        statuses: SWEPT_STATUSES,
+        pageSize: 100,
+        orderBy: "createdWhen",
+        ascending: true,
+        ...(continuation ? { continuation } : {}),
+      });
+      if (page.isErr()) return err(fromPortError(page.error));
+      for (const request of page.value.items) if (needsProcessing(request)) ids.push(request.id);
+      continuation = page.value.continuation ?? undefined;
+    } while (continuation);
+    return ok(ids);
+  };
+
+  const resume = (): ResultAsync<ProcessSummary, AirlockError> =>
+    new ResultAsync(pendingIds()).andThen((ids) =>
+      ResultAsync.fromSafePromise(
+        (async () => {
+          const summary = { processed: 0, stillWaiting: 0, failed: 0 };
+          for (const id of ids) {
+            const result = await process(id);
+            if (result.isErr()) summary.failed += 1;
+            else if (statusMeta(result.value.status).inProgress) summary.stillWaiting += 1;
+            else summary.processed += 1;
+          }
+          return summary;
+        })(),
+      ),
+    );
+
+  const applyScanVerdict = (
+    requestId: string,
+    outcome: { readonly verdict: "clean" } | { readonly verdict: "threat"; readonly detail: string },
+  ): ResultAsync<AirlockRequest, AirlockError> =>
+    engine.loadRequest(null, requestId).andThen((request) => {
+      // A verdict for a request that moved on (late, or delivered twice) changes nothing.
+      if (request.status !== "submitted") return okAsync(request);
+      const step =
+        outcome.verdict === "clean"
+          ? fire(request, { type: "SCAN_CLEAN" }, "scan-clean")
+          : fire(request, { type: "SCAN_THREAT" }, "scan-threat", {
+              statusMessage: `malware scan: ${outcome.detail}`,
+            });
+      return step.map((s) => s.request);
+    });
+
+  return { process, resume, schedule, applyScanVerdict };
+};

@@ -1,0 +1,269 @@
+import { getShortestPaths, getSimplePaths } from "@xstate/graph";
+import { describe, expect, it } from "vitest";
+import {
+  type AirlockContext,
+  type AirlockEvent,
+  airlockMachine,
+  type MachineStatus,
+} from "../src/machine/airlock-machine.js";
+import { ALL_STATUSES, allowedUserActions, contextOf, decide, linkDecision } from "../src/machine/decide.js";
+import type { Role } from "../src/model/actor.js";
+import type { RequestStatus } from "../src/model/request.js";
+import { DEFAULT_POLICY } from "../src/model/workspace.js";
+
+const researcher = { id: "rita", roles: ["WorkspaceResearcher"] as Role[] };
+const manager = { id: "mo", roles: ["AirlockManager"] as Role[] };
+const secondManager = { id: "meg", roles: ["AirlockManager"] as Role[] };
+
+const input = (overrides: Partial<AirlockContext> = {}): AirlockContext => ({
+  ...contextOf(
+    { createdBy: { id: "rita", name: "Rita", email: "" }, type: "import", reviews: [] },
+    DEFAULT_POLICY,
+    1,
+  ),
+  ...overrides,
+});
+
+const events: AirlockEvent[] = [
+  { type: "CREATE", actor: researcher },
+  { type: "SUBMIT", actor: researcher },
+  { type: "CANCEL", actor: researcher },
+  { type: "REVIEW", actor: manager, approve: true },
+  { type: "REVIEW", actor: manager, approve: false },
+  { type: "REVOKE", actor: manager },
+  { type: "STAGED" },
+  { type: "SCAN_CLEAN" },
+  { type: "SCAN_THREAT" },
+  { type: "DATA_MOVED" },
+  { type: "FAIL" },
+];
+
+const byStatus = { serializeState: (snapshot: { value: unknown }) => String(snapshot.value) };
+
+describe("the airlock machine's graph", () => {
+  const shortest = getShortestPaths(airlockMachine, { input: input(), events, ...byStatus });
+  const reached = new Set(shortest.map((path) => String(path.state.value)));
+
+  it("reaches every status from the spec", () => {
+    expect([...reached].sort()).toEqual([...ALL_STATUSES].sort());
+  });
+
+  it("reaches every final status", () => {
+    for (const status of ["approved", "rejected", "blocked_by_scan", "cancelled", "failed", "revoked"]) {
+      expect(reached).toContain(status);
+    }
+  });
+
+  it("has pinned path counts, so a new transition is a deliberate change", () => {
+    expect(shortest).toHaveLength(13);
+    expect(getSimplePaths(airlockMachine, { input: input(), events, ...byStatus })).toHaveLength(19);
+  });
+
+  it("goes from draft to approved by submit, scan, review and data movement", () => {
+    const path = shortest.find((p) => p.state.value === "approved");
+    expect(path?.steps.map((s) => s.event.type)).toEqual([
+      "xstate.init",
+      "CREATE",
+      "SUBMIT",
+      "SCAN_CLEAN",
+      "REVIEW",
+      "DATA_MOVED",
+    ]);
+  });
+});
+
+/** The spec's transition table, written out independently of the machine. */
+const ALLOWED: Record<Exclude<MachineStatus, "new">, Partial<Record<AirlockEvent["type"], RequestStatus>>> = {
+  draft: { SUBMIT: "submitted", CANCEL: "cancelled", FAIL: "failed" },
+  submitted: {
+    STAGED: "submitted",
+    SCAN_CLEAN: "in_review",
+    SCAN_THREAT: "blocking_in_progress",
+    FAIL: "failed",
+  },
+  in_review: { REVIEW: "approval_in_progress", CANCEL: "cancelled", FAIL: "failed" },
+  approval_in_progress: { DATA_MOVED: "approved", FAIL: "failed" },
+  rejection_in_progress: { DATA_MOVED: "rejected", FAIL: "failed" },
+  blocking_in_progress: { DATA_MOVED: "blocked_by_scan", FAIL: "failed" },
+  approved: { REVOKE: "revoked" },
+  rejected: {},
+  blocked_by_scan: {},
+  cancelled: {},
+  failed: {},
+  revoked: {},
+};
+
+describe("the status × event matrix", () => {
+  const statuses = Object.keys(ALLOWED) as (keyof typeof ALLOWED)[];
+  const approveEvents = events.filter((e) => !(e.type === "REVIEW" && !e.approve));
+  for (const status of statuses) {
+    for (const event of approveEvents) {
+      const expected = ALLOWED[status][event.type];
+      it(`${event.type} in ${status} is ${expected ? `allowed to ${expected}` : "refused"}`, () => {
+        const decision = decide(status, input(), event);
+        if (expected) {
+          expect(decision).toMatchObject({ allowed: true, to: expected });
+        } else {
+          expect(decision.allowed).toBe(false);
+          if (!decision.allowed) expect(decision.refusal.kind).toBe("IllegalTransition");
+        }
+      });
+    }
+  }
+});
+
+describe("guards", () => {
+  it("a requester never reviews their own request, even as an airlock manager", () => {
+    const both = { id: "rita", roles: ["WorkspaceResearcher", "AirlockManager"] as Role[] };
+    const decision = decide("in_review", input(), { type: "REVIEW", actor: both, approve: true });
+    expect(decision).toMatchObject({ allowed: false, refusal: { kind: "Forbidden" } });
+  });
+
+  it("a researcher cannot review", () => {
+    const decision = decide("in_review", input(), {
+      type: "REVIEW",
+      actor: { id: "x", roles: ["WorkspaceResearcher"] },
+      approve: true,
+    });
+    expect(decision).toMatchObject({ allowed: false, refusal: { kind: "Forbidden" } });
+  });
+
+  it("checks the role before the status", () => {
+    const decision = decide("draft", input(), { type: "REVIEW", actor: researcher, approve: true });
+    expect(decision).toMatchObject({ allowed: false, refusal: { kind: "Forbidden" } });
+  });
+
+  it("only the requester or a workspace owner submits", () => {
+    const other = { id: "otto", roles: ["WorkspaceResearcher"] as Role[] };
+    expect(decide("draft", input(), { type: "SUBMIT", actor: other })).toMatchObject({
+      allowed: false,
+      refusal: { kind: "Forbidden" },
+    });
+    const owner = { id: "olga", roles: ["WorkspaceOwner"] as Role[] };
+    expect(decide("draft", input(), { type: "SUBMIT", actor: owner })).toMatchObject({
+      allowed: true,
+      to: "submitted",
+    });
+  });
+
+  it("a TRE admin may cancel someone else's request", () => {
+    const admin = { id: "ada", roles: ["TREAdmin"] as Role[] };
+    expect(decide("in_review", input(), { type: "CANCEL", actor: admin })).toMatchObject({
+      allowed: true,
+      to: "cancelled",
+    });
+    expect(
+      decide("in_review", input(), { type: "CANCEL", actor: { id: "otto", roles: ["WorkspaceResearcher"] } }),
+    ).toMatchObject({
+      allowed: false,
+      refusal: { kind: "Forbidden" },
+    });
+  });
+
+  it("refuses a submit whose file count breaks the policy", () => {
+    for (const fileCount of [0, 2]) {
+      expect(decide("draft", input({ fileCount }), { type: "SUBMIT", actor: researcher })).toMatchObject({
+        allowed: false,
+        refusal: { kind: "PolicyViolation" },
+      });
+    }
+    const roomy = input({ fileCount: 3, policy: { ...input().policy, maxFiles: 3 } });
+    expect(decide("draft", roomy, { type: "SUBMIT", actor: researcher })).toMatchObject({ allowed: true });
+  });
+
+  it("waits for N distinct approvals, and one rejection rejects", () => {
+    const two = input({ policy: { ...input().policy, requiredApprovals: 2 } });
+    const first = decide("in_review", two, { type: "REVIEW", actor: manager, approve: true });
+    expect(first).toMatchObject({ allowed: true, to: "in_review" });
+    if (!first.allowed) return;
+    expect(
+      decide("in_review", first.context, { type: "REVIEW", actor: manager, approve: true }),
+    ).toMatchObject({
+      allowed: false,
+      refusal: { kind: "Forbidden" },
+    });
+    expect(
+      decide("in_review", first.context, { type: "REVIEW", actor: secondManager, approve: true }),
+    ).toMatchObject({
+      allowed: true,
+      to: "approval_in_progress",
+    });
+    expect(
+      decide("in_review", first.context, { type: "REVIEW", actor: secondManager, approve: false }),
+    ).toMatchObject({
+      allowed: true,
+      to: "rejection_in_progress",
+    });
+  });
+
+  it("goes straight to review when scanning is off, and waits for a verdict when on", () => {
+    const off = input({ policy: { ...input().policy, scanning: false } });
+    expect(decide("submitted", off, { type: "STAGED" })).toMatchObject({ allowed: true, to: "in_review" });
+    expect(decide("submitted", input(), { type: "STAGED" })).toMatchObject({
+      allowed: true,
+      to: "submitted",
+    });
+  });
+
+  it("refuses to create a request when the workspace's airlock is disabled", () => {
+    const disabled = input({ policy: { ...input().policy, enabled: false } });
+    expect(decide("new", disabled, { type: "CREATE", actor: researcher })).toMatchObject({
+      allowed: false,
+      refusal: { kind: "AirlockDisabled" },
+    });
+    expect(decide("new", input(), { type: "CREATE", actor: manager })).toMatchObject({
+      allowed: false,
+      refusal: { kind: "Forbidden" },
+    });
+  });
+});
+
+describe("allowed user actions", () => {
+  const request = (status: RequestStatus) => ({
+    status,
+    type: "import" as const,
+    createdBy: { id: "rita", name: "Rita", email: "" },
+    reviews: [],
+  });
+
+  it("are derived from the machine by role, ownership and status", () => {
+    expect(allowedUserActions(request("draft"), DEFAULT_POLICY, researcher)).toEqual(["submit", "cancel"]);
+    expect(allowedUserActions(request("in_review"), DEFAULT_POLICY, manager)).toEqual(["review"]);
+    expect(allowedUserActions(request("in_review"), DEFAULT_POLICY, researcher)).toEqual(["cancel"]);
+    expect(allowedUserActions(request("approved"), DEFAULT_POLICY, manager)).toEqual(["revoke"]);
+    expect(allowedUserActions(request("rejected"), DEFAULT_POLICY, manager)).toEqual([]);
+  });
+});
+
+describe("links", () => {
+  const request = (status: RequestStatus, type: "import" | "export" = "import") => ({
+    status,
+    type,
+    createdBy: { id: "rita", name: "Rita", email: "" },
+  });
+
+  it("follow the link table", () => {
+    expect(linkDecision(request("draft"), researcher)).toEqual({
+      kind: "grant",
+      access: ["read", "write", "list", "delete"],
+    });
+    expect(linkDecision(request("draft"), { id: "otto", roles: ["WorkspaceResearcher"] })).toMatchObject({
+      kind: "refused",
+      reason: "Forbidden",
+    });
+    expect(linkDecision(request("in_review"), manager)).toEqual({ kind: "grant", access: ["read", "list"] });
+    expect(linkDecision(request("approval_in_progress"), manager)).toMatchObject({
+      kind: "refused",
+      reason: "Processing",
+    });
+    expect(linkDecision(request("revoked"), manager)).toMatchObject({ kind: "refused", reason: "NoLink" });
+    // An approved import is read inside the workspace; an approved export by its requester.
+    const other = { id: "otto", roles: ["WorkspaceResearcher"] as Role[] };
+    expect(linkDecision(request("approved", "import"), other)).toMatchObject({ kind: "grant" });
+    expect(linkDecision(request("approved", "export"), other)).toMatchObject({
+      kind: "refused",
+      reason: "Forbidden",
+    });
+    expect(linkDecision(request("approved", "export"), researcher)).toMatchObject({ kind: "grant" });
+  });
+});
