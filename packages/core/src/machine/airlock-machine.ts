@@ -48,6 +48,11 @@ export type AirlockEvent =
   | { readonly type: "SCAN_THREAT" }
   /** The processor moved the files to the stage the status calls for. */
   | { readonly type: "DATA_MOVED" }
+  /**
+   * A processing step cannot finish (no file, integrity mismatch, no scan verdict in time, a backing
+   * service down past the deadline). Only statuses the processor works on can fail: nothing
+   * processes a draft or a request in review, so they wait for a person instead.
+   */
   | { readonly type: "FAIL" };
 
 /** Who may hold a link in a status; `requester` is an ownership, the others are workspace roles. */
@@ -212,7 +217,6 @@ export const airlockMachine = setup({
           },
         ],
         CANCEL: { guard: or(["isRequester", "isWorkspaceOwner", "isTreAdmin"]), target: "cancelled" },
-        FAIL: "failed",
       },
     },
     submitted: {
@@ -254,7 +258,6 @@ export const airlockMachine = setup({
           },
         ],
         CANCEL: { guard: or(["isRequester", "isWorkspaceOwner", "isTreAdmin"]), target: "cancelled" },
-        FAIL: "failed",
       },
     },
     approval_in_progress: { ...processing("in_progress"), on: { DATA_MOVED: "approved", FAIL: "failed" } },

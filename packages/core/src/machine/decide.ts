@@ -16,12 +16,7 @@ import {
 } from "./airlock-machine.js";
 
 export type Decision =
-  | {
-      readonly allowed: true;
-      readonly from: MachineStatus;
-      readonly to: RequestStatus;
-      readonly context: AirlockContext;
-    }
+  | { readonly allowed: true; readonly from: MachineStatus; readonly to: RequestStatus }
   | { readonly allowed: false; readonly from: MachineStatus; readonly refusal: Refusal };
 
 export const actorFacts = (actor: Pick<Actor, "id" | "roles">): ActorFacts => ({
@@ -49,12 +44,58 @@ export const contextOf = (
   refusal: null,
 });
 
-/** Asks the machine what `event` does to a request in `status`; nothing is changed anywhere. */
-export const decide = (status: MachineStatus, context: AirlockContext, event: AirlockEvent): Decision => {
+/**
+ * The machine's guards compare people only by identity, so a decision depends on who is who, not on
+ * the ids themselves: ids are renamed to their role in the question before it is used as a key.
+ */
+const questionKey = (status: MachineStatus, context: AirlockContext, event: AirlockEvent): string => {
+  const actorId = "actor" in event ? event.actor.id : null;
+  const aliases = new Map<string, string>();
+  const alias = (id: string) => {
+    if (id === actorId) return "actor";
+    let name = aliases.get(id);
+    if (name === undefined) {
+      name = `p${aliases.size}`;
+      aliases.set(id, name);
+    }
+    return name;
+  };
+  return JSON.stringify([
+    status,
+    alias(context.requesterId),
+    context.type,
+    context.policy,
+    context.fileCount,
+    context.approvals.map(alias),
+    context.deciders.map(alias),
+    event.type,
+    "actor" in event ? [...event.actor.roles].sort() : null,
+    event.type === "REVIEW" ? event.approve : null,
+  ]);
+};
+
+const MEMO_LIMIT = 10_000;
+const memo = new Map<string, Decision>();
+
+const ask = (status: MachineStatus, context: AirlockContext, event: AirlockEvent): Decision => {
   const snapshot = airlockMachine.resolveState({ value: status, context: { ...context, refusal: null } });
   const [next] = transition(airlockMachine, snapshot, event);
   if (next.context.refusal) return { allowed: false, from: status, refusal: next.context.refusal };
-  return { allowed: true, from: status, to: next.value as RequestStatus, context: next.context };
+  return { allowed: true, from: status, to: next.value as RequestStatus };
+};
+
+/**
+ * Asks the machine what `event` does to a request in `status`; nothing is changed anywhere.
+ * Answers are remembered per question (see `questionKey`), as the machine is pure.
+ */
+export const decide = (status: MachineStatus, context: AirlockContext, event: AirlockEvent): Decision => {
+  const key = questionKey(status, context, event);
+  const known = memo.get(key);
+  if (known) return known;
+  const decision = ask(status, context, event);
+  if (memo.size >= MEMO_LIMIT) memo.clear();
+  memo.set(key, decision);
+  return decision;
 };
 
 export const ALL_STATUSES = Object.keys(airlockMachine.root.states) as MachineStatus[];

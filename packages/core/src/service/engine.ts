@@ -25,7 +25,7 @@ export const resolveOptions = (options: AirlockOptions): ResolvedOptions => ({
   linkTtlSeconds: options.linkTtlSeconds ?? 3600,
   scanRetrySeconds: options.scanRetrySeconds ?? 300,
   scanDeadlineSeconds: options.scanDeadlineSeconds ?? 86_400,
-  processingDeadlineSeconds: options.scanDeadlineSeconds ?? 86_400,
+  processingDeadlineSeconds: options.processingDeadlineSeconds ?? 86_400,
   notifications: options.notifications ?? DEFAULT_NOTIFICATIONS,
   processing: options.processing ?? "inline",
   onBackgroundError: options.onBackgroundError ?? (() => {}),

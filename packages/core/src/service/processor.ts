@@ -266,17 +266,25 @@ export const createProcessor = (engine: Engine) => {
     requestId: string,
     outcome: { readonly verdict: "clean" } | { readonly verdict: "threat"; readonly detail: string },
   ): ResultAsync<AirlockRequest, AirlockError> =>
-    engine.loadRequest(null, requestId).andThen((request) => {
-      // A verdict for a request that moved on (late, or delivered twice) changes nothing.
-      if (request.status !== "submitted") return okAsync(request);
-      const step =
-        outcome.verdict === "clean"
-          ? fire(request, { type: "SCAN_CLEAN" }, "scan-clean")
-          : fire(request, { type: "SCAN_THREAT" }, "scan-threat", {
-              statusMessage: `malware scan: ${outcome.detail}`,
-            });
-      return step.map((s) => s.request);
-    });
+    engine
+      .loadRequest(null, requestId)
+      .andThen((request) =>
+        // Scans look at the in-progress stage: stage the files first if the verdict came early.
+        request.status === "submitted" && request.dataStage === "draft"
+          ? process(requestId)
+          : okAsync(request),
+      )
+      .andThen((request) => {
+        // A verdict for a request that moved on (late, or delivered twice) changes nothing.
+        if (request.status !== "submitted") return okAsync(request);
+        const step =
+          outcome.verdict === "clean"
+            ? fire(request, { type: "SCAN_CLEAN" }, "scan-clean")
+            : fire(request, { type: "SCAN_THREAT" }, "scan-threat", {
+                statusMessage: `malware scan: ${outcome.detail}`,
+              });
+        return step.map((s) => s.request);
+      });
 
   return { process, resume, schedule, applyScanVerdict };
 };

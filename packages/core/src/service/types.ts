@@ -36,6 +36,8 @@ export interface AirlockOptions {
   readonly scanRetrySeconds?: number;
   /** Fail a submitted request whose verdict has not arrived after this long. Default 86,400 s. */
   readonly scanDeadlineSeconds?: number;
+  /** Fail a request whose data could not be moved (a backing service down) after this long. Default 86,400 s. */
+  readonly processingDeadlineSeconds?: number;
   readonly notifications?: NotificationMatrix;
   /**
    * `inline` (default): every command that leaves work for the processor runs it before answering

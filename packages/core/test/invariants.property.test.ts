@@ -1,0 +1,174 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { IN_PROGRESS_STATUSES } from "../src/index.js";
+import { chunks, EICAR, type Harness, makeHarness, observable, people } from "./support/harness.js";
+
+type Person = keyof typeof people;
+const reviewers: Person[] = ["mo", "meg", "rita"];
+
+/** One thing a user, the scanner or the infrastructure can do; `slot` picks one of the requests made so far. */
+type Command =
+  | { kind: "create"; type: "import" | "export" }
+  | { kind: "upload"; slot: number; infected: boolean; name: string }
+  | { kind: "submit"; slot: number; by: Person }
+  | { kind: "verdict"; slot: number; clean: boolean }
+  | { kind: "review"; slot: number; by: Person; approve: boolean }
+  | { kind: "concurrentReviews"; slot: number }
+  | { kind: "cancel"; slot: number; by: Person }
+  | { kind: "revoke"; slot: number; by: Person }
+  | { kind: "process"; slot: number }
+  | { kind: "crash"; slot: number; method: "move" | "update" };
+
+const person = fc.constantFrom<Person>("rita", "otto", "olga", "mo", "meg", "ada");
+const slot = fc.nat({ max: 3 });
+const command: fc.Arbitrary<Command> = fc.oneof(
+  fc.record({
+    kind: fc.constant("create" as const),
+    type: fc.constantFrom("import" as const, "export" as const),
+  }),
+  fc.record({
+    kind: fc.constant("upload" as const),
+    slot,
+    infected: fc.boolean(),
+    name: fc.constantFrom("a.csv", "b.csv", "../escape", "ok.txt"),
+  }),
+  fc.record({ kind: fc.constant("submit" as const), slot, by: person }),
+  fc.record({ kind: fc.constant("verdict" as const), slot, clean: fc.boolean() }),
+  fc.record({
+    kind: fc.constant("review" as const),
+    slot,
+    by: fc.constantFrom(...reviewers),
+    approve: fc.boolean(),
+  }),
+  fc.record({ kind: fc.constant("concurrentReviews" as const), slot }),
+  fc.record({ kind: fc.constant("cancel" as const), slot, by: person }),
+  fc.record({ kind: fc.constant("revoke" as const), slot, by: person }),
+  fc.record({ kind: fc.constant("process" as const), slot }),
+  fc.record({
+    kind: fc.constant("crash" as const),
+    slot,
+    method: fc.constantFrom("move" as const, "update" as const),
+  }),
+);
+
+const ritaAsManager = { ...people.rita, roles: ["WorkspaceResearcher" as const, "AirlockManager" as const] };
+const actor = (p: Person) => (p === "rita" ? ritaAsManager : people[p]);
+
+const run = async (h: Harness, ids: string[], cmd: Command) => {
+  const id = ids.length > 0 ? ids[("slot" in cmd ? cmd.slot : 0) % ids.length] : undefined;
+  if (cmd.kind === "create") {
+    const created = await h.airlock.create(people.rita, h.ws, {
+      type: cmd.type,
+      title: "Prop",
+      businessJustification: "p",
+    });
+    if (created.isOk()) ids.push(created.value.airlockRequest.id);
+    return null;
+  }
+  if (!id) return null;
+  const before = await observable(h, id);
+  let result: { isErr(): boolean; error?: unknown } | null = null;
+  switch (cmd.kind) {
+    case "upload":
+      result = await h.airlock.upload(id, cmd.name, chunks(cmd.infected ? EICAR : "clean data"));
+      break;
+    case "submit":
+      result = await h.airlock.submit(actor(cmd.by), h.ws, id);
+      break;
+    case "verdict":
+      result = await h.airlock.recordScanResult(
+        id,
+        cmd.clean ? { verdict: "clean" } : { verdict: "threat", detail: "x" },
+      );
+      break;
+    case "review":
+      result = await h.airlock.review(actor(cmd.by), h.ws, id, {
+        approval: cmd.approve,
+        decisionExplanation: "p",
+      });
+      break;
+    case "concurrentReviews": {
+      const results = await Promise.all([
+        h.airlock.review(people.mo, h.ws, id, { approval: true, decisionExplanation: "race" }),
+        h.airlock.review(people.meg, h.ws, id, { approval: false, decisionExplanation: "race" }),
+      ]);
+      const winners = results.filter((r) => r.isOk());
+      expect(winners.length).toBeLessThanOrEqual(1);
+      return null;
+    }
+    case "cancel":
+      result = await h.airlock.cancel(actor(cmd.by), h.ws, id);
+      break;
+    case "revoke":
+      result = await h.airlock.revoke(actor(cmd.by), h.ws, id, { reason: "p" });
+      break;
+    case "process":
+      await h.airlock.processor.process(id);
+      return null;
+    case "crash":
+      // The next step fails half way, as a process killed between two writes would leave it.
+      if (cmd.method === "move") h.ports.storage.failNext("move");
+      else h.ports.repository.failNext("update");
+      await h.airlock.processor.process(id);
+      h.ports.storage.failNext("move", 0);
+      h.ports.repository.failNext("update", 0);
+      return null;
+  }
+  if (result?.isErr()) {
+    // A refused command changes nothing but the audit log's record of the refusal.
+    await h.airlock.processor.idle();
+    expect(await observable(h, id)).toEqual(before);
+  }
+  return null;
+};
+
+const checkInvariants = async (h: Harness, ids: string[]) => {
+  for (const id of ids) {
+    const request = (await h.ports.repository.get(id))._unsafeUnwrap();
+    const stages = h.ports.storage.stagesHolding(id);
+
+    // After resume nothing is left in progress.
+    expect(IN_PROGRESS_STATUSES).not.toContain(request.status);
+
+    // No file reaches an approved stage without the approvals, from reviewers other than the requester.
+    if (stages.includes("approved") || request.status === "approved") {
+      const approvers = new Set(
+        request.reviews.filter((r) => r.reviewDecision === "approved").map((r) => r.reviewer.id),
+      );
+      approvers.delete(request.createdBy.id);
+      expect(approvers.size).toBeGreaterThanOrEqual(1);
+    }
+
+    // At rest, the data is in exactly the stage the request names (or nowhere, once deleted).
+    expect(stages.length).toBeLessThanOrEqual(1);
+    if (request.dataStage !== null && request.status !== "draft" && request.files.length > 0) {
+      expect(stages).toEqual([request.dataStage]);
+    }
+
+    // Every status change has exactly one audit entry, and the chain verifies.
+    const entries = (await h.ports.audit.list(id))._unsafeUnwrap();
+    expect(entries.filter((e) => e.outcome === "transition")).toHaveLength(request.history.length);
+    expect((await h.ports.audit.verify(id))._unsafeUnwrap()).toMatchObject({ ok: true });
+  }
+};
+
+describe("random command sequences keep the airlock's invariants", () => {
+  it("holds for sequences of creates, uploads, submits, verdicts, reviews, cancels, revokes and crashes", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(command, { minLength: 1, maxLength: 40 }),
+        fc.boolean(),
+        async (commands, scanning) => {
+          const h = makeHarness({ scanning }, { processing: "manual" });
+          const ids: string[] = [];
+          for (const cmd of commands) await run(h, ids, cmd);
+          await h.airlock.processor.idle();
+          const summary = await h.airlock.processor.resume();
+          expect(summary.isOk()).toBe(true);
+          await checkInvariants(h, ids);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
