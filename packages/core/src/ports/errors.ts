@@ -4,7 +4,11 @@
  */
 export type NotFound = { readonly kind: "NotFound"; readonly message: string };
 export type Conflict = { readonly kind: "Conflict"; readonly message: string };
-export type Unavailable = { readonly kind: "Unavailable"; readonly message: string; readonly cause?: unknown };
+export type Unavailable = {
+  readonly kind: "Unavailable";
+  readonly message: string;
+  readonly cause?: unknown;
+};
 export type TooLarge = { readonly kind: "TooLarge"; readonly message: string; readonly limit: number };
 export type InvalidInput = { readonly kind: "InvalidInput"; readonly message: string };
 

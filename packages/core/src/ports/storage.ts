@@ -65,7 +65,11 @@ export interface AirlockStorage {
     to: Stage,
     expected?: readonly FileRecord[],
   ): ResultAsync<readonly FileRecord[], StorageError>;
-  openRead(ref: ContainerRef, stage: Stage, name: string): ResultAsync<AsyncIterable<Uint8Array>, StorageError>;
+  openRead(
+    ref: ContainerRef,
+    stage: Stage,
+    name: string,
+  ): ResultAsync<AsyncIterable<Uint8Array>, StorageError>;
   deleteFile(ref: ContainerRef, stage: Stage, name: string): ResultAsync<void, StorageError>;
   deleteContainer(ref: ContainerRef, stage: Stage): ResultAsync<void, StorageError>;
 }

@@ -2,7 +2,7 @@ import { createManualClock, createMemoryPorts, createSequentialIds } from "@airl
 import type { Actor, AirlockOptions, Workspace, WorkspacePolicyInput } from "../../src/index.js";
 import { createAirlock, WorkspaceSchema } from "../../src/index.js";
 
-export const EICAR = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
+export { EICAR } from "@airlock/core/testing";
 
 export const WORKSPACE_ID = "ws1";
 

@@ -1,0 +1,30 @@
+// The public surface of @airlock/adapters-memory: every port in memory, deterministic and
+// inspectable, for tests, examples and the embedded profile.
+
+export type { AuditLogMethod, MemoryAuditLog } from "./audit-log.js";
+export { createMemoryAuditLog } from "./audit-log.js";
+export type { ManualClock } from "./clock.js";
+export { createManualClock, MANUAL_CLOCK_START_MS } from "./clock.js";
+export type { MemoryEventPublisher } from "./event-publisher.js";
+export { createMemoryEventPublisher } from "./event-publisher.js";
+export { INJECTED_FAULT } from "./faults.js";
+export type { SequentialIds } from "./ids.js";
+export { createRandomIds, createSequentialIds } from "./ids.js";
+export type { MemoryScanner, MemoryScannerOptions, ScanRecord } from "./malware-scanner.js";
+export { createMemoryScanner, EICAR_DETAIL } from "./malware-scanner.js";
+export type { MemoryNotifier } from "./notifier.js";
+export { createMemoryNotifier } from "./notifier.js";
+export type { MemoryPorts, MemoryPortsOptions } from "./ports.js";
+export { createMemoryPorts } from "./ports.js";
+export type { MemoryRequestRepository, RequestRepositoryMethod } from "./request-repository.js";
+export { createMemoryRequestRepository } from "./request-repository.js";
+export type {
+  LinkSigner,
+  LinkToSign,
+  MemoryStorage,
+  MemoryStorageOptions,
+  StorageMethod,
+} from "./storage.js";
+export { createMemoryStorage } from "./storage.js";
+export type { MemoryWorkspaceRegistry, WorkspaceRegistryMethod } from "./workspace-registry.js";
+export { createMemoryWorkspaceRegistry } from "./workspace-registry.js";

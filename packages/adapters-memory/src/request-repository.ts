@@ -1,0 +1,169 @@
+import {
+  type AirlockRequest,
+  conflict,
+  invalidInput,
+  notFound,
+  type RepositoryError,
+  type RequestOrderBy,
+  type RequestPage,
+  type RequestQuery,
+  type RequestRepository,
+} from "@airlock/core";
+import { err, ok, Result, ResultAsync } from "neverthrow";
+import { createFaults } from "./faults.js";
+
+export type RequestRepositoryMethod = keyof RequestRepository;
+
+export interface MemoryRequestRepository extends RequestRepository {
+  /** Copies of every stored request, in creation order. */
+  inspect(): readonly AirlockRequest[];
+  /** The next `count` calls of `method` (default 1) answer `Unavailable` ("injected fault") and change nothing; a new count replaces the pending one, so 0 heals. */
+  failNext(method: RequestRepositoryMethod, count?: number): void;
+}
+
+const DEFAULT_PAGE_SIZE = 25;
+const MAX_PAGE_SIZE = 100;
+
+type SortValue = string | number;
+
+const SORT_KEY_TYPES: Readonly<Record<RequestOrderBy, "string" | "number">> = {
+  createdWhen: "number",
+  updatedWhen: "number",
+  status: "string",
+  type: "string",
+  title: "string",
+};
+
+/** Where the previous page ended, and for which order: a token of another order is refused. */
+interface Cursor {
+  readonly orderBy: RequestOrderBy;
+  readonly ascending: boolean;
+  readonly key: SortValue;
+  readonly id: string;
+}
+
+const compareValues = (a: SortValue, b: SortValue) => (a < b ? -1 : a > b ? 1 : 0);
+
+const encodeCursor = (cursor: Cursor): string =>
+  Buffer.from(JSON.stringify([cursor.orderBy, cursor.ascending, cursor.key, cursor.id])).toString(
+    "base64url",
+  );
+
+const parseJson = Result.fromThrowable(
+  (text: string): unknown => JSON.parse(text),
+  () => "not JSON",
+);
+
+const decodeCursor = (token: string): Cursor | null => {
+  const text = Buffer.from(token, "base64url").toString("utf8");
+  // Node decodes base64url leniently (it skips what it cannot read), so demand an exact round trip.
+  if (Buffer.from(text).toString("base64url") !== token) return null;
+  const parsed = parseJson(text).unwrapOr(null);
+  if (!Array.isArray(parsed) || parsed.length !== 4) return null;
+  const [orderBy, ascending, key, id] = parsed as unknown[];
+  if (typeof orderBy !== "string" || !Object.hasOwn(SORT_KEY_TYPES, orderBy)) return null;
+  const order = orderBy as RequestOrderBy;
+  if (typeof ascending !== "boolean" || typeof id !== "string" || typeof key !== SORT_KEY_TYPES[order])
+    return null;
+  return { orderBy: order, ascending, key: key as SortValue, id };
+};
+
+const matches = (request: AirlockRequest, query: RequestQuery) =>
+  (query.workspaceIds === undefined || query.workspaceIds.includes(request.workspaceId)) &&
+  (query.creator === undefined || request.createdBy.id === query.creator) &&
+  (query.type === undefined || request.type === query.type) &&
+  (query.statuses === undefined || query.statuses.includes(request.status));
+
+/**
+ * A `RequestRepository` in memory. Etags are a counter, so each write's etag is new; continuation
+ * tokens are opaque (base64url of the last sort key and id) and checked before use.
+ */
+export const createMemoryRequestRepository = (): MemoryRequestRepository => {
+  const requests = new Map<string, AirlockRequest>();
+  const faults = createFaults<RequestRepositoryMethod>();
+  let writes = 0;
+  const nextEtag = () => String(++writes);
+  // Requests are plain JSON, so each is kept with its serialised form: a read is one JSON.parse,
+  // several times cheaper than structuredClone, and callers never share an object with the store.
+  const serialised = new WeakMap<AirlockRequest, string>();
+  const keep = (request: AirlockRequest): AirlockRequest => {
+    const json = JSON.stringify(request);
+    const stored = JSON.parse(json) as AirlockRequest;
+    serialised.set(stored, json);
+    requests.set(stored.id, stored);
+    return stored;
+  };
+  const copyOf = (stored: AirlockRequest): AirlockRequest =>
+    JSON.parse(serialised.get(stored) ?? JSON.stringify(stored)) as AirlockRequest;
+
+  // Every call does its work at once, in one turn of the event loop: the check-then-write of
+  // `update` cannot interleave with another call, which is what an etag condition guarantees.
+  const answer = <T>(method: RequestRepositoryMethod, work: () => Result<T, RepositoryError>) => {
+    const fault = faults.take(method);
+    return new ResultAsync<T, RepositoryError>(Promise.resolve(fault ? err(fault) : work()));
+  };
+
+  const list = (query: RequestQuery): Result<RequestPage, RepositoryError> => {
+    const pageSize = query.pageSize ?? DEFAULT_PAGE_SIZE;
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
+      return err(invalidInput(`pageSize must be a whole number from 1 to ${MAX_PAGE_SIZE}`));
+    }
+    const orderBy = query.orderBy ?? "createdWhen";
+    if (!Object.hasOwn(SORT_KEY_TYPES, orderBy))
+      return err(invalidInput(`cannot order by ${String(orderBy)}`));
+    const ascending = query.ascending ?? false;
+    const position = (a: { key: SortValue; id: string }, b: { key: SortValue; id: string }) => {
+      const order = compareValues(a.key, b.key) || compareValues(a.id, b.id);
+      return ascending ? order : -order;
+    };
+    const keyed = (request: AirlockRequest) => ({ key: request[orderBy], id: request.id, request });
+    let sorted = [...requests.values()]
+      .filter((request) => matches(request, query))
+      .map(keyed)
+      .sort(position);
+    if (query.continuation !== undefined) {
+      const cursor = decodeCursor(query.continuation);
+      if (cursor === null || cursor.orderBy !== orderBy || cursor.ascending !== ascending) {
+        return err(invalidInput("continuation is not one this query answered"));
+      }
+      sorted = sorted.filter((item) => position(item, cursor) > 0);
+    }
+    const page = sorted.slice(0, pageSize);
+    const last = page.at(-1);
+    return ok({
+      items: page.map((item) => copyOf(item.request)),
+      continuation:
+        sorted.length > pageSize && last !== undefined
+          ? encodeCursor({ orderBy, ascending, key: last.key, id: last.id })
+          : null,
+    });
+  };
+
+  const repository = {
+    create: (request) =>
+      answer("create", () => {
+        if (requests.has(request.id)) return err(conflict(`request ${request.id} already exists`));
+        const stored = keep({ ...request, etag: nextEtag() });
+        return ok(copyOf(stored));
+      }),
+    get: (id) =>
+      answer("get", () => {
+        const stored = requests.get(id);
+        return stored ? ok(copyOf(stored)) : err(notFound(`request ${id} not found`));
+      }),
+    update: (request) =>
+      answer("update", () => {
+        const stored = requests.get(request.id);
+        if (!stored) return err(notFound(`request ${request.id} not found`));
+        if (stored.etag !== request.etag) {
+          return err(conflict(`request ${request.id} changed since it was read (etag ${request.etag})`));
+        }
+        const updated = keep({ ...request, etag: nextEtag() });
+        return ok(copyOf(updated));
+      }),
+    list: (query) => answer("list", () => list(query)),
+    inspect: () => [...requests.values()].map(copyOf),
+    failNext: (method, count) => faults.failNext(method, count),
+  } satisfies MemoryRequestRepository;
+  return repository;
+};

@@ -1,0 +1,236 @@
+import { createHash } from "node:crypto";
+import {
+  type AirlockStorage,
+  type ContainerRef,
+  type FileRecord,
+  type LinkAccess,
+  notFound,
+  type Stage,
+  type StorageError,
+  type StoredFile,
+  tooLarge,
+  unavailable,
+} from "@airlock/core";
+import { err, ok, type Result, ResultAsync } from "neverthrow";
+import { createFaults } from "./faults.js";
+
+export type StorageMethod = keyof AirlockStorage;
+
+export interface LinkToSign {
+  readonly ref: ContainerRef;
+  readonly stage: Stage;
+  readonly access: readonly LinkAccess[];
+  readonly expiresAt: Date;
+}
+
+/** Turns a link into the container URL handed out (an HTTP server's blob endpoint, say). */
+export type LinkSigner = (link: LinkToSign) => string;
+
+export interface MemoryStorageOptions {
+  readonly linkSigner?: LinkSigner;
+}
+
+export interface MemoryStorage extends AirlockStorage {
+  /** Copies of the bytes of each file in one container, by name (empty when there is none). */
+  contents(stage: Stage, requestId: string): ReadonlyMap<string, Uint8Array>;
+  /** The stages holding at least one file of the request, in the order data moves through them. */
+  stagesHolding(requestId: string): readonly Stage[];
+  /** The next `count` calls of `method` (default 1) answer `Unavailable` ("injected fault") and change nothing; a new count replaces the pending one, so 0 heals. */
+  failNext(method: StorageMethod, count?: number): void;
+}
+
+const STAGES: readonly Stage[] = ["draft", "in_progress", "approved", "rejected", "blocked"];
+
+/** Bounds each chunk handed to readers, whatever chunk sizes the uploader used. */
+const READ_CHUNK = 64 * 1024;
+
+/** A stored file's bytes, as the chunks they arrived in. Never mutated once stored, so copies may share it. */
+interface StoredBytes {
+  readonly chunks: readonly Uint8Array[];
+  readonly size: number;
+}
+
+const byName = <T extends { readonly name: string }>(a: T, b: T) =>
+  a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+
+const sha256Of = (blob: StoredBytes): string => {
+  const hash = createHash("sha256");
+  for (const chunk of blob.chunks) hash.update(chunk);
+  return hash.digest("hex");
+};
+
+const recordsOf = (files: ReadonlyMap<string, StoredBytes>): FileRecord[] =>
+  [...files].map(([name, blob]) => ({ name, size: blob.size, sha256: sha256Of(blob) })).sort(byName);
+
+const sameRecords = (found: readonly FileRecord[], expected: readonly FileRecord[]) =>
+  found.length === expected.length &&
+  expected.every((want) =>
+    found.some((have) => have.name === want.name && have.size === want.size && have.sha256 === want.sha256),
+  );
+
+const defaultLinkSigner: LinkSigner = ({ ref, stage, access, expiresAt }) => {
+  const query = new URLSearchParams({ access: access.join(","), expires: expiresAt.toISOString() });
+  return `memory://${stage}/${ref.requestId}?${query}`;
+};
+
+/**
+ * `AirlockStorage` in memory: bytes per (stage, request id, file name), kept in the chunks they
+ * arrived in and streamed out chunk by chunk. Containers exist once provisioned (or moved into);
+ * uploading into a container never provisioned is `NotFound`, as on a real blob store.
+ */
+export const createMemoryStorage = (options: MemoryStorageOptions = {}): MemoryStorage => {
+  const signLink = options.linkSigner ?? defaultLinkSigner;
+  const stages = new Map<Stage, Map<string, Map<string, StoredBytes>>>(
+    STAGES.map((stage) => [stage, new Map()]),
+  );
+  const faults = createFaults<StorageMethod>();
+
+  const containerOf = (stage: Stage, requestId: string) => stages.get(stage)?.get(requestId);
+  const ensureContainer = (stage: Stage, requestId: string) => {
+    const byRequest = stages.get(stage);
+    if (!byRequest) throw new Error(`unknown stage ${String(stage)}`);
+    const existing = byRequest.get(requestId);
+    if (existing) return existing;
+    const created = new Map<string, StoredBytes>();
+    byRequest.set(requestId, created);
+    return created;
+  };
+
+  const answer = <T>(
+    method: StorageMethod,
+    work: () => Result<T, StorageError> | Promise<Result<T, StorageError>>,
+  ) => {
+    const fault = faults.take(method);
+    return new ResultAsync<T, StorageError>(
+      fault ? Promise.resolve(err(fault)) : Promise.resolve().then(work),
+    );
+  };
+
+  const receive = async (
+    content: AsyncIterable<Uint8Array>,
+    name: string,
+    maxBytes: number,
+  ): Promise<Result<StoredBytes, StorageError>> => {
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of content) {
+        size += chunk.length;
+        // Leaving the loop ends the caller's stream, so an oversized body is not read to its end.
+        if (size > maxBytes) return err(tooLarge(`${name} is larger than ${maxBytes} bytes`, maxBytes));
+        // A copy: callers may reuse their buffer for the next chunk.
+        if (chunk.length > 0) chunks.push(chunk.slice());
+      }
+    } catch (cause) {
+      return err(unavailable(`reading the content of ${name} failed`, cause));
+    }
+    return ok({ chunks, size });
+  };
+
+  const readChunks = (blob: StoredBytes): AsyncIterable<Uint8Array> => ({
+    async *[Symbol.asyncIterator]() {
+      for (const chunk of blob.chunks) {
+        for (let offset = 0; offset < chunk.length; offset += READ_CHUNK) {
+          yield chunk.slice(offset, offset + READ_CHUNK);
+        }
+      }
+    },
+  });
+
+  const storage = {
+    provision: (ref, stage) =>
+      answer("provision", () => {
+        ensureContainer(stage, ref.requestId);
+        return ok(undefined);
+      }),
+
+    link: (ref, stage, access, expiresAt) =>
+      answer("link", () =>
+        ok({
+          containerUrl: signLink({ ref, stage, access: [...access], expiresAt: new Date(expiresAt) }),
+          expiresAt: new Date(expiresAt),
+        }),
+      ),
+
+    upload: (ref, stage, name, content, { maxBytes }) =>
+      answer("upload", async () => {
+        if (!containerOf(stage, ref.requestId)) {
+          return err(notFound(`container ${ref.requestId} in stage ${stage} is not provisioned`));
+        }
+        const received = await receive(content, name, maxBytes);
+        if (received.isErr()) return err(received.error);
+        // Checked again: the container may have been deleted while the body was arriving.
+        const files = containerOf(stage, ref.requestId);
+        if (!files)
+          return err(notFound(`container ${ref.requestId} in stage ${stage} was deleted during the upload`));
+        files.set(name, received.value);
+        return ok({ name, size: received.value.size } satisfies StoredFile);
+      }),
+
+    listFiles: (ref, stage) =>
+      answer("listFiles", () =>
+        ok(
+          [...(containerOf(stage, ref.requestId) ?? new Map<string, StoredBytes>())]
+            .map(([name, blob]) => ({
+              name,
+              size: blob.size,
+            }))
+            .sort(byName),
+        ),
+      ),
+
+    describe: (ref, stage) =>
+      answer("describe", () => ok(recordsOf(containerOf(stage, ref.requestId) ?? new Map()))),
+
+    move: (ref, from, to, expected) =>
+      answer("move", () => {
+        const source = containerOf(from, ref.requestId);
+        // Nothing left to copy: an earlier move finished (or crashed after deleting); answer what is there.
+        if (!source || source.size === 0) return ok(recordsOf(containerOf(to, ref.requestId) ?? new Map()));
+        const destination = ensureContainer(to, ref.requestId);
+        for (const [name, blob] of source) destination.set(name, blob);
+        const found = recordsOf(destination);
+        if (expected !== undefined && !sameRecords(found, expected)) return ok(found);
+        stages.get(from)?.delete(ref.requestId);
+        return ok(found);
+      }),
+
+    openRead: (ref, stage, name) =>
+      answer("openRead", () => {
+        const blob = containerOf(stage, ref.requestId)?.get(name);
+        return blob ? ok(readChunks(blob)) : err(notFound(`file ${name} not found in stage ${stage}`));
+      }),
+
+    deleteFile: (ref, stage, name) =>
+      answer("deleteFile", () => {
+        containerOf(stage, ref.requestId)?.delete(name);
+        return ok(undefined);
+      }),
+
+    deleteContainer: (ref, stage) =>
+      answer("deleteContainer", () => {
+        stages.get(stage)?.delete(ref.requestId);
+        return ok(undefined);
+      }),
+
+    contents: (stage, requestId) => {
+      const files = containerOf(stage, requestId) ?? new Map<string, StoredBytes>();
+      return new Map(
+        [...files].map(([name, blob]) => {
+          const bytes = new Uint8Array(blob.size);
+          let offset = 0;
+          for (const chunk of blob.chunks) {
+            bytes.set(chunk, offset);
+            offset += chunk.length;
+          }
+          return [name, bytes];
+        }),
+      );
+    },
+
+    stagesHolding: (requestId) => STAGES.filter((stage) => (containerOf(stage, requestId)?.size ?? 0) > 0),
+
+    failNext: (method, count) => faults.failNext(method, count),
+  } satisfies MemoryStorage;
+  return storage;
+};

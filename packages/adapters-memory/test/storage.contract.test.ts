@@ -1,0 +1,5 @@
+import { storageContract } from "@airlock/core/testing";
+import { describe, it } from "vitest";
+import { createMemoryStorage } from "../src/index.js";
+
+storageContract({ describe, it }, () => createMemoryStorage());
