@@ -10,6 +10,7 @@ export default defineConfig({
       { find: /^@airlock\/core\/testing$/, replacement: src("core", "testing/index.ts") },
       { find: /^@airlock\/core$/, replacement: src("core") },
       { find: /^@airlock\/adapters-memory$/, replacement: src("adapters-memory") },
+      { find: /^@airlock\/adapters-azure\/testing$/, replacement: src("adapters-azure", "testing/emulators.ts") },
       { find: /^@airlock\/adapters-azure$/, replacement: src("adapters-azure") },
       { find: /^@airlock\/http$/, replacement: src("http") },
     ],

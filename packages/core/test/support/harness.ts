@@ -22,7 +22,7 @@ export const workspaceWith = (policy: WorkspacePolicyInput = {}, id = WORKSPACE_
     clientId: id,
     policy,
     members: Object.values(people)
-      .filter((p) => !p.roles.includes("TREAdmin"))
+      .filter((p) => !(p.roles as readonly string[]).includes("TREAdmin"))
       .map(({ id: memberId, name, email, roles }) => ({ id: memberId, name, email, roles })),
   });
 

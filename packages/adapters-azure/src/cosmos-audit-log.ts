@@ -1,0 +1,129 @@
+import type { AuditEntry, AuditLog, AuditLogError, AuditRecord } from "@airlock/core";
+import { GENESIS_HASH, hashAuditEntry, unavailable, verifyAuditChain } from "@airlock/core";
+import type { Container } from "@azure/cosmos";
+import { err, ok, type Result, ResultAsync } from "neverthrow";
+import { type CosmosConnection, lazyContainer } from "./cosmos-connection.js";
+import { classifyAzureError, toAuditLogError } from "./errors.js";
+
+export type CosmosAuditLogOptions = CosmosConnection & {
+  readonly databaseId: string;
+  /** Default `audit`. */
+  readonly containerId?: string;
+  /** How many times an append retries after another append took its `seq`. Default 100. */
+  readonly maxAttempts?: number;
+};
+
+type StoredEntry = AuditEntry & { readonly id: string };
+
+/** Twelve digits keep ids sortable as text; a stream will not see 10^12 entries. */
+const SEQ_DIGITS = 12;
+
+/** Cosmos refuses `/ \ ? #` in ids; streams are ids of ours, but a stream name must never break a write. */
+const documentId = (stream: string, seq: number) =>
+  `${stream.replace(/[/\\?#%]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`)}:${seq
+    .toString()
+    .padStart(SEQ_DIGITS, "0")}`;
+
+/** The record's own fields in chain position; nothing a caller or Cosmos added around them. */
+const unhashedEntry = (record: AuditRecord, seq: number, prevHash: string): Omit<AuditEntry, "hash"> => ({
+  stream: record.stream,
+  workspaceId: record.workspaceId,
+  requestId: record.requestId,
+  at: record.at,
+  actor: { id: record.actor.id, name: record.actor.name },
+  action: record.action,
+  outcome: record.outcome,
+  reason: record.reason,
+  fromStatus: record.fromStatus,
+  toStatus: record.toStatus,
+  seq,
+  prevHash,
+});
+
+const toEntry = (stored: StoredEntry): AuditEntry => ({
+  ...unhashedEntry(stored, stored.seq, stored.prevHash),
+  hash: stored.hash,
+});
+
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * `AuditLog` on Cosmos DB, partitioned by `/stream`. The document id is `{stream}:{seq}`, so two
+ * appends that read the same last entry both try to create the same id: Cosmos lets one in and
+ * answers 409 to the other, which reads the new last entry and tries again. The chain therefore
+ * never forks, and nothing is ever replaced.
+ */
+/** An audit log that can also be asked to create its container up front. */
+export interface CosmosAuditLog extends AuditLog {
+  /** Creates the database and container when missing; every other method calls it first. */
+  ensure(): ResultAsync<void, AuditLogError>;
+}
+
+export const createCosmosAuditLog = (options: CosmosAuditLogOptions): CosmosAuditLog => {
+  const container = lazyContainer(options, options.databaseId, {
+    id: options.containerId ?? "audit",
+    partitionKey: { paths: ["/stream"] },
+  });
+  const maxAttempts = options.maxAttempts ?? 100;
+
+  const run = <T>(what: string, body: (c: Container) => Promise<Result<T, AuditLogError>>) =>
+    new ResultAsync(
+      container()
+        .then(body)
+        .catch((error: unknown) => err<T, AuditLogError>(toAuditLogError(error, what))),
+    );
+
+  const lastEntry = async (c: Container, stream: string): Promise<StoredEntry | undefined> => {
+    const { resources } = await c.items
+      .query<StoredEntry>({
+        query: "SELECT TOP 1 * FROM c WHERE c.stream = @stream ORDER BY c.seq DESC",
+        parameters: [{ name: "@stream", value: stream }],
+      })
+      .fetchAll();
+    return resources[0];
+  };
+
+  const entries = async (c: Container, stream: string): Promise<AuditEntry[]> => {
+    const { resources } = await c.items
+      .query<StoredEntry>({
+        query: "SELECT * FROM c WHERE c.stream = @stream ORDER BY c.seq ASC",
+        parameters: [{ name: "@stream", value: stream }],
+      })
+      .fetchAll();
+    return resources.map(toEntry);
+  };
+
+  const log = {
+    append: (record: AuditRecord) =>
+      run(`append to audit stream ${record.stream}`, async (c) => {
+        for (let attempt = 0; attempt < maxAttempts; attempt++) {
+          const last = await lastEntry(c, record.stream);
+          const unhashed =
+            last === undefined
+              ? unhashedEntry(record, 0, GENESIS_HASH)
+              : unhashedEntry(record, last.seq + 1, last.hash);
+          const entry: AuditEntry = { ...unhashed, hash: await hashAuditEntry(unhashed) };
+          try {
+            await c.items.create<StoredEntry>({ ...entry, id: documentId(entry.stream, entry.seq) });
+            return ok(entry);
+          } catch (error) {
+            if (classifyAzureError(error) !== "Conflict") throw error;
+            // Another append took this seq. Jittered backoff so racing writers spread out.
+            await pause(Math.random() * Math.min(50, 2 ** attempt));
+          }
+        }
+        return err(
+          unavailable(`audit stream ${record.stream}: gave up after ${maxAttempts} contended appends`),
+        );
+      }),
+
+    list: (stream: string) => run(`list audit stream ${stream}`, async (c) => ok(await entries(c, stream))),
+
+    verify: (stream: string) =>
+      run(`verify audit stream ${stream}`, async (c) => ok(await verifyAuditChain(await entries(c, stream)))),
+
+    ensure: (): ResultAsync<void, AuditLogError> => run("ensure audit container", async () => ok(undefined)),
+  } satisfies CosmosAuditLog;
+
+  return log;
+};

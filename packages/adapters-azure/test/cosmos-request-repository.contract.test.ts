@@ -1,0 +1,20 @@
+import { requestRepositoryContract } from "@airlock/core/testing";
+import { afterAll, beforeAll, describe, it } from "vitest";
+import { createCosmosRequestRepository } from "../src/cosmos-request-repository.js";
+import { type CosmosBackend, startCosmosBackend } from "./support/backends.js";
+
+let backend: CosmosBackend;
+beforeAll(async () => {
+  backend = await startCosmosBackend();
+});
+afterAll(async () => {
+  await backend?.stop();
+});
+
+requestRepositoryContract({ describe, it }, () =>
+  createCosmosRequestRepository({
+    ...backend.connection,
+    databaseId: backend.databaseId,
+    containerId: backend.containerId("requests"),
+  }),
+);
