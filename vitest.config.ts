@@ -1,7 +1,8 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
-const src = (pkg: string, file = "index.ts") => fileURLToPath(new URL(`./packages/${pkg}/src/${file}`, import.meta.url));
+const src = (pkg: string, file = "index.ts") =>
+  fileURLToPath(new URL(`./packages/${pkg}/src/${file}`, import.meta.url));
 
 // Tests run against the TypeScript sources, so no build is needed before `pnpm test`.
 export default defineConfig({
@@ -10,7 +11,10 @@ export default defineConfig({
       { find: /^@airlock\/core\/testing$/, replacement: src("core", "testing/index.ts") },
       { find: /^@airlock\/core$/, replacement: src("core") },
       { find: /^@airlock\/adapters-memory$/, replacement: src("adapters-memory") },
-      { find: /^@airlock\/adapters-azure\/testing$/, replacement: src("adapters-azure", "testing/emulators.ts") },
+      {
+        find: /^@airlock\/adapters-azure\/testing$/,
+        replacement: src("adapters-azure", "testing/emulators.ts"),
+      },
       { find: /^@airlock\/adapters-azure$/, replacement: src("adapters-azure") },
       { find: /^@airlock\/http$/, replacement: src("http") },
     ],
@@ -18,7 +22,10 @@ export default defineConfig({
   test: {
     projects: [
       { extends: true, test: { name: "core", include: ["packages/core/test/**/*.test.ts"] } },
-      { extends: true, test: { name: "adapters-memory", include: ["packages/adapters-memory/test/**/*.test.ts"] } },
+      {
+        extends: true,
+        test: { name: "adapters-memory", include: ["packages/adapters-memory/test/**/*.test.ts"] },
+      },
       {
         extends: true,
         test: {
@@ -28,7 +35,10 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
-      { extends: true, test: { name: "http", include: ["packages/http/test/**/*.test.ts"], testTimeout: 30_000 } },
+      {
+        extends: true,
+        test: { name: "http", include: ["packages/http/test/**/*.test.ts"], testTimeout: 30_000 },
+      },
       { extends: true, test: { name: "repo", include: ["test/**/*.test.ts"] } },
     ],
   },

@@ -32,11 +32,17 @@ const must = async (result) => {
 };
 
 async function engineRun(lifecycles) {
-  const ports = createMemoryPorts({ clock: createManualClock(Date.UTC(2026, 0, 1)), ids: createSequentialIds(), workspaces: [workspace] });
+  const ports = createMemoryPorts({
+    clock: createManualClock(Date.UTC(2026, 0, 1)),
+    ids: createSequentialIds(),
+    workspaces: [workspace],
+  });
   const airlock = createAirlock(ports, { processing: "manual" });
   const started = process.hrtime.bigint();
   for (let i = 0; i < lifecycles; i += 1) {
-    const { airlockRequest } = await must(airlock.create(rita, "ws1", { type: "import", title: "t", businessJustification: "j" }));
+    const { airlockRequest } = await must(
+      airlock.create(rita, "ws1", { type: "import", title: "t", businessJustification: "j" }),
+    );
     await must(airlock.upload(airlockRequest.id, "data.csv", file()));
     await must(airlock.submit(rita, "ws1", airlockRequest.id));
     await must(airlock.processor.process(airlockRequest.id));
@@ -49,7 +55,11 @@ async function engineRun(lifecycles) {
 }
 
 function rawRun(lifecycles) {
-  const context = contextOf({ createdBy: { id: "rita", name: "", email: "" }, type: "import", reviews: [] }, { ...DEFAULT_POLICY, scanning: false }, 1);
+  const context = contextOf(
+    { createdBy: { id: "rita", name: "", email: "" }, type: "import", reviews: [] },
+    { ...DEFAULT_POLICY, scanning: false },
+    1,
+  );
   const sequence = [
     { type: "CREATE", actor: rita },
     { type: "SUBMIT", actor: rita },

@@ -10,7 +10,9 @@ const sourceFiles = async (dir: string): Promise<string[]> => {
   const nested = await Promise.all(
     entries.map((entry) => {
       const path = join(dir, entry.name);
-      return entry.isDirectory() ? sourceFiles(path) : Promise.resolve(entry.name.endsWith(".ts") ? [path] : []);
+      return entry.isDirectory()
+        ? sourceFiles(path)
+        : Promise.resolve(entry.name.endsWith(".ts") ? [path] : []);
     }),
   );
   return nested.flat();
@@ -27,7 +29,9 @@ describe("@airlock/core stays free of infrastructure", () => {
     const offending: string[] = [];
     for (const file of await sourceFiles(join(coreRoot, "src"))) {
       const text = await readFile(file, "utf8");
-      for (const match of text.matchAll(/(?:import|export)[^"']*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g)) {
+      for (const match of text.matchAll(
+        /(?:import|export)[^"']*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g,
+      )) {
         const specifier = match[1] ?? match[2] ?? "";
         if (specifier.startsWith(".")) continue;
         if (!ALLOWED.includes(specifier)) offending.push(`${file.slice(coreRoot.length)}: ${specifier}`);

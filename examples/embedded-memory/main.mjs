@@ -15,7 +15,12 @@ const workspace = {
     { id: "mo", name: "Mo Manager", email: "mo@example.org", roles: ["AirlockManager"] },
   ],
 };
-const rita = { id: "rita", name: "Rita Researcher", email: "rita@example.org", roles: ["WorkspaceResearcher"] };
+const rita = {
+  id: "rita",
+  name: "Rita Researcher",
+  email: "rita@example.org",
+  roles: ["WorkspaceResearcher"],
+};
 const mo = { id: "mo", name: "Mo Manager", email: "mo@example.org", roles: ["AirlockManager"] };
 
 const ports = createMemoryPorts({ workspaces: [workspace] });
@@ -33,11 +38,17 @@ async function* chunksOf(text) {
 }
 
 const show = (label, request) =>
-  console.log(`${label.padEnd(30)} ${request.type.padEnd(6)} ${request.status}${request.statusMessage ? ` (${request.statusMessage})` : ""}`);
+  console.log(
+    `${label.padEnd(30)} ${request.type.padEnd(6)} ${request.status}${request.statusMessage ? ` (${request.statusMessage})` : ""}`,
+  );
 
 async function walk(type, fileName, content, decision) {
   const { airlockRequest: created } = await must(
-    airlock.create(rita, workspace.id, { type, title: `${type} of ${fileName}`, businessJustification: "needed for the study" }),
+    airlock.create(rita, workspace.id, {
+      type,
+      title: `${type} of ${fileName}`,
+      businessJustification: "needed for the study",
+    }),
   );
   show("created", created);
   await must(airlock.upload(created.id, fileName, chunksOf(content)));
@@ -48,7 +59,10 @@ async function walk(type, fileName, content, decision) {
   show("after the malware scan", scanned);
   if (scanned.status !== "in_review") return scanned;
   const { airlockRequest: reviewed } = await must(
-    airlock.review(mo, workspace.id, created.id, { approval: decision, decisionExplanation: "checked by hand" }),
+    airlock.review(mo, workspace.id, created.id, {
+      approval: decision,
+      decisionExplanation: "checked by hand",
+    }),
   );
   show("reviewed", reviewed);
   await airlock.processor.idle(); // data moved to its final stage
@@ -62,10 +76,15 @@ const exported = await walk("export", "summary-statistics.csv", "mean,sd\n4.2,0.
 const blocked = await walk("import", "suspicious.bin", EICAR, true);
 
 const trail = await must(airlock.auditTrail(mo, workspace.id, imported.id));
-console.log(`\naudit trail of the import: ${trail.entries.length} entries, chain verifies: ${trail.verification.ok}`);
-console.log(`events published: ${ports.events.published().length}, emails sent: ${ports.notifier.sent().length}`);
+console.log(
+  `\naudit trail of the import: ${trail.entries.length} entries, chain verifies: ${trail.verification.ok}`,
+);
+console.log(
+  `events published: ${ports.events.published().length}, emails sent: ${ports.notifier.sent().length}`,
+);
 
-const ok = imported.status === "approved" && exported.status === "approved" && blocked.status === "blocked_by_scan";
+const ok =
+  imported.status === "approved" && exported.status === "approved" && blocked.status === "blocked_by_scan";
 if (!ok) {
   console.error("unexpected outcome");
   process.exit(1);
