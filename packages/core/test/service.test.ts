@@ -137,6 +137,47 @@ describe("malware scanning", () => {
   });
 });
 
+describe("per-file verdicts", () => {
+  const submittedWithTwoFiles = async () => {
+    const h = makeHarness({ maxFiles: 2 });
+    h.ports.scanner.answerPending(true);
+    const draft = await draftWithFile(h);
+    await unwrap(h.airlock.upload(draft.id, "second.csv", chunks("3,4\n")));
+    await unwrap(h.airlock.submit(people.rita, h.ws, draft.id));
+    await h.airlock.processor.idle();
+    return { h, id: draft.id };
+  };
+
+  it("a request is clean only once every file it recorded is", async () => {
+    const { h, id } = await submittedWithTwoFiles();
+    const one = await unwrap(h.airlock.recordScanResult(id, { verdict: "clean" }, "data.csv"));
+    expect(one).toMatchObject({ status: "submitted", cleanFiles: ["data.csv"] });
+    const again = await unwrap(h.airlock.recordScanResult(id, { verdict: "clean" }, "data.csv"));
+    expect(again.etag).toBe(one.etag);
+    const both = await unwrap(h.airlock.recordScanResult(id, { verdict: "clean" }, "second.csv"));
+    expect(both.status).toBe("in_review");
+  });
+
+  it("one infected file blocks the request at once", async () => {
+    const { h, id } = await submittedWithTwoFiles();
+    await unwrap(h.airlock.recordScanResult(id, { verdict: "clean" }, "data.csv"));
+    const blocked = await unwrap(
+      h.airlock.recordScanResult(id, { verdict: "threat", detail: "Trojan" }, "second.csv"),
+    );
+    expect(blocked).toMatchObject({
+      status: "blocking_in_progress",
+      statusMessage: "malware scan: second.csv: Trojan",
+    });
+  });
+
+  it("a verdict for a file the request does not have is refused", async () => {
+    const { h, id } = await submittedWithTwoFiles();
+    expect(await errorOf(h.airlock.recordScanResult(id, { verdict: "clean" }, "other.csv"))).toMatchObject({
+      kind: "NotFound",
+    });
+  });
+});
+
 describe("reviews", () => {
   const inReview = async (policy = {}) => {
     const h = makeHarness(policy);

@@ -74,6 +74,8 @@ export const AirlockRequest = z.object({
   dataStage: Stage.nullable(),
   /** When a malware scan was last asked for (epoch seconds), so a missing verdict is asked for again. */
   scanRequestedWhen: EpochSeconds.nullable(),
+  /** Files a per-file scanner (Defender) reported clean so far; the request is clean once all are. */
+  cleanFiles: z.array(FileName),
   /** Opaque concurrency token set by the repository on every write. */
   etag: z.string(),
 });

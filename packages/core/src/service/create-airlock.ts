@@ -29,7 +29,7 @@ import { createProcessor } from "./processor.js";
 import type { Airlock, AirlockOptions, AirlockPorts, LinkView, RequestList, RequestView } from "./types.js";
 
 /** Roles that may read a workspace's requests, and its audit trail (not transitions, so not in the machine). */
-const READ_ROLES: readonly Role[] = ["WorkspaceResearcher", "WorkspaceOwner", "AirlockManager"];
+const READ_ROLES: readonly Role[] = ["WorkspaceResearcher", "WorkspaceOwner", "AirlockManager", "TREAdmin"];
 const AUDIT_ROLES: readonly Role[] = ["WorkspaceOwner", "AirlockManager", "TREAdmin"];
 
 const parse = <S extends z.ZodType>(schema: S, input: unknown): ResultAsync<z.infer<S>, AirlockError> => {
@@ -187,6 +187,7 @@ export const createAirlock = (ports: AirlockPorts, options: AirlockOptions = {})
               history: [{ previousStatus: null, status: "draft", updatedBy: creator, updatedWhen: at }],
               dataStage: "draft",
               scanRequestedWhen: null,
+              cleanFiles: [],
             };
             return ports.storage
               .provision(containerOf(draft), "draft")
@@ -280,7 +281,7 @@ export const createAirlock = (ports: AirlockPorts, options: AirlockOptions = {})
       ),
 
     link: (actor, workspaceId, requestId) =>
-      requireRead(actor, workspaceId, [...READ_ROLES, "TREAdmin"], "getting a link").andThen(() =>
+      requireRead(actor, workspaceId, READ_ROLES, "getting a link").andThen(() =>
         loadRequest(workspaceId, requestId).andThen((request) => {
           const who = { workspaceId, requestId, actor, action: "link", request };
           const decision = linkDecision(request, actor);
@@ -419,8 +420,8 @@ export const createAirlock = (ports: AirlockPorts, options: AirlockOptions = {})
       );
     },
 
-    recordScanResult: (requestId, outcome) =>
-      processor.applyScanVerdict(requestId, outcome).map((request) => {
+    recordScanResult: (requestId, outcome, file) =>
+      processor.applyScanVerdict(requestId, outcome, file).map((request) => {
         kick(request);
         return request;
       }),

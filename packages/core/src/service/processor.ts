@@ -265,6 +265,7 @@ export const createProcessor = (engine: Engine) => {
   const applyScanVerdict = (
     requestId: string,
     outcome: { readonly verdict: "clean" } | { readonly verdict: "threat"; readonly detail: string },
+    file?: string,
   ): ResultAsync<AirlockRequest, AirlockError> =>
     engine
       .loadRequest(null, requestId)
@@ -277,13 +278,28 @@ export const createProcessor = (engine: Engine) => {
       .andThen((request) => {
         // A verdict for a request that moved on (late, or delivered twice) changes nothing.
         if (request.status !== "submitted") return okAsync(request);
-        const step =
-          outcome.verdict === "clean"
-            ? fire(request, { type: "SCAN_CLEAN" }, "scan-clean")
-            : fire(request, { type: "SCAN_THREAT" }, "scan-threat", {
-                statusMessage: `malware scan: ${outcome.detail}`,
-              });
-        return step.map((s) => s.request);
+        if (outcome.verdict === "threat") {
+          const detail = file === undefined ? outcome.detail : `${file}: ${outcome.detail}`;
+          return fire(request, { type: "SCAN_THREAT" }, "scan-threat", {
+            statusMessage: `malware scan: ${detail}`,
+          }).map((s) => s.request);
+        }
+        if (file !== undefined) {
+          if (!request.files.some((f) => f.name === file)) {
+            return errAsync<AirlockRequest, AirlockError>({
+              kind: "NotFound",
+              message: `request ${requestId} has no file named ${file}`,
+            });
+          }
+          const cleanFiles = [...new Set([...request.cleanFiles, file])];
+          const allClean = request.files.every((f) => cleanFiles.includes(f.name));
+          if (!allClean) {
+            if (cleanFiles.length === request.cleanFiles.length) return okAsync(request);
+            return commit(request, { ...request, cleanFiles }, SYSTEM_ACTOR, "scan-clean-file", null);
+          }
+          return fire(request, { type: "SCAN_CLEAN" }, "scan-clean", { cleanFiles }).map((s) => s.request);
+        }
+        return fire(request, { type: "SCAN_CLEAN" }, "scan-clean").map((s) => s.request);
       });
 
   return { process, resume, schedule, applyScanVerdict };

@@ -138,10 +138,15 @@ export interface Airlock {
     requestId: string,
     input: unknown,
   ): ResultAsync<RequestView, AirlockError>;
-  /** A scanner's verdict that arrived asynchronously; a late or repeated verdict changes nothing. */
+  /**
+   * A scanner's verdict that arrived asynchronously; a late or repeated verdict changes nothing.
+   * With `file`, the verdict is for that one file (Defender scans blob by blob): a threat blocks the
+   * request at once, and the request is clean once every file it recorded at submit is.
+   */
   recordScanResult(
     requestId: string,
     outcome: { readonly verdict: "clean" } | { readonly verdict: "threat"; readonly detail: string },
+    file?: string,
   ): ResultAsync<AirlockRequest, AirlockError>;
   auditTrail(
     actor: Actor,

@@ -1,0 +1,20 @@
+// The public surface of @airlock/http. Named exports only.
+
+export type { AuthConfig } from "./auth/config.js";
+export {
+  authConfigFromEnv,
+  DEFAULT_API_AUDIENCE,
+  DEV_ISSUER,
+  DEV_SECRET_DEFAULT,
+  MAX_CLOCK_TOLERANCE_SECONDS,
+} from "./auth/config.js";
+export type { DevTokenInput } from "./auth/dev-token.js";
+export { mintDevToken } from "./auth/dev-token.js";
+export type { TokenError, TokenIdentity, TokenVerifier } from "./auth/verifier.js";
+export { createTokenVerifier } from "./auth/verifier.js";
+export type { LinkGrant, LinkSigner, LinkTokenError } from "./blob/link-token.js";
+export { createLinkSigner } from "./blob/link-token.js";
+export type { FieldIssue, Problem, ProblemCode, TransportCode } from "./problem.js";
+export { problemFromAirlockError, statusOf } from "./problem.js";
+export type { ServerOptions, ServerPorts } from "./server.js";
+export { buildServer, JSON_BODY_LIMIT, redactUrl } from "./server.js";

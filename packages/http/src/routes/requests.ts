@@ -1,0 +1,245 @@
+import type { Airlock, LinkView, RequestList, RequestView } from "@airlock/core";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import type { Guard } from "../auth/guard.js";
+import {
+  AuditTrailSchema,
+  LinkSchema,
+  ListRequestsQuery,
+  NewRequestBody,
+  problemResponses,
+  RequestListSchema,
+  RequestParams,
+  RequestViewSchema,
+  ReviewBody,
+  RevokeBody,
+  UserRequestsQuery,
+  WorkspaceParams,
+} from "../schemas.js";
+import { respond } from "./respond.js";
+
+export interface RequestRoutesDeps {
+  readonly airlock: Airlock;
+  readonly guard: Guard;
+  /** The containerUrl a caller receives for a link the service granted. */
+  readonly containerUrl: (request: FastifyRequest, requestId: string, link: LinkView) => string;
+}
+
+const security = [{ bearerAuth: [] }];
+const tags = ["requests"];
+
+const view = (value: RequestView) => value;
+const page = (list: RequestList) => ({ airlockRequests: list.items, continuation: list.continuation });
+
+/** The upstream Azure TRE airlock routes. */
+export const registerRequestRoutes = (root: FastifyInstance, deps: RequestRoutesDeps): void => {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const { airlock, guard } = deps;
+  // Workspace-audience tokens only; TREAdmin on the API audience is admitted where noted.
+  const member = guard.workspace({ treAdmin: false });
+  const memberOrAdmin = guard.workspace({ treAdmin: true });
+  const base = "/api/workspaces/:ws/requests";
+
+  app.post(
+    base,
+    {
+      onRequest: member,
+      schema: {
+        tags,
+        security,
+        summary: "Create a draft request",
+        params: WorkspaceParams,
+        body: NewRequestBody,
+        response: { 201: RequestViewSchema, ...problemResponses },
+      },
+    },
+    (request, reply) =>
+      respond(
+        request,
+        reply,
+        airlock.create(guard.actorOf(request), request.params.ws, request.body as unknown),
+        view,
+        201,
+      ),
+  );
+
+  app.get(
+    base,
+    {
+      onRequest: memberOrAdmin,
+      schema: {
+        tags,
+        security,
+        summary: "List a workspace's requests (paged)",
+        params: WorkspaceParams,
+        querystring: ListRequestsQuery,
+        response: { 200: RequestListSchema, ...problemResponses },
+      },
+    },
+    (request, reply) =>
+      respond(
+        request,
+        reply,
+        airlock.list(guard.actorOf(request), request.params.ws, request.query as object),
+        page,
+      ),
+  );
+
+  app.get(
+    `${base}/:id`,
+    {
+      onRequest: memberOrAdmin,
+      schema: {
+        tags,
+        security,
+        summary: "Get one request",
+        params: RequestParams,
+        response: { 200: RequestViewSchema, ...problemResponses },
+      },
+    },
+    (request, reply) =>
+      respond(
+        request,
+        reply,
+        airlock.get(guard.actorOf(request), request.params.ws, request.params.id),
+        view,
+      ),
+  );
+
+  app.get(
+    `${base}/:id/link`,
+    {
+      onRequest: member,
+      schema: {
+        tags,
+        security,
+        summary: "Get a link to the request's container in its current stage",
+        params: RequestParams,
+        response: { 200: LinkSchema, ...problemResponses },
+      },
+    },
+    (request, reply) =>
+      respond(
+        request,
+        reply,
+        airlock.link(guard.actorOf(request), request.params.ws, request.params.id),
+        (link) => ({
+          containerUrl: deps.containerUrl(request, request.params.id, link),
+        }),
+      ),
+  );
+
+  const command = (action: "submit" | "cancel", admitted: typeof member, summary: string) =>
+    app.post(
+      `${base}/:id/${action}`,
+      {
+        onRequest: admitted,
+        schema: {
+          tags,
+          security,
+          summary,
+          params: RequestParams,
+          response: { 200: RequestViewSchema, ...problemResponses },
+        },
+      },
+      (request, reply) =>
+        respond(
+          request,
+          reply,
+          airlock[action](guard.actorOf(request), request.params.ws, request.params.id),
+          view,
+        ),
+    );
+  command("submit", member, "Submit a draft for scanning and review");
+  command("cancel", memberOrAdmin, "Cancel a request (requester, WorkspaceOwner, TREAdmin)");
+
+  app.post(
+    `${base}/:id/review`,
+    {
+      onRequest: member,
+      schema: {
+        tags,
+        security,
+        summary: "Approve or reject a request in review (AirlockManager, never the requester)",
+        params: RequestParams,
+        body: ReviewBody,
+        response: { 200: RequestViewSchema, ...problemResponses },
+      },
+    },
+    (request, reply) =>
+      respond(
+        request,
+        reply,
+        airlock.review(guard.actorOf(request), request.params.ws, request.params.id, request.body as unknown),
+        view,
+      ),
+  );
+
+  app.post(
+    `${base}/:id/revoke`,
+    {
+      onRequest: member,
+      schema: {
+        tags,
+        security,
+        summary: "Revoke an approved request; its links stop working",
+        params: RequestParams,
+        body: RevokeBody,
+        response: { 200: RequestViewSchema, ...problemResponses },
+      },
+    },
+    (request, reply) =>
+      respond(
+        request,
+        reply,
+        airlock.revoke(guard.actorOf(request), request.params.ws, request.params.id, request.body as unknown),
+        view,
+      ),
+  );
+
+  app.get(
+    `${base}/:id/audit`,
+    {
+      onRequest: memberOrAdmin,
+      schema: {
+        tags,
+        security,
+        summary: "The request's audit trail and whether its hash chain verifies",
+        params: RequestParams,
+        response: { 200: AuditTrailSchema, ...problemResponses },
+      },
+    },
+    (request, reply) =>
+      respond(
+        request,
+        reply,
+        airlock.auditTrail(guard.actorOf(request), request.params.ws, request.params.id),
+        (trail) => trail,
+      ),
+  );
+
+  app.get(
+    "/api/requests",
+    {
+      onRequest: guard.api({}),
+      schema: {
+        tags,
+        security,
+        summary: "The caller's own requests, or those awaiting the caller's review (airlock_manager=true)",
+        querystring: UserRequestsQuery,
+        response: { 200: RequestListSchema, ...problemResponses },
+      },
+    },
+    (request, reply) =>
+      respond(
+        request,
+        reply,
+        airlock.listForUser(guard.actorOf(request), {
+          airlockManager: request.query.airlock_manager === "true",
+          ...(request.query.page_size === undefined ? {} : { page_size: request.query.page_size }),
+          ...(request.query.continuation === undefined ? {} : { continuation: request.query.continuation }),
+        }),
+        page,
+      ),
+  );
+};

@@ -1,0 +1,69 @@
+import { createLinkSigner, type LinkGrant } from "@airlock/http";
+import { describe, expect, it } from "vitest";
+
+const NOW = Date.UTC(2026, 0, 1);
+const grant: LinkGrant = {
+  requestId: "req-1",
+  stage: "draft",
+  access: ["read", "write", "list", "delete"],
+  expiresAt: new Date(NOW + 3_600_000),
+};
+
+const queryOf = (text: string) => Object.fromEntries(new URLSearchParams(text));
+
+describe("link tokens", () => {
+  const signer = createLinkSigner("a-secret-of-sufficient-length");
+
+  it("grant what they were signed for, until they expire", () => {
+    const query = queryOf(signer.sign(grant));
+    expect(query.sp).toBe("rwdl");
+    const verified = signer.verify("req-1", query, "write", NOW);
+    expect(verified._unsafeUnwrap()).toEqual({ ...grant, access: ["read", "write", "delete", "list"] });
+    expect(signer.verify("req-1", query, "read", NOW + 3_600_000)._unsafeUnwrapErr().kind).toBe(
+      "Unauthorized",
+    );
+  });
+
+  it("refuse another request, a changed stage, widened access or a foreign secret", () => {
+    const readOnly = queryOf(signer.sign({ ...grant, access: ["read", "list"] }));
+    expect(signer.verify("req-2", readOnly, "read", NOW)._unsafeUnwrapErr().kind).toBe("Unauthorized");
+    expect(
+      signer.verify("req-1", { ...readOnly, stg: "approved" }, "read", NOW)._unsafeUnwrapErr().kind,
+    ).toBe("Unauthorized");
+    expect(signer.verify("req-1", { ...readOnly, sp: "rwl" }, "write", NOW)._unsafeUnwrapErr().kind).toBe(
+      "Unauthorized",
+    );
+    expect(
+      signer.verify("req-1", { ...readOnly, se: String(Number(readOnly.se) + 60) }, "read", NOW).isErr(),
+    ).toBe(true);
+    const other = createLinkSigner("another-secret-of-sufficient-length");
+    expect(other.verify("req-1", readOnly, "read", NOW)._unsafeUnwrapErr().kind).toBe("Unauthorized");
+  });
+
+  it("answer Forbidden for an operation the link does not grant", () => {
+    const readOnly = queryOf(signer.sign({ ...grant, access: ["read", "list"] }));
+    expect(signer.verify("req-1", readOnly, "write", NOW)._unsafeUnwrapErr()).toEqual({
+      kind: "Forbidden",
+      message: "the link does not grant write access",
+    });
+  });
+
+  it("refuse malformed tokens", () => {
+    const query = queryOf(signer.sign(grant));
+    for (const broken of [
+      {},
+      { ...query, sig: "" },
+      { ...query, sv: "2" },
+      { ...query, sp: "rr" },
+      { ...query, stg: "attic" },
+      { ...query, se: "soon" },
+      { ...query, sig: "AAAA" },
+    ]) {
+      expect(signer.verify("req-1", broken, "read", NOW)._unsafeUnwrapErr().kind).toBe("Unauthorized");
+    }
+  });
+
+  it("refuse a secret too short to sign with", () => {
+    expect(() => createLinkSigner("short")).toThrow(/16 bytes/);
+  });
+});
