@@ -9,6 +9,7 @@ import {
   verifyAuditChain,
 } from "@airlock/core";
 import { err, errAsync, okAsync, ResultAsync } from "neverthrow";
+import { copyJson } from "./copy.js";
 import { createFaults } from "./faults.js";
 
 export type AuditLogMethod = keyof AuditLog;
@@ -31,7 +32,7 @@ export const createMemoryAuditLog = (): MemoryAuditLog => {
     append: (record) => {
       const fault = faults.take("append");
       if (fault) return errAsync<AuditEntry, AuditLogError>(fault);
-      const copy = structuredClone(record);
+      const copy = copyJson(record);
       const entries = streams.get(copy.stream) ?? [];
       const unhashed = { ...copy, seq: entries.length, prevHash: entries.at(-1)?.hash ?? GENESIS_HASH };
       // The same SHA-256 over the same canonical text as core's `hashAuditEntry`, but synchronous:
@@ -41,17 +42,17 @@ export const createMemoryAuditLog = (): MemoryAuditLog => {
       const entry: AuditEntry = { ...unhashed, hash };
       entries.push(entry);
       streams.set(copy.stream, entries);
-      return okAsync<AuditEntry, AuditLogError>(structuredClone(entry));
+      return okAsync<AuditEntry, AuditLogError>(copyJson(entry));
     },
     list: (stream) => {
       const fault = faults.take("list");
       if (fault) return new ResultAsync<readonly AuditEntry[], AuditLogError>(Promise.resolve(err(fault)));
-      return ResultAsync.fromSafePromise(Promise.resolve(structuredClone(entriesOf(stream))));
+      return ResultAsync.fromSafePromise(Promise.resolve(copyJson(entriesOf(stream))));
     },
     verify: (stream) => {
       const fault = faults.take("verify");
       if (fault) return new ResultAsync(Promise.resolve(err(fault)));
-      return ResultAsync.fromPromise(verifyAuditChain(structuredClone(entriesOf(stream))), (cause) =>
+      return ResultAsync.fromPromise(verifyAuditChain(copyJson(entriesOf(stream))), (cause) =>
         unavailable("verifying the audit log failed", cause),
       );
     },
@@ -60,7 +61,7 @@ export const createMemoryAuditLog = (): MemoryAuditLog => {
       const index = entries.findIndex((entry) => entry.seq === seq);
       const entry = entries[index];
       if (!entry) throw new Error(`tamper: stream ${stream} has no entry ${seq}`);
-      entries[index] = { ...entry, ...structuredClone(patch) };
+      entries[index] = { ...entry, ...copyJson(patch) };
     },
     failNext: (method, count) => faults.failNext(method, count),
   } satisfies MemoryAuditLog;

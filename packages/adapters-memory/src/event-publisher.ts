@@ -1,5 +1,6 @@
 import type { AirlockEvent, EventPublisher } from "@airlock/core";
 import { err, ok, ResultAsync } from "neverthrow";
+import { copyJson } from "./copy.js";
 import { createFaults } from "./faults.js";
 
 export interface MemoryEventPublisher extends EventPublisher {
@@ -15,10 +16,10 @@ export const createMemoryEventPublisher = (): MemoryEventPublisher => {
   const publisher = {
     publish: (batch) => {
       const fault = faults.take("publish");
-      if (!fault) events.push(...batch.map((event) => structuredClone(event)));
+      if (!fault) events.push(...batch.map((event) => copyJson(event)));
       return new ResultAsync(Promise.resolve(fault ? err(fault) : ok(undefined)));
     },
-    published: () => events.map((event) => structuredClone(event)),
+    published: () => events.map((event) => copyJson(event)),
     failNext: (count) => faults.failNext("publish", count),
   } satisfies MemoryEventPublisher;
   return publisher;

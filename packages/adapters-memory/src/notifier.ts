@@ -1,5 +1,6 @@
 import type { Notification, Notifier } from "@airlock/core";
 import { err, ok, ResultAsync } from "neverthrow";
+import { copyJson } from "./copy.js";
 import { createFaults } from "./faults.js";
 
 export interface MemoryNotifier extends Notifier {
@@ -15,10 +16,10 @@ export const createMemoryNotifier = (): MemoryNotifier => {
   const notifier = {
     notify: (notification) => {
       const fault = faults.take("notify");
-      if (!fault) delivered.push(structuredClone(notification));
+      if (!fault) delivered.push(copyJson(notification));
       return new ResultAsync(Promise.resolve(fault ? err(fault) : ok(undefined)));
     },
-    sent: () => delivered.map((notification) => structuredClone(notification)),
+    sent: () => delivered.map((notification) => copyJson(notification)),
     failNext: (count) => faults.failNext("notify", count),
   } satisfies MemoryNotifier;
   return notifier;

@@ -5,7 +5,7 @@ import { airlockMachine, type MachineStatus } from "../machine/airlock-machine.j
 import { contextOf, decide, IN_PROGRESS_STATUSES, needsProcessing, statusMeta } from "../machine/decide.js";
 import { SYSTEM_ACTOR } from "../model/actor.js";
 import type { AirlockRequest, FileRecord, RequestStatus, Stage } from "../model/request.js";
-import { DEFAULT_POLICY } from "../model/workspace.js";
+import { DEFAULT_POLICY, type Workspace } from "../model/workspace.js";
 import { containerOf, type Engine, fromPortError, withStatus } from "./engine.js";
 import type { ProcessSummary } from "./types.js";
 
@@ -56,28 +56,29 @@ export const createProcessor = (engine: Engine) => {
 
   /** Asks the machine to apply a system event, then stores the result. */
   const fire = (
+    workspace: Workspace,
     request: AirlockRequest,
     event: MachineEvent,
     action: string,
     patch: Partial<AirlockRequest> = {},
-  ): ResultAsync<Step, AirlockError> =>
-    engine.loadWorkspace(request.workspaceId).andThen((workspace) => {
-      const decision = decide(request.status, contextOf(request, workspace.policy, null), event);
-      if (!decision.allowed) {
-        return errAsync<Step, AirlockError>({ kind: "IllegalTransition", message: decision.refusal.message });
-      }
-      const next = withStatus(request, decision.to, SYSTEM_ACTOR, nowSeconds(), patch);
-      return commit(request, next, SYSTEM_ACTOR, action, workspace).map((stored) => ({
-        request: stored,
-        progressed: true,
-      }));
-    });
+  ): ResultAsync<Step, AirlockError> => {
+    const decision = decide(request.status, contextOf(request, workspace.policy, null), event);
+    if (!decision.allowed) {
+      return errAsync<Step, AirlockError>({ kind: "IllegalTransition", message: decision.refusal.message });
+    }
+    const next = withStatus(request, decision.to, SYSTEM_ACTOR, nowSeconds(), patch);
+    return commit(request, next, SYSTEM_ACTOR, action, workspace).map((stored) => ({
+      request: stored,
+      progressed: true,
+    }));
+  };
 
-  const fail = (request: AirlockRequest, message: string) =>
-    fire(request, { type: "FAIL" }, "fail", { statusMessage: message });
+  const fail = (workspace: Workspace, request: AirlockRequest, message: string) =>
+    fire(workspace, request, { type: "FAIL" }, "fail", { statusMessage: message });
 
   /** Moves the files and checks them against the hashes recorded at submit. */
   const moveVerified = (
+    workspace: Workspace,
     request: AirlockRequest,
     from: Stage,
     to: Stage,
@@ -88,11 +89,12 @@ export const createProcessor = (engine: Engine) => {
       .mapErr(fromPortError)
       .andThen((moved) => {
         if (moved.length === 0 && request.files.length > 0) {
-          return fail(request, `integrity check failed: no file arrived in the ${to} stage`);
+          return fail(workspace, request, `integrity check failed: no file arrived in the ${to} stage`);
         }
-        if (moved.length === 0) return fail(request, "Request did not contain any files.");
+        if (moved.length === 0) return fail(workspace, request, "Request did not contain any files.");
         if (!sameFiles(request.files, moved)) {
           return fail(
+            workspace,
             request,
             `integrity check failed: the files in the ${to} stage do not match the sha256 recorded at submit`,
           );
@@ -106,6 +108,7 @@ export const createProcessor = (engine: Engine) => {
           nowSeconds() - enteredAt(request) > options.processingDeadlineSeconds
         ) {
           return fail(
+            workspace,
             request,
             `processing did not finish within ${options.processingDeadlineSeconds} s: ${error.message}`,
           );
@@ -113,10 +116,14 @@ export const createProcessor = (engine: Engine) => {
         return errAsync<Step, AirlockError>(error);
       });
 
-  const scan = (request: AirlockRequest): ResultAsync<Step, AirlockError> => {
+  const scan = (workspace: Workspace, request: AirlockRequest): ResultAsync<Step, AirlockError> => {
     const now = nowSeconds();
     if (now - enteredAt(request) > options.scanDeadlineSeconds) {
-      return fail(request, `no malware scan verdict arrived within ${options.scanDeadlineSeconds} s`);
+      return fail(
+        workspace,
+        request,
+        `no malware scan verdict arrived within ${options.scanDeadlineSeconds} s`,
+      );
     }
     if (request.scanRequestedWhen !== null && now - request.scanRequestedWhen < options.scanRetrySeconds) {
       return okAsync({ request, progressed: false });
@@ -130,9 +137,9 @@ export const createProcessor = (engine: Engine) => {
       .andThen((outcome): ResultAsync<Step, AirlockError> => {
         switch (outcome.verdict) {
           case "clean":
-            return fire(request, { type: "SCAN_CLEAN" }, "scan-clean", { scanRequestedWhen: now });
+            return fire(workspace, request, { type: "SCAN_CLEAN" }, "scan-clean", { scanRequestedWhen: now });
           case "threat":
-            return fire(request, { type: "SCAN_THREAT" }, "scan-threat", {
+            return fire(workspace, request, { type: "SCAN_THREAT" }, "scan-threat", {
               scanRequestedWhen: now,
               statusMessage: `malware scan: ${outcome.detail}`,
             });
@@ -148,28 +155,26 @@ export const createProcessor = (engine: Engine) => {
   };
 
   /** One step towards where the machine says the request should rest. */
-  const step = (request: AirlockRequest): ResultAsync<Step, AirlockError> => {
+  const step = (workspace: Workspace, request: AirlockRequest): ResultAsync<Step, AirlockError> => {
     const meta = statusMeta(request.status);
     if (request.status === "submitted") {
       if (request.dataStage === "draft") {
-        if (request.files.length === 0) return fail(request, "Request did not contain any files.");
-        return moveVerified(request, "draft", "in_progress", (r) =>
-          fire(r, { type: "STAGED" }, "staged", { dataStage: "in_progress" }),
+        if (request.files.length === 0) return fail(workspace, request, "Request did not contain any files.");
+        return moveVerified(workspace, request, "draft", "in_progress", (r) =>
+          fire(workspace, r, { type: "STAGED" }, "staged", { dataStage: "in_progress" }),
         );
       }
-      return engine
-        .loadWorkspace(request.workspaceId)
-        .andThen((workspace) =>
-          workspace.policy.scanning ? scan(request) : fire(request, { type: "STAGED" }, "staged"),
-        );
+      return workspace.policy.scanning
+        ? scan(workspace, request)
+        : fire(workspace, request, { type: "STAGED" }, "staged");
     }
     if (meta.inProgress) {
       const moved = decide(request.status, contextOf(request, DEFAULT_POLICY, null), { type: "DATA_MOVED" });
       if (!moved.allowed) return errAsync({ kind: "IllegalTransition", message: moved.refusal.message });
       const target = statusMeta(moved.to).stage as Stage;
       const from = request.dataStage ?? "in_progress";
-      return moveVerified(request, from, target, (r) =>
-        fire(r, { type: "DATA_MOVED" }, "data-moved", { dataStage: target }),
+      return moveVerified(workspace, request, from, target, (r) =>
+        fire(workspace, r, { type: "DATA_MOVED" }, "data-moved", { dataStage: target }),
       );
     }
     if (!needsProcessing(request) || request.dataStage === null)
@@ -195,8 +200,11 @@ export const createProcessor = (engine: Engine) => {
 
   const run = async (requestId: string): Promise<Result<AirlockRequest, AirlockError>> => {
     let current = await engine.loadRequest(null, requestId);
+    if (current.isErr()) return current;
+    const workspace = await engine.loadWorkspace(current.value.workspaceId);
+    if (workspace.isErr()) return err(workspace.error);
     for (let steps = 0; steps < MAX_STEPS && current.isOk(); steps += 1) {
-      const result = await step(current.value);
+      const result = await step(workspace.value, current.value);
       if (result.isErr()) {
         if (result.error.kind !== "Conflict") return result.map((s) => s.request);
         // Someone else moved the request on: read it again and carry on from there.
@@ -275,12 +283,15 @@ export const createProcessor = (engine: Engine) => {
           ? process(requestId)
           : okAsync(request),
       )
-      .andThen((request) => {
+      .andThen((request) =>
+        engine.loadWorkspace(request.workspaceId).map((workspace) => ({ request, workspace })),
+      )
+      .andThen(({ request, workspace }) => {
         // A verdict for a request that moved on (late, or delivered twice) changes nothing.
         if (request.status !== "submitted") return okAsync(request);
         if (outcome.verdict === "threat") {
           const detail = file === undefined ? outcome.detail : `${file}: ${outcome.detail}`;
-          return fire(request, { type: "SCAN_THREAT" }, "scan-threat", {
+          return fire(workspace, request, { type: "SCAN_THREAT" }, "scan-threat", {
             statusMessage: `malware scan: ${detail}`,
           }).map((s) => s.request);
         }
@@ -297,9 +308,11 @@ export const createProcessor = (engine: Engine) => {
             if (cleanFiles.length === request.cleanFiles.length) return okAsync(request);
             return commit(request, { ...request, cleanFiles }, SYSTEM_ACTOR, "scan-clean-file", null);
           }
-          return fire(request, { type: "SCAN_CLEAN" }, "scan-clean", { cleanFiles }).map((s) => s.request);
+          return fire(workspace, request, { type: "SCAN_CLEAN" }, "scan-clean", { cleanFiles }).map(
+            (s) => s.request,
+          );
         }
-        return fire(request, { type: "SCAN_CLEAN" }, "scan-clean").map((s) => s.request);
+        return fire(workspace, request, { type: "SCAN_CLEAN" }, "scan-clean").map((s) => s.request);
       });
 
   return { process, resume, schedule, applyScanVerdict };
