@@ -152,6 +152,57 @@ export const createAirlock = (ports: AirlockPorts, options: AirlockOptions = {})
 
   const noInput = () => okAsync<undefined, AirlockError>(undefined);
 
+  /** Review and revoke both record a decision in `reviews` and announce it. */
+  const decision = <S extends z.ZodType>(
+    actor: Actor,
+    workspaceId: string,
+    requestId: string,
+    action: "review" | "revoke",
+    schema: S,
+    input: unknown,
+    read: (body: z.infer<S>) => {
+      approve: boolean;
+      reviewDecision: Review["reviewDecision"];
+      explanation: string;
+      statusMessage: string | null;
+    },
+  ): ResultAsync<RequestView, AirlockError> => {
+    let review: Review | null = null;
+    return command(
+      actor,
+      workspaceId,
+      requestId,
+      action,
+      () => parse(schema, input),
+      ({ request, input: body }) => {
+        const decided = read(body);
+        return okAsync({
+          event: eventFor(action, actorFacts(actor), decided.approve),
+          fileCount: null,
+          build: (to: AirlockRequest["status"]) => {
+            const at = nowSeconds();
+            review = {
+              id: ports.ids.next(),
+              reviewer: userRef(actor),
+              reviewDecision: decided.reviewDecision,
+              decisionExplanation: decided.explanation,
+              dateCreated: at,
+            };
+            return okAsync(
+              withStatus(request, to, actor, at, {
+                reviews: [...request.reviews, review],
+                ...(decided.statusMessage === null ? {} : { statusMessage: decided.statusMessage }),
+              }),
+            );
+          },
+        });
+      },
+      (stored, workspace) => {
+        if (review) engine.announceReview(stored, review, workspace.policy.requiredApprovals);
+      },
+    );
+  };
+
   const airlock: Airlock = {
     create: (actor, workspaceId, input) =>
       loadWorkspace(workspaceId).andThen((workspace) => {
@@ -355,70 +406,21 @@ export const createAirlock = (ports: AirlockPorts, options: AirlockOptions = {})
         }),
       ),
 
-    review: (actor, workspaceId, requestId, input) => {
-      let review: Review | null = null;
-      return command(
-        actor,
-        workspaceId,
-        requestId,
-        "review",
-        () => parse(ReviewInput, input),
-        ({ request, input: decision }) =>
-          okAsync({
-            event: eventFor("review", actorFacts(actor), decision.approval),
-            fileCount: null,
-            build: (to: AirlockRequest["status"]) => {
-              const at = nowSeconds();
-              review = {
-                id: ports.ids.next(),
-                reviewer: userRef(actor),
-                reviewDecision: decision.approval ? "approved" : "rejected",
-                decisionExplanation: decision.decisionExplanation,
-                dateCreated: at,
-              };
-              return okAsync(withStatus(request, to, actor, at, { reviews: [...request.reviews, review] }));
-            },
-          }),
-        (stored, workspace) => {
-          if (review) engine.announceReview(stored, review, workspace.policy.requiredApprovals);
-        },
-      );
-    },
+    review: (actor, workspaceId, requestId, input) =>
+      decision(actor, workspaceId, requestId, "review", ReviewInput, input, (body) => ({
+        approve: body.approval,
+        reviewDecision: body.approval ? "approved" : "rejected",
+        explanation: body.decisionExplanation,
+        statusMessage: null,
+      })),
 
-    revoke: (actor, workspaceId, requestId, input) => {
-      let review: Review | null = null;
-      return command(
-        actor,
-        workspaceId,
-        requestId,
-        "revoke",
-        () => parse(RevokeInput, input),
-        ({ request, input: decision }) =>
-          okAsync({
-            event: eventFor("revoke", actorFacts(actor)),
-            fileCount: null,
-            build: (to: AirlockRequest["status"]) => {
-              const at = nowSeconds();
-              review = {
-                id: ports.ids.next(),
-                reviewer: userRef(actor),
-                reviewDecision: "revoked",
-                decisionExplanation: decision.reason,
-                dateCreated: at,
-              };
-              return okAsync(
-                withStatus(request, to, actor, at, {
-                  reviews: [...request.reviews, review],
-                  statusMessage: decision.reason,
-                }),
-              );
-            },
-          }),
-        (stored, workspace) => {
-          if (review) engine.announceReview(stored, review, workspace.policy.requiredApprovals);
-        },
-      );
-    },
+    revoke: (actor, workspaceId, requestId, input) =>
+      decision(actor, workspaceId, requestId, "revoke", RevokeInput, input, (body) => ({
+        approve: false,
+        reviewDecision: "revoked",
+        explanation: body.reason,
+        statusMessage: body.reason,
+      })),
 
     recordScanResult: (requestId, outcome, file) =>
       processor.applyScanVerdict(requestId, outcome, file).map((request) => {

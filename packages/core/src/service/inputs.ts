@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { RequestStatus } from "../model/request.js";
 
 export const ReviewInput = z.object({
   approval: z.boolean(),
@@ -18,22 +19,7 @@ const pageSize = z.coerce.number().int().min(1).max(100).default(25);
 export const ListQuery = z.object({
   creator_user_id: z.string().min(1).max(128).optional(),
   type: z.enum(["import", "export"]).optional(),
-  status: z
-    .enum([
-      "draft",
-      "submitted",
-      "in_review",
-      "approval_in_progress",
-      "rejection_in_progress",
-      "blocking_in_progress",
-      "approved",
-      "rejected",
-      "blocked_by_scan",
-      "cancelled",
-      "failed",
-      "revoked",
-    ])
-    .optional(),
+  status: RequestStatus.optional(),
   order_by: z.enum(["createdWhen", "updatedWhen", "status", "type", "title"]).optional(),
   order_ascending: booleanText.optional(),
   page_size: pageSize,
