@@ -15,14 +15,20 @@ export type CosmosAuditLogOptions = CosmosConnection & {
 
 type StoredEntry = AuditEntry & { readonly id: string };
 
+/** Claims a record's key in its stream; created in one batch with the entry, so a key lands once. */
+type KeyClaim = { readonly id: string; readonly stream: string; readonly kind: "key"; readonly key: string };
+
 /** Twelve digits keep ids sortable as text; a stream will not see 10^12 entries. */
 const SEQ_DIGITS = 12;
 
 /** Cosmos refuses `/ \ ? #` in ids; streams are ids of ours, but a stream name must never break a write. */
+const escapeId = (text: string) =>
+  text.replace(/[/\\?#%]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
+
 const documentId = (stream: string, seq: number) =>
-  `${stream.replace(/[/\\?#%]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`)}:${seq
-    .toString()
-    .padStart(SEQ_DIGITS, "0")}`;
+  `${escapeId(stream)}:${seq.toString().padStart(SEQ_DIGITS, "0")}`;
+
+const keyClaimId = (stream: string, key: string) => `${escapeId(stream)}:key:${escapeId(key)}`;
 
 /** The record's own fields in chain position; nothing a caller or Cosmos added around them. */
 const unhashedEntry = (record: AuditRecord, seq: number, prevHash: string): Omit<AuditEntry, "hash"> => ({
@@ -36,6 +42,7 @@ const unhashedEntry = (record: AuditRecord, seq: number, prevHash: string): Omit
   reason: record.reason,
   fromStatus: record.fromStatus,
   toStatus: record.toStatus,
+  key: record.key ?? null,
   seq,
   prevHash,
 });
@@ -76,7 +83,8 @@ export const createCosmosAuditLog = (options: CosmosAuditLogOptions): CosmosAudi
   const lastEntry = async (c: Container, stream: string): Promise<StoredEntry | undefined> => {
     const { resources } = await c.items
       .query<StoredEntry>({
-        query: "SELECT TOP 1 * FROM c WHERE c.stream = @stream ORDER BY c.seq DESC",
+        query:
+          "SELECT TOP 1 * FROM c WHERE c.stream = @stream AND NOT IS_DEFINED(c.kind) ORDER BY c.seq DESC",
         parameters: [{ name: "@stream", value: stream }],
       })
       .fetchAll();
@@ -86,23 +94,73 @@ export const createCosmosAuditLog = (options: CosmosAuditLogOptions): CosmosAudi
   const entries = async (c: Container, stream: string): Promise<AuditEntry[]> => {
     const { resources } = await c.items
       .query<StoredEntry>({
-        query: "SELECT * FROM c WHERE c.stream = @stream ORDER BY c.seq ASC",
+        query: "SELECT * FROM c WHERE c.stream = @stream AND NOT IS_DEFINED(c.kind) ORDER BY c.seq ASC",
         parameters: [{ name: "@stream", value: stream }],
       })
       .fetchAll();
     return resources.map(toEntry);
   };
 
+  const entryWithKey = async (
+    c: Container,
+    stream: string,
+    key: string,
+  ): Promise<StoredEntry | undefined> => {
+    const { resources } = await c.items
+      .query<StoredEntry>({
+        query: "SELECT * FROM c WHERE c.stream = @stream AND c.key = @key AND NOT IS_DEFINED(c.kind)",
+        parameters: [
+          { name: "@stream", value: stream },
+          { name: "@key", value: key },
+        ],
+      })
+      .fetchAll();
+    return resources[0];
+  };
+
+  /** Creates the entry and its key claim together; answers which of the two was already taken. */
+  const createClaimed = async (
+    c: Container,
+    entry: AuditEntry,
+    key: string,
+  ): Promise<"created" | "key" | "seq"> => {
+    const claim: KeyClaim = { id: keyClaimId(entry.stream, key), stream: entry.stream, kind: "key", key };
+    const response = await c.items.batch(
+      [
+        { operationType: "Create", resourceBody: { ...entry, id: documentId(entry.stream, entry.seq) } },
+        { operationType: "Create", resourceBody: claim },
+      ],
+      entry.stream,
+    );
+    const [entryResult, claimResult] = response.result ?? [];
+    if (entryResult?.statusCode === 201 && claimResult?.statusCode === 201) return "created";
+    if (claimResult?.statusCode === 409) return "key";
+    if (entryResult?.statusCode === 409) return "seq";
+    throw new Error(`audit batch answered ${entryResult?.statusCode} and ${claimResult?.statusCode}`);
+  };
+
   const log = {
     append: (record: AuditRecord) =>
       run(`append to audit stream ${record.stream}`, async (c) => {
+        const key = record.key ?? null;
         for (let attempt = 0; attempt < maxAttempts; attempt++) {
+          if (key !== null) {
+            const existing = await entryWithKey(c, record.stream, key);
+            if (existing) return ok(toEntry(existing));
+          }
           const last = await lastEntry(c, record.stream);
           const unhashed =
             last === undefined
               ? unhashedEntry(record, 0, GENESIS_HASH)
               : unhashedEntry(record, last.seq + 1, last.hash);
           const entry: AuditEntry = { ...unhashed, hash: await hashAuditEntry(unhashed) };
+          if (key !== null) {
+            const outcome = await createClaimed(c, entry, key);
+            if (outcome === "created") return ok(entry);
+            // "key": a racing append of the same record won; the loop answers its entry.
+            await pause(Math.random() * Math.min(50, 2 ** attempt));
+            continue;
+          }
           try {
             await c.items.create<StoredEntry>({ ...entry, id: documentId(entry.stream, entry.seq) });
             return ok(entry);
@@ -116,6 +174,11 @@ export const createCosmosAuditLog = (options: CosmosAuditLogOptions): CosmosAudi
           unavailable(`audit stream ${record.stream}: gave up after ${maxAttempts} contended appends`),
         );
       }),
+
+    has: (stream: string, key: string) =>
+      run(`look up key ${key} in audit stream ${stream}`, async (c) =>
+        ok((await entryWithKey(c, stream, key)) !== undefined),
+      ),
 
     list: (stream: string) => run(`list audit stream ${stream}`, async (c) => ok(await entries(c, stream))),
 

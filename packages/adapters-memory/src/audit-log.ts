@@ -34,6 +34,8 @@ export const createMemoryAuditLog = (): MemoryAuditLog => {
       if (fault) return errAsync<AuditEntry, AuditLogError>(fault);
       const copy = copyJson(record);
       const entries = streams.get(copy.stream) ?? [];
+      const existing = copy.key === null ? undefined : entries.find((entry) => entry.key === copy.key);
+      if (existing) return okAsync<AuditEntry, AuditLogError>(copyJson(existing));
       const unhashed = { ...copy, seq: entries.length, prevHash: entries.at(-1)?.hash ?? GENESIS_HASH };
       // The same SHA-256 over the same canonical text as core's `hashAuditEntry`, but synchronous:
       // Web Crypto's digest costs more than the rest of a command, and a synchronous append cannot
@@ -43,6 +45,11 @@ export const createMemoryAuditLog = (): MemoryAuditLog => {
       entries.push(entry);
       streams.set(copy.stream, entries);
       return okAsync<AuditEntry, AuditLogError>(copyJson(entry));
+    },
+    has: (stream, key) => {
+      const fault = faults.take("has");
+      if (fault) return errAsync<boolean, AuditLogError>(fault);
+      return okAsync<boolean, AuditLogError>(entriesOf(stream).some((entry) => entry.key === key));
     },
     list: (stream) => {
       const fault = faults.take("list");

@@ -308,7 +308,21 @@ describe("contract suites", () => {
         };
       }),
     );
-    expect(failed).toEqual(["concurrent appends to one stream all land once, in a valid chain"]);
+    expect(failed).toContain("concurrent appends to one stream all land once, in a valid chain");
+  });
+
+  it("audit log: catch a log that appends a keyed record twice", async () => {
+    const failed = await failing((t) =>
+      auditLogContract(t, (): AuditLog => {
+        const inner = createMemoryAuditLog();
+        // Forgets keys: every append lands, so a recovered record would be audited twice.
+        return { ...inner, append: (record) => inner.append({ ...record, key: null }) };
+      }),
+    );
+    expect(failed).toEqual([
+      "a keyed record is appended once, however often and however concurrently it is sent",
+      "concurrent first appends of one keyed record land once",
+    ]);
   });
 
   it("event publisher: catch a publisher that reorders a batch", async () => {

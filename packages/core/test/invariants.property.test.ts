@@ -17,7 +17,7 @@ type Command =
   | { kind: "cancel"; slot: number; by: Person }
   | { kind: "revoke"; slot: number; by: Person }
   | { kind: "process"; slot: number }
-  | { kind: "crash"; slot: number; method: "move" | "update" };
+  | { kind: "crash"; slot: number; method: "move" | "update" | "append" };
 
 const person = fc.constantFrom<Person>("rita", "otto", "olga", "mo", "meg", "ada");
 const slot = fc.nat({ max: 3 });
@@ -107,11 +107,14 @@ const run = async (h: Harness, ids: string[], cmd: Command) => {
       return null;
     case "crash":
       // The next step fails half way, as a process killed between two writes would leave it.
+      // "append": the request is written but its audit entry is not, as a kill between the two would.
       if (cmd.method === "move") h.ports.storage.failNext("move");
-      else h.ports.repository.failNext("update");
+      else if (cmd.method === "update") h.ports.repository.failNext("update");
+      else h.ports.audit.failNext("append");
       await h.airlock.processor.process(id);
       h.ports.storage.failNext("move", 0);
       h.ports.repository.failNext("update", 0);
+      h.ports.audit.failNext("append", 0);
       return null;
   }
   if (result?.isErr()) {

@@ -429,6 +429,37 @@ describe("workspaces and visibility", () => {
 });
 
 describe("crash recovery", () => {
+  it("a write whose audit entry was cut off is audited and announced by recover, once", async () => {
+    const h = makeHarness({}, { processing: "manual" });
+    const draft = await draftWithFile(h);
+    h.ports.audit.failNext("append");
+    expect(await errorOf(h.airlock.submit(people.rita, h.ws, draft.id))).toMatchObject({
+      kind: "Unavailable",
+    });
+    const stored = await unwrap(h.ports.repository.get(draft.id));
+    expect(stored.status).toBe("submitted");
+    const transitions = async () =>
+      (await unwrap(h.ports.audit.list(draft.id)))
+        .filter((e) => e.outcome === "transition")
+        .map((e) => e.toStatus);
+    expect(await transitions()).toEqual(["draft"]);
+
+    expect(await unwrap(h.airlock.processor.recover())).toEqual({ recovered: 1 });
+    await h.airlock.processor.idle();
+    expect(await transitions()).toEqual(["draft", "submitted"]);
+    expect(
+      h.ports.events
+        .published()
+        .map((e) => e.type === "org.airlock.request.status_changed.v1" && e.data.newStatus),
+    ).toEqual(["draft", "submitted"]);
+    expect(await unwrap(h.airlock.processor.recover())).toEqual({ recovered: 0 });
+
+    // The next write would have repaired it too: the entry is never doubled.
+    await unwrap(h.airlock.processor.process(draft.id));
+    expect(await transitions()).toEqual(["draft", "submitted", "in_review"]);
+    expect(await unwrap(h.ports.audit.verify(draft.id))).toMatchObject({ ok: true });
+  });
+
   it("a move that failed is finished by resume", async () => {
     const h = makeHarness({}, { processing: "manual" });
     const draft = await draftWithFile(h);

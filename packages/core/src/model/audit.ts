@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { RequestStatus } from "./request.js";
+import { RequestStatus } from "./status.js";
 
 export const AuditOutcome = z.enum(["allowed", "denied", "transition"]);
 export type AuditOutcome = z.infer<typeof AuditOutcome>;
@@ -17,6 +17,11 @@ export const AuditRecord = z.object({
   reason: z.string().nullable(),
   fromStatus: RequestStatus.nullable(),
   toStatus: RequestStatus.nullable(),
+  /**
+   * Unique within the stream when set: a record whose key is already in the stream is never
+   * appended twice, so a step can be re-audited safely after a crash.
+   */
+  key: z.string().min(1).max(200).nullable(),
 });
 export type AuditRecord = z.infer<typeof AuditRecord>;
 
@@ -49,6 +54,7 @@ export const canonicalAuditText = (entry: Omit<AuditEntry, "hash">): string =>
     entry.reason,
     entry.fromStatus,
     entry.toStatus,
+    entry.key,
   ]);
 
 const hex = (buffer: ArrayBuffer) =>

@@ -1,25 +1,14 @@
 import { z } from "zod";
 import { UserRef } from "./actor.js";
+import { AuditRecord } from "./audit.js";
 import { boundedText, EpochSeconds, FileName, Id, Sha256Hex } from "./primitives.js";
 
 export const RequestType = z.enum(["import", "export"]);
 export type RequestType = z.infer<typeof RequestType>;
 
-export const RequestStatus = z.enum([
-  "draft",
-  "submitted",
-  "in_review",
-  "approval_in_progress",
-  "rejection_in_progress",
-  "blocking_in_progress",
-  "approved",
-  "rejected",
-  "blocked_by_scan",
-  "cancelled",
-  "failed",
-  "revoked",
-]);
-export type RequestStatus = z.infer<typeof RequestStatus>;
+export { RequestStatus } from "./status.js";
+
+import { RequestStatus } from "./status.js";
 
 /** Where a request's data lives. `null` on a request means nothing is stored (never uploaded, or deleted). */
 export const Stage = z.enum(["draft", "in_progress", "approved", "rejected", "blocked"]);
@@ -76,6 +65,13 @@ export const AirlockRequest = z.object({
   scanRequestedWhen: EpochSeconds.nullable(),
   /** Files a per-file scanner (Defender) reported clean so far; the request is clean once all are. */
   cleanFiles: z.array(FileName),
+  /** Counts the engine's writes of this request; names each write's audit record. */
+  revision: z.number().int().nonnegative(),
+  /**
+   * The audit records of the last write, stored with it (a transactional outbox): the next write,
+   * or recovery after a crash, appends any the audit log does not hold yet.
+   */
+  pendingAudit: z.array(AuditRecord),
   /** Opaque concurrency token set by the repository on every write. */
   etag: z.string(),
 });

@@ -29,7 +29,7 @@ import { createProcessor } from "./processor.js";
 import type { Airlock, AirlockOptions, AirlockPorts, LinkView, RequestList, RequestView } from "./types.js";
 
 /** Roles that may read a workspace's requests, and its audit trail (not transitions, so not in the machine). */
-const READ_ROLES: readonly Role[] = ["WorkspaceResearcher", "WorkspaceOwner", "AirlockManager", "TREAdmin"];
+const READ_ROLES: readonly Role[] = ["WorkspaceResearcher", "WorkspaceOwner", "AirlockManager"];
 const AUDIT_ROLES: readonly Role[] = ["WorkspaceOwner", "AirlockManager", "TREAdmin"];
 
 const parse = <S extends z.ZodType>(schema: S, input: unknown): ResultAsync<z.infer<S>, AirlockError> => {
@@ -239,27 +239,31 @@ export const createAirlock = (ports: AirlockPorts, options: AirlockOptions = {})
               dataStage: "draft",
               scanRequestedWhen: null,
               cleanFiles: [],
+              revision: 1,
+              pendingAudit: [],
             };
+            const created = engine.auditRecord({
+              stream: draft.id,
+              workspaceId,
+              requestId: draft.id,
+              actor,
+              action: "create",
+              outcome: "transition",
+              fromStatus: null,
+              toStatus: "draft",
+              key: "revision-1",
+            });
             return ports.storage
               .provision(containerOf(draft), "draft")
               .mapErr(fromPortError)
-              .andThen(() => ports.repository.create(draft).mapErr(fromPortError))
+              .andThen(() =>
+                ports.repository.create({ ...draft, pendingAudit: [created] }).mapErr(fromPortError),
+              )
               .andThen((stored) =>
-                engine
-                  .audit({
-                    stream: stored.id,
-                    workspaceId,
-                    requestId: stored.id,
-                    actor,
-                    action: "create",
-                    outcome: "transition",
-                    fromStatus: null,
-                    toStatus: "draft",
-                  })
-                  .map(() => {
-                    engine.announce(stored, null, workspace);
-                    return view(stored, workspace, actor);
-                  }),
+                engine.append(created).map(() => {
+                  engine.announce(stored, null, workspace);
+                  return view(stored, workspace, actor);
+                }),
               );
           });
       }),
@@ -495,6 +499,7 @@ export const createAirlock = (ports: AirlockPorts, options: AirlockOptions = {})
     processor: {
       process: processor.process,
       resume: processor.resume,
+      recover: processor.recover,
       idle: engine.idle,
     },
   };

@@ -1,8 +1,8 @@
-import { errAsync, okAsync, type ResultAsync } from "neverthrow";
+import { errAsync, okAsync, ResultAsync } from "neverthrow";
 import type { AirlockError } from "../errors.js";
 import type { Actor, UserRef } from "../model/actor.js";
 import { userRef } from "../model/actor.js";
-import type { AuditOutcome } from "../model/audit.js";
+import type { AuditOutcome, AuditRecord } from "../model/audit.js";
 import type { AirlockRequest, RequestStatus, Review } from "../model/request.js";
 import type { Workspace } from "../model/workspace.js";
 import type { RepositoryError } from "../ports/request-repository.js";
@@ -16,6 +16,7 @@ export interface ResolvedOptions {
   readonly scanRetrySeconds: number;
   readonly scanDeadlineSeconds: number;
   readonly processingDeadlineSeconds: number;
+  readonly recoveryWindowSeconds: number;
   readonly notifications: NotificationMatrix;
   readonly processing: "inline" | "manual";
   readonly onBackgroundError: (error: BackgroundError) => void;
@@ -26,6 +27,7 @@ export const resolveOptions = (options: AirlockOptions): ResolvedOptions => ({
   scanRetrySeconds: options.scanRetrySeconds ?? 300,
   scanDeadlineSeconds: options.scanDeadlineSeconds ?? 86_400,
   processingDeadlineSeconds: options.processingDeadlineSeconds ?? 86_400,
+  recoveryWindowSeconds: options.recoveryWindowSeconds ?? 86_400,
   notifications: options.notifications ?? DEFAULT_NOTIFICATIONS,
   processing: options.processing ?? "inline",
   onBackgroundError: options.onBackgroundError ?? (() => {}),
@@ -98,7 +100,7 @@ export const createEngine = (ports: AirlockPorts, options: ResolvedOptions) => {
           : okAsync(request),
       );
 
-  const audit = (entry: {
+  type AuditInput = {
     stream: string;
     workspaceId: string;
     requestId: string | null;
@@ -108,22 +110,55 @@ export const createEngine = (ports: AirlockPorts, options: ResolvedOptions) => {
     reason?: string | null;
     fromStatus?: RequestStatus | null;
     toStatus?: RequestStatus | null;
-  }): ResultAsync<void, AirlockError> =>
+    key?: string | null;
+  };
+
+  const auditRecord = (entry: AuditInput): AuditRecord => ({
+    stream: entry.stream,
+    workspaceId: entry.workspaceId,
+    requestId: entry.requestId,
+    at: nowSeconds(),
+    actor: { id: entry.actor.id, name: entry.actor.name },
+    action: entry.action,
+    outcome: entry.outcome,
+    reason: entry.reason ?? null,
+    fromStatus: entry.fromStatus ?? null,
+    toStatus: entry.toStatus ?? null,
+    key: entry.key ?? null,
+  });
+
+  const append = (record: AuditRecord): ResultAsync<void, AirlockError> =>
     ports.audit
-      .append({
-        stream: entry.stream,
-        workspaceId: entry.workspaceId,
-        requestId: entry.requestId,
-        at: nowSeconds(),
-        actor: { id: entry.actor.id, name: entry.actor.name },
-        action: entry.action,
-        outcome: entry.outcome,
-        reason: entry.reason ?? null,
-        fromStatus: entry.fromStatus ?? null,
-        toStatus: entry.toStatus ?? null,
-      })
+      .append(record)
       .map(() => undefined)
       .mapErr(fromPortError);
+
+  const audit = (entry: AuditInput): ResultAsync<void, AirlockError> => append(auditRecord(entry));
+
+  /**
+   * Appends the audit records a write stored with the request (its outbox) that the log does not
+   * hold yet: after a crash between the write and its audit entry, this is where the entry lands.
+   * A record found missing was never announced either, so its change is announced now.
+   */
+  const flush = (request: AirlockRequest): ResultAsync<number, AirlockError> =>
+    ResultAsync.combine(
+      request.pendingAudit.map((record) =>
+        record.key === null
+          ? okAsync<number, AirlockError>(0)
+          : ports.audit
+              .has(record.stream, record.key)
+              .mapErr(fromPortError)
+              .andThen((present) => {
+                if (present) return okAsync<number, AirlockError>(0);
+                return append(record).map(() => {
+                  if (record.outcome === "transition" && record.toStatus === request.status) {
+                    announce(request, record.fromStatus, null);
+                  }
+                  return 1;
+                });
+              }),
+      ),
+    ).map((appended) => appended.reduce((sum, n) => sum + n, 0));
 
   /** Records a refused command, then answers the refusal. */
   const deny = <T>(
@@ -186,8 +221,8 @@ export const createEngine = (ports: AirlockPorts, options: ResolvedOptions) => {
   };
 
   /**
-   * Stores `next` (conditional on the etag it was read with), audits the step, announces a status
-   * change. `action` names the command or processor step.
+   * Stores `next` (conditional on the etag it was read with) together with its audit record, then
+   * appends that record and announces a status change. `action` names the command or processor step.
    */
   const commit = (
     before: AirlockRequest,
@@ -196,34 +231,39 @@ export const createEngine = (ports: AirlockPorts, options: ResolvedOptions) => {
     action: string,
     workspace: Workspace | null,
   ): ResultAsync<AirlockRequest, AirlockError> =>
-    ports.repository
-      .update(next)
-      .mapErr(
-        (error: RepositoryError): AirlockError =>
-          error.kind === "Conflict"
-            ? {
-                kind: "Conflict",
-                message: "the request was changed by someone else; read it again and retry",
-              }
-            : fromPortError(error),
-      )
-      .andThen((stored) => {
-        const changed = stored.status !== before.status;
-        return audit({
-          stream: stored.id,
-          workspaceId: stored.workspaceId,
-          requestId: stored.id,
-          actor,
-          action,
-          outcome: changed ? "transition" : "allowed",
-          reason: changed ? stored.statusMessage : null,
-          fromStatus: before.status,
-          toStatus: stored.status,
-        }).map(() => {
-          if (changed) announce(stored, before.status, workspace);
-          return stored;
-        });
+    flush(before).andThen(() => {
+      const changed = next.status !== before.status;
+      const revision = before.revision + 1;
+      const record = auditRecord({
+        stream: before.id,
+        workspaceId: before.workspaceId,
+        requestId: before.id,
+        actor,
+        action,
+        outcome: changed ? "transition" : "allowed",
+        reason: changed ? next.statusMessage : null,
+        fromStatus: before.status,
+        toStatus: next.status,
+        key: `revision-${revision}`,
       });
+      return ports.repository
+        .update({ ...next, revision, pendingAudit: [record] })
+        .mapErr(
+          (error: RepositoryError): AirlockError =>
+            error.kind === "Conflict"
+              ? {
+                  kind: "Conflict",
+                  message: "the request was changed by someone else; read it again and retry",
+                }
+              : fromPortError(error),
+        )
+        .andThen((stored) =>
+          append(record).map(() => {
+            if (changed) announce(stored, before.status, workspace);
+            return stored;
+          }),
+        );
+    });
 
   return {
     ports,
@@ -233,7 +273,10 @@ export const createEngine = (ports: AirlockPorts, options: ResolvedOptions) => {
     nowSeconds,
     loadWorkspace,
     loadRequest,
+    auditRecord,
+    append,
     audit,
+    flush,
     deny,
     announce,
     announceReview,

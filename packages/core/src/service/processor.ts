@@ -315,5 +315,31 @@ export const createProcessor = (engine: Engine) => {
         return fire(workspace, request, { type: "SCAN_CLEAN" }, "scan-clean").map((s) => s.request);
       });
 
-  return { process, resume, schedule, applyScanVerdict };
+  /** Audit entries (and announcements) of recent writes that a crash cut off, newest first. */
+  const recoverAudit = async (): Promise<Result<{ recovered: number }, AirlockError>> => {
+    const since = nowSeconds() - options.recoveryWindowSeconds;
+    let recovered = 0;
+    let continuation: string | undefined;
+    do {
+      const page = await ports.repository.list({
+        orderBy: "updatedWhen",
+        ascending: false,
+        pageSize: 100,
+        ...(continuation ? { continuation } : {}),
+      });
+      if (page.isErr()) return err(fromPortError(page.error));
+      for (const request of page.value.items) {
+        if (request.updatedWhen < since) return ok({ recovered });
+        const flushed = await engine.flush(request);
+        if (flushed.isErr()) return err(flushed.error);
+        recovered += flushed.value;
+      }
+      continuation = page.value.continuation ?? undefined;
+    } while (continuation);
+    return ok({ recovered });
+  };
+
+  const recover = (): ResultAsync<{ recovered: number }, AirlockError> => new ResultAsync(recoverAudit());
+
+  return { process, resume, recover, schedule, applyScanVerdict };
 };

@@ -38,6 +38,8 @@ export interface AirlockOptions {
   readonly scanDeadlineSeconds?: number;
   /** Fail a request whose data could not be moved (a backing service down) after this long. Default 86,400 s. */
   readonly processingDeadlineSeconds?: number;
+  /** How far back `processor.recover()` looks for writes whose audit entry may be missing. Default 86,400 s. */
+  readonly recoveryWindowSeconds?: number;
   readonly notifications?: NotificationMatrix;
   /**
    * `inline` (default): every command that leaves work for the processor runs it before answering
@@ -98,6 +100,11 @@ export interface AirlockProcessor {
   process(requestId: string): ResultAsync<AirlockRequest, AirlockError>;
   /** Sweeps every request with pending work (after a restart, or on a timer). */
   resume(): ResultAsync<ProcessSummary, AirlockError>;
+  /**
+   * After a crash: appends the audit entries (and sends the events) of recent writes that the
+   * crash cut off. Run it once at start, before `resume`.
+   */
+  recover(): ResultAsync<{ readonly recovered: number }, AirlockError>;
   /** Resolves when the work started by inline processing has finished. */
   idle(): Promise<void>;
 }

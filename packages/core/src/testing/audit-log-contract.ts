@@ -133,5 +133,33 @@ export function auditLogContract(
         "verification",
       );
     });
+
+    test("a keyed record is appended once, however often and however concurrently it is sent", async () => {
+      const audit = await fresh(make);
+      const stream = newStream();
+      const record = sampleAuditRecord(stream, { key: "revision-1" });
+      assertEqual(assertOk(await audit.has(stream, "revision-1"), "has before"), false, "has before append");
+      const first = assertOk(await audit.append(record), "first append");
+      const racing = await Promise.all(Array.from({ length: 5 }, () => audit.append(record)));
+      for (const result of racing)
+        assertEqual(assertOk(result, "repeated append"), first, "repeated append answers the first entry");
+      assertEqual(assertOk(await audit.has(stream, "revision-1"), "has after"), true, "has after append");
+      assertEqual(assertOk(await audit.has(stream, "revision-2"), "has other"), false, "has for another key");
+      const other = assertOk(await audit.append(sampleAuditRecord(stream, { key: null })), "unkeyed append");
+      assertEqual(other.seq, 1, "the next entry's seq");
+      const entries = assertOk(await audit.list(stream), "list");
+      assertEqual(entries.length, 2, "entries after repeated keyed appends");
+      await assertChain(entries, "keyed chain");
+    });
+
+    test("concurrent first appends of one keyed record land once", async () => {
+      const audit = await fresh(make);
+      const stream = newStream();
+      const record = sampleAuditRecord(stream, { key: "revision-7" });
+      const results = await Promise.all(Array.from({ length: 6 }, () => audit.append(record)));
+      const seqs = new Set(results.map((result) => assertOk(result, "racing append").seq));
+      assertEqual([...seqs], [0], "every racing append answers the one entry");
+      assertEqual(assertOk(await audit.list(stream), "list").length, 1, "entries after the race");
+    });
   });
 }

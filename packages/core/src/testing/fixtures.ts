@@ -43,6 +43,8 @@ export const sampleRequest = (
     dataStage: null,
     scanRequestedWhen: null,
     cleanFiles: [],
+    revision: 0,
+    pendingAudit: [],
     ...overrides,
   };
 };
@@ -156,6 +158,7 @@ export const sampleAuditRecord = (stream: string, overrides: Partial<AuditRecord
   reason: null,
   fromStatus: "draft",
   toStatus: "submitted",
+  key: null,
   ...overrides,
 });
 

@@ -1,0 +1,17 @@
+import { z } from "zod";
+
+export const RequestStatus = z.enum([
+  "draft",
+  "submitted",
+  "in_review",
+  "approval_in_progress",
+  "rejection_in_progress",
+  "blocking_in_progress",
+  "approved",
+  "rejected",
+  "blocked_by_scan",
+  "cancelled",
+  "failed",
+  "revoked",
+]);
+export type RequestStatus = z.infer<typeof RequestStatus>;
