@@ -119,7 +119,7 @@ export const createMemoryStorage = (options: MemoryStorageOptions = {}): MemoryS
         // Leaving the loop ends the caller's stream, so an oversized body is not read to its end.
         if (size > maxBytes) return err(tooLarge(`${name} is larger than ${maxBytes} bytes`, maxBytes));
         // A copy: callers may reuse their buffer for the next chunk.
-        if (chunk.length > 0) chunks.push(chunk.slice());
+        if (chunk.length > 0) chunks.push(Uint8Array.prototype.slice.call(chunk));
       }
     } catch (cause) {
       return err(unavailable(`reading the content of ${name} failed`, cause));

@@ -78,6 +78,7 @@ export {
   RequestType as RequestTypeSchema,
   Review as ReviewSchema,
   ReviewDecision as ReviewDecisionSchema,
+  STATUS_MESSAGE_MAX,
   Stage as StageSchema,
   TITLE_MAX,
   UserAction as UserActionSchema,

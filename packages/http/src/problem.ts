@@ -8,6 +8,8 @@ export type TransportCode =
   | "UnsupportedMediaType"
   | "MethodNotAllowed"
   | "BadRequest"
+  | "HeadersTooLarge"
+  | "RequestTimeout"
   | "Internal";
 
 export type ProblemCode = AirlockErrorKind | TransportCode;
@@ -44,6 +46,8 @@ const STATUS_AND_TITLE: Readonly<Record<ProblemCode, readonly [number, string]>>
   UnsupportedMediaType: [415, "Unsupported media type"],
   MethodNotAllowed: [405, "Method not allowed"],
   BadRequest: [400, "Bad request"],
+  HeadersTooLarge: [431, "Request header fields too large"],
+  RequestTimeout: [408, "Request timeout"],
   Internal: [500, "Internal server error"],
 };
 

@@ -21,8 +21,10 @@ import { type AuthConfig, apiAudienceOf, refuseAuthConfig } from "./auth/config.
 import { createGuard } from "./auth/guard.js";
 import { createTokenVerifier } from "./auth/verifier.js";
 import { createLinkSigner } from "./blob/link-token.js";
+import { clientErrorHandler } from "./client-error.js";
 import { type Problem, problem, sendProblem } from "./problem.js";
 import { registerBlobRoutes } from "./routes/blob.js";
+import { registerEventRoutes, type ScanEventsOptions } from "./routes/events.js";
 import { registerHealthRoutes } from "./routes/health.js";
 import { registerRequestRoutes } from "./routes/requests.js";
 import { MALFORMED_JSON } from "./routes/respond.js";
@@ -52,6 +54,11 @@ export interface ServerOptions {
   readonly blobEndpoint: "embedded" | "storage";
   /** Signs embedded links; a random secret per process when absent (links then end with the process). */
   readonly linkSecret?: string | Uint8Array;
+  /**
+   * `POST /api/events`: Defender for Storage's scan results through Event Grid. Absent, the route
+   * does not exist (a scanner that answers by itself needs none).
+   */
+  readonly scanEvents?: ScanEventsOptions;
   /** pino options (and where to write), or `false` for no logging. */
   readonly logger?: (LoggerOptions & { readonly stream?: DestinationStream }) | boolean;
 }
@@ -135,6 +142,7 @@ export const buildServer = (options: ServerOptions): FastifyInstance => {
   const app = Fastify({
     logger: loggerOptions(options.logger),
     bodyLimit: JSON_BODY_LIMIT,
+    clientErrorHandler,
     // Room for a 255-character file name, percent-encoded, in a blob path.
     routerOptions: { maxParamLength: 1024 },
     // Errors the router meets before any route or hook runs.
@@ -255,6 +263,13 @@ export const buildServer = (options: ServerOptions): FastifyInstance => {
     registerHealthRoutes(api, { workspaces: options.ports.workspaces });
     api.get("/api/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   });
+
+  const { scanEvents } = options;
+  if (scanEvents) {
+    app.register(async (events) =>
+      registerEventRoutes(events, { ...scanEvents, airlock: options.airlock, bearer: guard.api({}) }),
+    );
+  }
 
   if (signer) {
     app.register(async (blob) =>

@@ -42,6 +42,8 @@ export const HistoryEntry = z.object({
 export type HistoryEntry = z.infer<typeof HistoryEntry>;
 
 export const TITLE_MAX = 200;
+/** Long enough for a revoke reason or a scanner's verdict in full. */
+export const STATUS_MESSAGE_MAX = 4000;
 export const JUSTIFICATION_MAX = 4000;
 
 export const AirlockRequest = z.object({
@@ -51,7 +53,7 @@ export const AirlockRequest = z.object({
   title: boundedText(TITLE_MAX),
   businessJustification: boundedText(JUSTIFICATION_MAX),
   status: RequestStatus,
-  statusMessage: z.string().max(2000).nullable(),
+  statusMessage: z.string().max(STATUS_MESSAGE_MAX).nullable(),
   files: z.array(FileRecord),
   reviews: z.array(Review),
   createdBy: UserRef,

@@ -4,7 +4,13 @@ import type { AirlockEvent as MachineEvent } from "../machine/airlock-machine.js
 import { airlockMachine, type MachineStatus } from "../machine/airlock-machine.js";
 import { contextOf, decide, IN_PROGRESS_STATUSES, needsProcessing, statusMeta } from "../machine/decide.js";
 import { SYSTEM_ACTOR } from "../model/actor.js";
-import type { AirlockRequest, FileRecord, RequestStatus, Stage } from "../model/request.js";
+import {
+  type AirlockRequest,
+  type FileRecord,
+  type RequestStatus,
+  STATUS_MESSAGE_MAX,
+  type Stage,
+} from "../model/request.js";
 import { DEFAULT_POLICY, type Workspace } from "../model/workspace.js";
 import { containerOf, type Engine, fromPortError, withStatus } from "./engine.js";
 import type { ProcessSummary } from "./types.js";
@@ -74,7 +80,9 @@ export const createProcessor = (engine: Engine) => {
   };
 
   const fail = (workspace: Workspace, request: AirlockRequest, message: string) =>
-    fire(workspace, request, { type: "FAIL" }, "fail", { statusMessage: message });
+    fire(workspace, request, { type: "FAIL" }, "fail", {
+      statusMessage: message.slice(0, STATUS_MESSAGE_MAX),
+    });
 
   /** Moves the files and checks them against the hashes recorded at submit. */
   const moveVerified = (
@@ -141,7 +149,7 @@ export const createProcessor = (engine: Engine) => {
           case "threat":
             return fire(workspace, request, { type: "SCAN_THREAT" }, "scan-threat", {
               scanRequestedWhen: now,
-              statusMessage: `malware scan: ${outcome.detail}`,
+              statusMessage: `malware scan: ${outcome.detail}`.slice(0, STATUS_MESSAGE_MAX),
             });
           case "pending":
             return waitForVerdict();
@@ -292,7 +300,7 @@ export const createProcessor = (engine: Engine) => {
         if (outcome.verdict === "threat") {
           const detail = file === undefined ? outcome.detail : `${file}: ${outcome.detail}`;
           return fire(workspace, request, { type: "SCAN_THREAT" }, "scan-threat", {
-            statusMessage: `malware scan: ${detail}`,
+            statusMessage: `malware scan: ${detail}`.slice(0, STATUS_MESSAGE_MAX),
           }).map((s) => s.request);
         }
         if (file !== undefined) {

@@ -1,3 +1,4 @@
+import { webcrypto } from "node:crypto";
 import { ActorSchema, type Role, RoleSchema } from "@airlock/core";
 import {
   createRemoteJWKSet,
@@ -81,11 +82,22 @@ export const createTokenVerifier = (config: AuthConfig, now: () => number = Date
     currentDate: new Date(now()),
   });
   if (config.mode === "development") {
-    const key = new TextEncoder().encode(config.secret);
+    // Imported once: jose imports raw key bytes into WebCrypto again on every verification, which
+    // was the larger part of a request's cost. Lazily, so a failure surfaces on a call, not at start.
+    let key: Promise<webcrypto.CryptoKey> | undefined;
+    const keyOf = () =>
+      (key ??= webcrypto.subtle.importKey(
+        "raw",
+        new TextEncoder().encode(config.secret),
+        { name: "HMAC", hash: "SHA-256" },
+        false,
+        ["verify"],
+      ));
     return (token) =>
-      ResultAsync.fromPromise(jwtVerify(token, key, { ...base(), algorithms: ["HS256"] }), classify).andThen(
-        (result) => identityOf(result.payload),
-      );
+      ResultAsync.fromPromise(
+        keyOf().then((hmac) => jwtVerify(token, hmac, { ...base(), algorithms: ["HS256"] })),
+        classify,
+      ).andThen((result) => identityOf(result.payload));
   }
   const keys = createRemoteJWKSet(new URL(config.jwksUri));
   const issuer = typeof config.issuer === "string" ? config.issuer : [...config.issuer];

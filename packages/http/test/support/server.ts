@@ -1,6 +1,12 @@
 import type { Writable } from "node:stream";
 import { createMemoryPorts, type MemoryPorts } from "@airlock/adapters-memory";
-import { type Airlock, type AirlockOptions, createAirlock, type Workspace } from "@airlock/core";
+import {
+  type Airlock,
+  type AirlockOptions,
+  type AirlockPorts,
+  createAirlock,
+  type Workspace,
+} from "@airlock/core";
 import { type AuthConfig, buildServer, mintDevToken } from "@airlock/http";
 import type { FastifyInstance } from "fastify";
 
@@ -36,12 +42,17 @@ export interface TestServerOptions {
   readonly blobEndpoint?: "embedded" | "storage";
   readonly publicBaseUrl?: string;
   readonly logStream?: Writable;
+  /** What the engine is given instead of the memory ports (a slower repository, say); `ports` stays the memory ones. */
+  readonly decoratePorts?: (ports: MemoryPorts) => AirlockPorts;
 }
 
 /** A server on 127.0.0.1 with memory ports, reached over a real socket. */
 export const startTestServer = async (options: TestServerOptions = {}): Promise<TestServer> => {
   const ports = createMemoryPorts({ workspaces: options.workspaces ?? [] });
-  const airlock = createAirlock(ports, { processing: "inline", ...options.airlock });
+  const airlock = createAirlock(options.decoratePorts ? options.decoratePorts(ports) : ports, {
+    processing: "inline",
+    ...options.airlock,
+  });
   const app = buildServer({
     airlock,
     ports,

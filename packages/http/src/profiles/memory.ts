@@ -1,0 +1,36 @@
+import { createMemoryPorts, createRandomIds } from "@airlock/adapters-memory";
+import { createAirlock, type Workspace } from "@airlock/core";
+import type { Logger } from "pino";
+import type { Profile } from "./profile.js";
+
+export interface MemoryProfileOptions {
+  readonly logger: Logger;
+  /** Registered at start, so there is something to try straight away. */
+  readonly workspaces?: readonly Workspace[];
+}
+
+/**
+ * The embedded profile: every port in memory, links served by this server, the memory scanner
+ * (it finds the EICAR test signature). What it holds is gone when the process stops.
+ */
+export const createMemoryProfile = (options: MemoryProfileOptions): Profile => {
+  const ports = createMemoryPorts({
+    clock: { now: () => Date.now() },
+    ids: createRandomIds(),
+    workspaces: options.workspaces ?? [],
+  });
+  const airlock = createAirlock(ports, {
+    processing: "inline",
+    onBackgroundError: (error) =>
+      options.logger.warn({ background: error }, "background step failed; the processor retries it"),
+  });
+  return {
+    name: "memory",
+    airlock,
+    ports,
+    blobEndpoint: "embedded",
+    banner: ["Storage          in memory (nothing survives a restart); links served by this server"],
+    prepare: async () => {},
+    close: async () => {},
+  };
+};

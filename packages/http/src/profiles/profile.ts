@@ -1,0 +1,20 @@
+import type { Airlock } from "@airlock/core";
+import type { ScanEventsOptions } from "../routes/events.js";
+import type { ServerPorts } from "../server.js";
+
+/** A server's wiring: the engine, the ports the transport reads, and how links and verdicts reach it. */
+export interface Profile {
+  readonly name: string;
+  readonly airlock: Airlock;
+  readonly ports: ServerPorts;
+  /** `embedded`: this server answers links; `storage`: links are the storage's own (Azure SAS). */
+  readonly blobEndpoint: "embedded" | "storage";
+  /** Set when verdicts arrive asynchronously through `POST /api/events`. */
+  readonly scanEvents?: ScanEventsOptions;
+  /** What the start banner says about this wiring: which service is real and what stands in for one. */
+  readonly banner: readonly string[];
+  /** Creates what the backing services need (database, containers) and checks they answer. */
+  prepare(): Promise<void>;
+  /** Releases clients and timers; the engine's own work is awaited by the caller first. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,168 @@
+import type { Workspace } from "@airlock/core";
+import type { Logger } from "pino";
+import { authConfigFromEnv } from "../auth/config.js";
+import { buildServer } from "../server.js";
+import type { Profile } from "./profile.js";
+
+/** A workspace to try things in straight away; the walkthrough registers its own. */
+export const DEMO_WORKSPACE: Workspace = {
+  id: "ws1",
+  displayName: "Demo workspace",
+  clientId: "ws1",
+  policy: { enabled: true, scanning: true, requiredApprovals: 1, maxFiles: 1, maxFileSize: 1024 ** 3 },
+  members: [
+    { id: "alice", name: "Alice Researcher", email: "alice@example.org", roles: ["WorkspaceResearcher"] },
+    { id: "bob", name: "Bob Manager", email: "bob@example.org", roles: ["AirlockManager"] },
+    { id: "olivia", name: "Olivia Owner", email: "olivia@example.org", roles: ["WorkspaceOwner"] },
+  ],
+};
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export interface ServeOptions {
+  readonly profile: Profile;
+  readonly env: Env;
+  readonly log: Logger;
+  /** Named in the banner (with token commands) when development tokens are on. */
+  readonly demoWorkspace?: Workspace;
+  /** More banner lines, after the profile's. */
+  readonly banner?: readonly string[];
+  /** Runs last on SIGTERM/SIGINT, after the server and the engine stopped (emulators, …). */
+  readonly onClose?: () => Promise<void>;
+  /** How often late verdicts and failed steps are swept up. Default 5 s. */
+  readonly sweepIntervalMs?: number;
+}
+
+/** Stops the process with a message that says what to fix. */
+export const failStart = (log: Logger, message: string): never => {
+  log.fatal(message);
+  process.stderr.write(`\nThe Airlock API cannot start:\n${message}\n\n`);
+  process.exit(1);
+};
+
+/**
+ * Runs a profile as this process's HTTP server: settings from the environment, a sweep of the
+ * processor at start (work a previous process left: a crash, a deploy) and on a timer, a banner,
+ * and a graceful close on SIGTERM/SIGINT.
+ */
+export const serve = async (options: ServeOptions): Promise<void> => {
+  const { profile, env, log } = options;
+  const auth = authConfigFromEnv(env).match(
+    (config) => config,
+    (message) => failStart(log, message),
+  );
+  const host = env.HOST ?? "127.0.0.1";
+  const port = Number(env.PORT ?? "8080");
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    failStart(log, `PORT must be a port number, not "${env.PORT}"`);
+  const linkSecret = env.AIRLOCK_LINK_SECRET;
+  if (linkSecret !== undefined && linkSecret.length < 16)
+    failStart(log, "AIRLOCK_LINK_SECRET needs at least 16 characters");
+
+  await profile.prepare().catch((error: unknown) => failStart(log, String(error)));
+
+  const { airlock } = profile;
+  const app = buildServer({
+    airlock,
+    ports: profile.ports,
+    auth,
+    blobEndpoint: profile.blobEndpoint,
+    ...(env.AIRLOCK_PUBLIC_URL ? { publicBaseUrl: env.AIRLOCK_PUBLIC_URL } : {}),
+    ...(linkSecret ? { linkSecret } : {}),
+    ...(profile.scanEvents ? { scanEvents: profile.scanEvents } : {}),
+    logger: { level: env.LOG_LEVEL ?? "info" },
+  });
+
+  let sweeping = false;
+  const sweepOnce = () => {
+    if (sweeping) return;
+    sweeping = true;
+    void airlock.processor
+      .resume()
+      .match(
+        (summary) => {
+          if (summary.processed + summary.failed > 0) app.log.info({ summary }, "processor sweep");
+        },
+        (error) =>
+          app.log.warn({ error: { kind: error.kind, message: error.message } }, "processor sweep failed"),
+      )
+      .finally(() => {
+        sweeping = false;
+      });
+  };
+  // Late scan verdicts and failed steps are picked up by a sweep; it must not keep the process alive.
+  const sweep = setInterval(sweepOnce, options.sweepIntervalMs ?? 5_000);
+  sweep.unref();
+
+  const address = await app
+    .listen({ host, port })
+    .catch((error: unknown) => failStart(log, `cannot listen on ${host}:${port}: ${String(error)}`));
+  // What a previous process left half done (a crash, a deploy): first the audit entries its last
+  // writes did not append, then the requests it left in progress.
+  sweeping = true;
+  void airlock.processor
+    .recover()
+    .match(
+      ({ recovered }) => {
+        if (recovered > 0) app.log.warn({ recovered }, "audit entries recovered after a restart");
+      },
+      (error) =>
+        app.log.warn({ error: { kind: error.kind, message: error.message } }, "audit recovery failed"),
+    )
+    .finally(() => {
+      sweeping = false;
+      sweepOnce();
+    });
+
+  const base = env.AIRLOCK_PUBLIC_URL?.replace(/\/+$/, "") ?? address;
+  const demo = options.demoWorkspace;
+  process.stdout.write(
+    [
+      "",
+      `Airlock API      ${base}   (profile ${profile.name})`,
+      `API docs         ${base}/api/docs`,
+      `OpenAPI          ${base}/api/openapi.json`,
+      ...profile.banner,
+      ...(profile.scanEvents
+        ? [
+            `Scan results     POST ${base}/api/events${profile.scanEvents.key ? "?code=<AIRLOCK_EVENTS_KEY>" : " (bearer token for the API audience; no AIRLOCK_EVENTS_KEY)"}`,
+          ]
+        : []),
+      ...(options.banner ?? []),
+      ...(auth.mode === "development"
+        ? [
+            `Get a token      pnpm token --user alice --role WorkspaceResearcher --workspace ${demo?.id ?? "<workspace>"}`,
+            "TRE admin token  pnpm token --user admin --role TREAdmin",
+            ...(demo
+              ? [
+                  `Demo workspace   ${demo.id} (${demo.members.map((m) => `${m.id}: ${m.roles.join("+")}`).join(", ")})`,
+                ]
+              : []),
+          ]
+        : ["Tokens           Entra ID access tokens (AIRLOCK_AUTH_MODE=entra)"]),
+      "",
+    ].join("\n"),
+  );
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, "closing");
+    clearInterval(sweep);
+    app
+      .close()
+      .then(() => airlock.processor.idle())
+      .then(() => profile.close())
+      .then(() => options.onClose?.())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          app.log.error({ err: error }, "close failed");
+          process.exit(1);
+        },
+      );
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+};

@@ -1,0 +1,318 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import {
+  isSubscriptionValidation,
+  MALWARE_SCANNING_RESULT,
+  parseDefenderScanResult,
+  SUBSCRIPTION_VALIDATION,
+  validationResponse,
+  webhookHandshake,
+} from "@airlock/adapters-azure";
+import type { Airlock, AirlockError, AirlockRequest } from "@airlock/core";
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  onRequestHookHandler,
+} from "fastify";
+import type { ResultAsync } from "neverthrow";
+import { z } from "zod";
+import { type FieldIssue, problem, sendAirlockError, sendProblem } from "../problem.js";
+import { problemResponses } from "../schemas.js";
+
+/** Event Grid delivers batches of at most 1 MB. */
+export const EVENT_BATCH_LIMIT = 1024 * 1024;
+
+/** Where a request's in-progress data sits: the storage account and the container, as a blob URL names them. */
+export interface BlobLocation {
+  readonly accountName: string;
+  readonly container: string;
+}
+
+/**
+ * Maps Defender's blob URLs onto requests. The storage layout decides both answers, so the profile
+ * that wires the storage provides them.
+ */
+export interface ScanBlobLocator {
+  /** The request id a container name stands for, or undefined when the container is not a request's. */
+  containerToRequestId(container: string): string | undefined;
+  /** Where the request's in-progress data sits; `NotFound` for a request that does not exist. */
+  inProgressLocationOf(requestId: string): ResultAsync<BlobLocation, AirlockError>;
+}
+
+export interface ScanEventsOptions {
+  /**
+   * The shared secret an Event Grid subscription carries in its URL (`?code=`). Absent, only
+   * bearer tokens for the API audience are accepted (Event Grid's Entra ID delivery).
+   */
+  readonly key?: string;
+  readonly locator: ScanBlobLocator;
+  /** Senders allowed by the CloudEvents webhook handshake. Default: Event Grid's origins. */
+  readonly allowedOrigins?: readonly string[];
+}
+
+export interface EventRoutesDeps extends ScanEventsOptions {
+  readonly airlock: Airlock;
+  /** Admits a bearer token for the API audience (the API guard), answering 401 otherwise. */
+  readonly bearer: onRequestHookHandler;
+}
+
+const MEDIA_TYPES = [
+  "application/json",
+  "application/cloudevents+json",
+  "application/cloudevents-batch+json",
+];
+
+/** A verdict that lost a race with another write is read again and applied again, this many times. */
+const CONFLICT_ATTEMPTS = 4;
+
+const digest = (text: string) => createHash("sha256").update(text, "utf8").digest();
+
+/** Equal-length digests, so the comparison takes the same time whatever the guess. */
+const sameSecret = (given: string, expected: string) => timingSafeEqual(digest(given), digest(expected));
+
+type Json = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Json =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+const typeOf = (event: Json): unknown => ("specversion" in event ? event.type : event.eventType);
+
+const ScanResultData = z.object({
+  // The shape only: a blob in a container that is no request's is acknowledged and ignored later.
+  blobUri: z.string().regex(/^https?:\/\/[^/?#]+\/[^?#]+\/[^?#]+$/i, "is not a blob URL"),
+  scanResultType: z.string().trim().min(1),
+});
+
+const ValidationData = z.object({ validationCode: z.string().min(1) });
+
+/** Why each event of the body cannot be read; empty when every one can. */
+const issuesOf = (events: readonly unknown[]): FieldIssue[] =>
+  events.flatMap((event, index): FieldIssue[] => {
+    if (!isObject(event)) return [{ path: String(index), message: "is not an event object" }];
+    const type = typeOf(event);
+    const field = "specversion" in event ? "type" : "eventType";
+    if (typeof type !== "string" || type === "") {
+      return [{ path: `${index}.${field}`, message: "is missing" }];
+    }
+    const schema =
+      type === MALWARE_SCANNING_RESULT
+        ? ScanResultData
+        : type === SUBSCRIPTION_VALIDATION
+          ? ValidationData
+          : null;
+    if (schema === null) return [];
+    const parsed = schema.safeParse(event.data);
+    return parsed.success
+      ? []
+      : parsed.error.issues.map((issue) => ({
+          path: [String(index), "data", ...issue.path.map(String)].join("."),
+          message: issue.message,
+        }));
+  });
+
+type Outcome = "applied" | "ignored" | "unknown";
+
+/**
+ * `POST /api/events`: Microsoft Defender for Storage's malware scanning results, delivered by an
+ * Event Grid subscription in the Event Grid or the CloudEvents schema, and both of Event Grid's
+ * handshakes. A verdict goes to `Airlock.recordScanResult` for the one file it names.
+ *
+ * Answers are chosen for Event Grid's retries: whatever retrying cannot fix (an event about another
+ * account or stage, a request or file we do not know, an event that is not a scan result) is
+ * acknowledged with 200 and logged; a backing service that fails answers 503 so the batch comes
+ * again (applying a verdict twice changes nothing). A body that is not events is the sender's
+ * mistake: 400 or 422, never 5xx.
+ */
+export const registerEventRoutes = (app: FastifyInstance, deps: EventRoutesDeps): void => {
+  const { airlock, locator } = deps;
+  const tags = ["events"];
+
+  const authenticate: onRequestHookHandler = async function authenticateEvents(request, reply) {
+    const code = (request.query as { code?: unknown }).code;
+    if (code === undefined) return deps.bearer.call(this, request, reply, () => {});
+    const expected = deps.key;
+    if (typeof code !== "string" || expected === undefined || !sameSecret(code, expected)) {
+      return sendProblem(request, reply, problem("Unauthorized", "the subscription key is not valid"));
+    }
+    return undefined;
+  };
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(
+    MEDIA_TYPES,
+    { parseAs: "string", bodyLimit: EVENT_BATCH_LIMIT },
+    (_request, body, done) => done(null, body),
+  );
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+      return sendProblem(
+        request,
+        reply,
+        problem("BodyTooLarge", `an event batch may hold at most ${EVENT_BATCH_LIMIT} bytes`),
+      );
+    }
+    if (error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
+      return sendProblem(
+        request,
+        reply,
+        problem("UnsupportedMediaType", `events are taken as ${MEDIA_TYPES.join(", ")}`),
+      );
+    }
+    throw error;
+  });
+
+  /** Applies one verdict, reading the request again when another write got there first. */
+  const record = async (
+    requestId: string,
+    outcome: Parameters<Airlock["recordScanResult"]>[1],
+    file: string,
+  ): Promise<
+    | { readonly ok: true; readonly request: AirlockRequest }
+    | { readonly ok: false; readonly error: AirlockError }
+  > => {
+    for (let attempt = 1; ; attempt++) {
+      const result = await airlock.recordScanResult(requestId, outcome, file);
+      if (result.isOk()) return { ok: true, request: result.value };
+      if (result.error.kind !== "Conflict" || attempt >= CONFLICT_ATTEMPTS)
+        return { ok: false, error: result.error };
+    }
+  };
+
+  /** One scan result: `applied`, `ignored`, `unknown`, or the failure to answer 503 with. */
+  const handle = async (request: FastifyRequest, event: Json): Promise<Outcome | AirlockError> => {
+    const parsed = parseDefenderScanResult(event, { containerToRequestId: locator.containerToRequestId });
+    if (parsed.isErr()) {
+      request.log.info(
+        { reason: parsed.error.message },
+        "scan result about a blob that is no request's: ignored",
+      );
+      return "ignored";
+    }
+    const { requestId, accountName, container, blobName, outcome } = parsed.value;
+    const location = await locator.inProgressLocationOf(requestId);
+    if (location.isErr()) {
+      if (location.error.kind === "NotFound") {
+        request.log.warn(
+          { requestId, accountName, container },
+          "scan result for an unknown request: acknowledged",
+        );
+        return "unknown";
+      }
+      return location.error;
+    }
+    if (location.value.accountName !== accountName || location.value.container !== container) {
+      // Defender may scan other accounts (and other stages) that send to the same endpoint.
+      request.log.info(
+        { requestId, accountName, container, expected: location.value },
+        "scan result about another stage or account: ignored",
+      );
+      return "ignored";
+    }
+    const recorded = await record(requestId, outcome, blobName);
+    if (recorded.ok) {
+      request.log.info(
+        { requestId, verdict: outcome.verdict, status: recorded.request.status },
+        "scan result recorded",
+      );
+      return "applied";
+    }
+    const { error } = recorded;
+    switch (error.kind) {
+      case "NotFound":
+        request.log.warn(
+          { requestId, reason: error.message },
+          "scan result for an unknown request or file: acknowledged",
+        );
+        return "unknown";
+      case "Unavailable":
+      case "Conflict":
+        return error;
+      default:
+        // Retrying cannot change the answer: say so in the log, and stop Event Grid retrying.
+        request.log.error(
+          { requestId, error: { kind: error.kind, message: error.message } },
+          "scan result refused",
+        );
+        return "ignored";
+    }
+  };
+
+  const refuseBody = (request: FastifyRequest, reply: FastifyReply, detail: string, errors?: FieldIssue[]) =>
+    sendProblem(request, reply, problem("InvalidInput", detail, errors ? { errors } : {}));
+
+  app.options(
+    "/api/events",
+    {
+      onRequest: authenticate,
+      schema: {
+        tags,
+        summary: "CloudEvents webhook handshake (WebHook-Request-Origin)",
+        response: problemResponses,
+      },
+    },
+    async (request, reply) => {
+      const origin = request.headers["webhook-request-origin"];
+      const allowed = webhookHandshake(typeof origin === "string" ? origin : undefined, deps.allowedOrigins);
+      if (allowed === null) {
+        return sendProblem(
+          request,
+          reply,
+          problem("Forbidden", "the WebHook-Request-Origin is not an accepted sender"),
+        );
+      }
+      return reply.code(200).headers(allowed).send();
+    },
+  );
+
+  app.post(
+    "/api/events",
+    {
+      onRequest: authenticate,
+      schema: {
+        tags,
+        summary:
+          "Defender for Storage malware scanning results from Event Grid (Event Grid or CloudEvents schema); `?code=` or a bearer token",
+        response: problemResponses,
+      },
+    },
+    async (request, reply) => {
+      const text = typeof request.body === "string" ? request.body : "";
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch (_notJson) {
+        return sendProblem(request, reply, problem("BadRequest", "the body is not JSON"));
+      }
+      const events = Array.isArray(body) ? body : [body];
+      if (events.length === 0) return refuseBody(request, reply, "the body holds no event");
+      const issues = issuesOf(events);
+      if (issues.length > 0) return refuseBody(request, reply, "the body is not a batch of events", issues);
+
+      const validation = events.find(isSubscriptionValidation);
+      if (validation !== undefined) {
+        request.log.info("Event Grid subscription validation answered");
+        return reply.code(200).send(validationResponse(validation));
+      }
+
+      const summary = { received: events.length, applied: 0, ignored: 0, unknown: 0 };
+      for (const event of events as Json[]) {
+        if (typeOf(event) !== MALWARE_SCANNING_RESULT) {
+          summary.ignored += 1;
+          continue;
+        }
+        const outcome = await handle(request, event);
+        if (typeof outcome !== "string") {
+          // The whole batch comes again; what was applied already is not applied twice.
+          return sendAirlockError(request, reply, {
+            kind: "Unavailable",
+            message: outcome.message,
+            cause: outcome.kind === "Unavailable" ? outcome.cause : outcome,
+          });
+        }
+        summary[outcome] += 1;
+      }
+      return reply.code(200).send(summary);
+    },
+  );
+};

@@ -1,0 +1,209 @@
+import { createHash } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type AzureBackends,
+  type AzureTestServer,
+  eventGridScanResult,
+  postEvents,
+  startAzureBackends,
+  startAzureTestServer,
+} from "./support/azure-stack.js";
+import { blobUrl, getBlob, putBlob, type RequestBody } from "./support/flow.js";
+import { call, workspace } from "./support/server.js";
+
+let backends: AzureBackends;
+let server: AzureTestServer;
+
+beforeAll(async () => {
+  backends = await startAzureBackends();
+  server = await startAzureTestServer(backends, { workspaces: [workspace("ws1")] });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await backends?.stop();
+});
+
+const requestsUrl = () => `${server.url}/api/workspaces/ws1/requests`;
+const people = async () => ({
+  alice: await server.token({ user: "alice", roles: ["WorkspaceResearcher"], workspace: "ws1" }),
+  rita: await server.token({ user: "rita", roles: ["WorkspaceResearcher"], workspace: "ws1" }),
+  bob: await server.token({ user: "bob", roles: ["AirlockManager"], workspace: "ws1" }),
+});
+
+const act = (id: string, action: string, token: string, json?: unknown) =>
+  call<RequestBody>(`${requestsUrl()}/${id}/${action}`, {
+    method: "POST",
+    token,
+    ...(json === undefined ? {} : { json }),
+  });
+
+const linkOf = async (id: string, token: string) => {
+  const link = await call<{ containerUrl: string }>(`${requestsUrl()}/${id}/link`, { token });
+  expect(link.status, JSON.stringify(link.body)).toBe(200);
+  return link.body.containerUrl;
+};
+
+const statusOf = async (id: string) => {
+  await server.idle();
+  return (await server.request(id)).status;
+};
+
+/** Create, upload through the SAS link, submit, Defender's clean verdict: in review. */
+const inReview = async (content: string) => {
+  const { alice } = await people();
+  const created = await call<RequestBody>(requestsUrl(), {
+    method: "POST",
+    token: alice,
+    json: { type: "import", title: "Reference data", businessJustification: "Calibration" },
+  });
+  expect(created.status).toBe(201);
+  const id = created.body.airlockRequest.id;
+  expect((await putBlob(await linkOf(id, alice), "data.csv", content)).status).toBe(201);
+  expect((await act(id, "submit", alice)).status).toBe(200);
+  await server.idle();
+  const verdict = await postEvents(server, [
+    eventGridScanResult(await server.blobUrlIn(id, "in_progress", "data.csv")),
+  ]);
+  expect(verdict.status).toBe(200);
+  expect(await statusOf(id)).toBe("in_review");
+  return id;
+};
+
+const approved = async (content: string) => {
+  const { bob } = await people();
+  const id = await inReview(content);
+  const reviewed = await act(id, "review", bob, {
+    approval: true,
+    decisionExplanation: "Nothing identifiable",
+  });
+  expect(reviewed.status, JSON.stringify(reviewed.body)).toBe(200);
+  expect(await statusOf(id)).toBe("approved");
+  return id;
+};
+
+describe("the azure profile over HTTP, on Blob Storage and Cosmos DB", () => {
+  it("imports a file end to end: SAS upload, Defender's verdict, review, SAS download", async () => {
+    const { alice, rita, bob } = await people();
+    const created = await call<RequestBody>(requestsUrl(), {
+      method: "POST",
+      token: alice,
+      json: { type: "import", title: "Reference data", businessJustification: "Calibration" },
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.airlockRequest.id;
+
+    // The link is the storage's own SAS URL: the bytes never pass through the API.
+    const draftLink = await linkOf(id, alice);
+    const blobEndpoint = /BlobEndpoint=([^;]+)/.exec(backends.blob.connectionString)?.[1] ?? "https://";
+    expect(draftLink.startsWith(`${blobEndpoint}/stalimex`)).toBe(true);
+    const sas = new URL(draftLink).searchParams;
+    expect(sas.get("sp")).toBe("rcwdl");
+    expect(sas.get("sig")).toBeTruthy();
+    const content = "site,value\nA,42\nB,17\n";
+    const upload = await putBlob(draftLink, "reference.csv", content);
+    expect(upload.status).toBe(201);
+
+    const submitted = await act(id, "submit", alice);
+    expect(submitted.status).toBe(200);
+    await server.idle();
+    const waiting = await server.request(id);
+    expect(waiting.status).toBe("submitted");
+    expect(waiting.files).toEqual([
+      {
+        name: "reference.csv",
+        size: Buffer.byteLength(content),
+        sha256: createHash("sha256").update(content).digest("hex"),
+      },
+    ]);
+    expect(await server.placement(id)).toEqual({ in_progress: ["reference.csv"] });
+
+    const verdict = await postEvents(server, [
+      eventGridScanResult(await server.blobUrlIn(id, "in_progress", "reference.csv")),
+    ]);
+    expect(verdict.body).toMatchObject({ applied: 1 });
+    expect(await statusOf(id)).toBe("in_review");
+
+    // The reviewer reads the files through a read-only link to the in-progress stage.
+    const reviewLink = await linkOf(id, bob);
+    expect(new URL(reviewLink).searchParams.get("sp")).toBe("rl");
+    expect((await getBlob(reviewLink, "reference.csv")).bytes.toString()).toBe(content);
+
+    const reviewed = await act(id, "review", bob, {
+      approval: true,
+      decisionExplanation: "Public reference data",
+    });
+    expect(reviewed.status, JSON.stringify(reviewed.body)).toBe(200);
+    expect(await statusOf(id)).toBe("approved");
+    expect(await server.placement(id)).toEqual({ approved: ["reference.csv"] });
+
+    const approvedLink = await linkOf(id, rita);
+    expect(approvedLink).not.toBe(reviewLink);
+    const download = await getBlob(approvedLink, "reference.csv");
+    expect(download.status).toBe(200);
+    expect(download.bytes.toString()).toBe(content);
+
+    const audit = await call<{ verification: { ok: boolean }; entries: { action: string }[] }>(
+      `${requestsUrl()}/${id}/audit`,
+      { token: bob },
+    );
+    expect(audit.body.verification.ok).toBe(true);
+    expect(audit.body.entries.map((entry) => entry.action)).toEqual(
+      expect.arrayContaining(["create", "submit", "scan-clean", "review", "data-moved"]),
+    );
+  });
+
+  it("a read-only link cannot write: the storage itself refuses (403)", async () => {
+    const { bob } = await people();
+    const id = await inReview("a,b\n");
+    const reviewLink = await linkOf(id, bob);
+    const write = await putBlob(reviewLink, "smuggled.csv", "x");
+    expect(write.status).toBe(403);
+
+    const { rita } = await people();
+    const approvedId = await approved("c,d\n");
+    const approvedLink = await linkOf(approvedId, rita);
+    expect(new URL(approvedLink).searchParams.get("sp")).toBe("rl");
+    expect((await putBlob(approvedLink, "data.csv", "overwritten")).status).toBe(403);
+    const remove = await fetch(blobUrl(approvedLink, "data.csv"), { method: "DELETE" });
+    expect(remove.status).toBe(403);
+    expect((await getBlob(approvedLink, "data.csv")).bytes.toString()).toBe("c,d\n");
+    expect(await server.placement(approvedId)).toEqual({ approved: ["data.csv"] });
+  });
+
+  it("a revoked request's links stop working: no new link, the old one finds nothing", async () => {
+    const { rita, bob } = await people();
+    const id = await approved("secret,1\n");
+    const before = await linkOf(id, rita);
+    expect((await getBlob(before, "data.csv")).status).toBe(200);
+
+    const revoked = await act(id, "revoke", bob, { reason: "Consent withdrawn" });
+    expect(revoked.status, JSON.stringify(revoked.body)).toBe(200);
+    expect(await statusOf(id)).toBe("revoked");
+
+    const again = await call(`${requestsUrl()}/${id}/link`, { token: rita });
+    expect(again.status).toBeGreaterThanOrEqual(400);
+    expect(again.status).toBeLessThan(500);
+    const old = await getBlob(before, "data.csv");
+    expect(old.status).toBe(404);
+    expect(await server.placement(id)).toEqual({ rejected: ["data.csv"] });
+  });
+
+  it("a verdict that arrives before the files were staged still counts once they are", async () => {
+    const { alice } = await people();
+    const created = await call<RequestBody>(requestsUrl(), {
+      method: "POST",
+      token: alice,
+      json: { type: "import", title: "Early", businessJustification: "Race with Defender" },
+    });
+    const id = created.body.airlockRequest.id;
+    expect((await putBlob(await linkOf(id, alice), "data.csv", "x")).status).toBe(201);
+    expect((await act(id, "submit", alice)).status).toBe(200);
+    // Not waiting for the processor: the verdict may overtake the copy into the in-progress stage.
+    const verdict = await postEvents(server, [
+      eventGridScanResult(await server.blobUrlIn(id, "in_progress", "data.csv")),
+    ]);
+    expect(verdict.status).toBe(200);
+    expect(await statusOf(id)).toBe("in_review");
+  });
+});

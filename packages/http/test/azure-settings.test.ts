@@ -1,0 +1,140 @@
+import { describe, expect, it } from "vitest";
+import { azureSettingsFromEnv } from "../src/profiles/azure-settings.js";
+import { runChild } from "./support/child-api.js";
+
+const production = {
+  AIRLOCK_TRE_ID: "mytre",
+  AIRLOCK_COSMOS_ENDPOINT: "https://mytre-cosmos.documents.azure.com:443/",
+};
+
+describe("the azure profile's settings", () => {
+  it("need only the TRE id and the Cosmos endpoint; the rest has defaults or identities", () => {
+    const settings = azureSettingsFromEnv(production)._unsafeUnwrap();
+    expect(settings).toEqual({
+      storage: { layout: "accounts", treId: "mytre", endpointSuffix: "core.windows.net" },
+      cosmos: {
+        endpoint: production.AIRLOCK_COSMOS_ENDPOINT,
+        database: "airlock",
+        containers: { requests: "requests", audit: "audit", workspaces: "workspaces" },
+        emulator: false,
+      },
+      scanner: "defender",
+    });
+  });
+
+  it("read every service that is configured", () => {
+    const settings = azureSettingsFromEnv({
+      ...production,
+      AIRLOCK_STORAGE_LAYOUT: "single-account-prefixes",
+      AIRLOCK_STORAGE_ACCOUNT_URL: "https://stairlock.blob.core.windows.net",
+      AIRLOCK_COSMOS_KEY: "a2V5",
+      AIRLOCK_COSMOS_DATABASE: "db",
+      AIRLOCK_EVENTGRID_ENDPOINT: "https://topic.westeurope-1.eventgrid.azure.net/api/events",
+      AIRLOCK_EVENTGRID_KEY: "egkey",
+      AIRLOCK_ACS_CONNECTION_STRING: "endpoint=https://acs.communication.azure.com/;accesskey=a2V5",
+      AIRLOCK_ACS_SENDER: "DoNotReply@example.azurecomm.net",
+      AIRLOCK_PORTAL_URL: "https://portal.example.org",
+      AIRLOCK_EVENTS_KEY: "0123456789abcdef0123456789abcdef",
+    })._unsafeUnwrap();
+    expect(settings.storage).toEqual({
+      layout: "single-account-prefixes",
+      treId: "mytre",
+      accountUrl: "https://stairlock.blob.core.windows.net",
+    });
+    expect(settings.cosmos).toMatchObject({ key: "a2V5", database: "db" });
+    expect(settings.eventGrid).toEqual({
+      endpoint: "https://topic.westeurope-1.eventgrid.azure.net/api/events",
+      key: "egkey",
+    });
+    expect(settings.email?.sender).toBe("DoNotReply@example.azurecomm.net");
+    expect(settings.portalUrl).toBe("https://portal.example.org");
+    expect(settings.eventsKey).toHaveLength(32);
+  });
+
+  it("name every missing variable at once, with what it is for", () => {
+    const problems = azureSettingsFromEnv({})._unsafeUnwrapErr();
+    expect(problems).toContain("AIRLOCK_TRE_ID is missing: the TRE id");
+    expect(problems).toContain("AIRLOCK_COSMOS_ENDPOINT is missing: the Cosmos DB (NoSQL) account endpoint");
+  });
+
+  it("refuse what cannot work, one line per problem", () => {
+    const problems = azureSettingsFromEnv({
+      AIRLOCK_TRE_ID: "My-TRE",
+      AIRLOCK_COSMOS_ENDPOINT: "http://cosmos.example.org",
+      AIRLOCK_EVENTS_KEY: "short",
+      AIRLOCK_SCANNER: "clamav",
+    })._unsafeUnwrapErr();
+    const lines = problems.split("\n");
+    expect(lines).toHaveLength(4);
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^AIRLOCK_TRE_ID: must be 1–11 lowercase letters or digits/),
+        expect.stringMatching(/^AIRLOCK_COSMOS_ENDPOINT: must be an https URL/),
+        expect.stringMatching(/^AIRLOCK_EVENTS_KEY: must hold at least 32 characters/),
+        expect.stringMatching(/^AIRLOCK_SCANNER: /),
+      ]),
+    );
+  });
+
+  it("refuse half of a pair and a layout's settings given to the other layout", () => {
+    expect(
+      azureSettingsFromEnv({
+        ...production,
+        AIRLOCK_STORAGE_LAYOUT: "single-account-prefixes",
+      })._unsafeUnwrapErr(),
+    ).toMatch(/AIRLOCK_STORAGE_CONNECTION_STRING or AIRLOCK_STORAGE_ACCOUNT_URL is missing/);
+    expect(
+      azureSettingsFromEnv({
+        ...production,
+        AIRLOCK_STORAGE_CONNECTION_STRING: "AccountName=a;AccountKey=a2V5",
+      })._unsafeUnwrapErr(),
+    ).toMatch(/are for AIRLOCK_STORAGE_LAYOUT=single-account-prefixes/);
+    expect(
+      azureSettingsFromEnv({ ...production, AIRLOCK_ACS_SENDER: "a@example.org" })._unsafeUnwrapErr(),
+    ).toMatch(/set both or neither/);
+    expect(azureSettingsFromEnv({ ...production, AIRLOCK_EVENTGRID_KEY: "k" })._unsafeUnwrapErr()).toMatch(
+      /AIRLOCK_EVENTGRID_ENDPOINT is missing/,
+    );
+  });
+
+  it("allow http only to this machine, and the emulator and local scanner only outside production", () => {
+    expect(
+      azureSettingsFromEnv({
+        ...production,
+        AIRLOCK_EVENTGRID_ENDPOINT: "http://127.0.0.1:9000/api/events",
+      }).isOk(),
+    ).toBe(true);
+    expect(
+      azureSettingsFromEnv({
+        ...production,
+        AIRLOCK_EVENTGRID_ENDPOINT: "http://topic.example.org/api/events",
+      }).isErr(),
+    ).toBe(true);
+    const local = { ...production, AIRLOCK_COSMOS_EMULATOR: "true", AIRLOCK_SCANNER: "local" };
+    expect(azureSettingsFromEnv(local)._unsafeUnwrap()).toMatchObject({
+      scanner: "local",
+      cosmos: { emulator: true },
+    });
+    const refused = azureSettingsFromEnv({ ...local, NODE_ENV: "production" })._unsafeUnwrapErr();
+    expect(refused).toContain("AIRLOCK_COSMOS_EMULATOR=true is refused when NODE_ENV=production");
+    expect(refused).toContain(
+      "AIRLOCK_SCANNER=local (an EICAR-only stand-in) is refused when NODE_ENV=production",
+    );
+  });
+});
+
+describe("the API process", () => {
+  it("refuses to start the azure profile without its settings, saying which", async () => {
+    const { code, output } = await runChild({ env: { AIRLOCK_PROFILE: "azure", AIRLOCK_TRE_ID: "tre" } });
+    expect(code).toBe(1);
+    expect(output).toContain("AIRLOCK_PROFILE=azure needs these settings");
+    expect(output).toContain("AIRLOCK_COSMOS_ENDPOINT is missing");
+    expect(output).not.toContain("AIRLOCK_TRE_ID is missing");
+  });
+
+  it("refuses a profile it does not know", async () => {
+    const { code, output } = await runChild({ env: { AIRLOCK_PROFILE: "gcp" } });
+    expect(code).toBe(1);
+    expect(output).toContain('AIRLOCK_PROFILE must be "memory" or "azure", not "gcp"');
+  });
+});

@@ -1,0 +1,302 @@
+/**
+ * The azure profile behind a real server, on the same backends as the adapter tests: Azurite and
+ * the Cosmos DB emulator by default, real Azure with AIRLOCK_TEST_MODE=live (see
+ * packages/adapters-azure/test/support/backends.ts for the variables).
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import { Agent, type Server } from "node:https";
+import { createRequire } from "node:module";
+import type { AddressInfo } from "node:net";
+import type { Writable } from "node:stream";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { createCosmosRequestRepository } from "@airlock/adapters-azure";
+import { COSMOS_EMULATOR_KEY } from "@airlock/adapters-azure/testing";
+import type { AirlockOptions, AirlockRequest, ContainerRef, Stage, Workspace } from "@airlock/core";
+import { buildServer, mintDevToken } from "@airlock/http";
+import type { FastifyInstance } from "fastify";
+import { pino } from "pino";
+import {
+  type BlobBackend,
+  type CosmosBackend,
+  startBlobBackend,
+  startCosmosBackend,
+} from "../../../adapters-azure/test/support/backends.js";
+import { createAzureProfile } from "../../src/profiles/azure.js";
+import type { AzureSettings } from "../../src/profiles/azure-settings.js";
+import type { Profile } from "../../src/profiles/profile.js";
+import { API_AUDIENCE, call, TEST_SECRET, type TokenRequest } from "./server.js";
+
+export const STAGES: readonly Stage[] = ["draft", "in_progress", "approved", "rejected", "blocked"];
+
+export interface AzureBackends {
+  readonly blob: BlobBackend;
+  readonly cosmos: CosmosBackend;
+  readonly live: boolean;
+  stop(): Promise<void>;
+}
+
+/**
+ * The Cosmos DB emulator with HTTP keep-alive. `startCosmosEmulator` answers `Connection: close`,
+ * so every call pays a TLS handshake on both sides: the crash test ran 4× slower for it.
+ */
+const startKeepAliveCosmos = async (): Promise<CosmosBackend> => {
+  // The emulator is a development dependency of adapters-azure, resolved from there.
+  const fromAzure = createRequire(
+    fileURLToPath(new URL("../../../adapters-azure/package.json", import.meta.url)),
+  );
+  const { createHttpsServer } = (await import(
+    pathToFileURL(fromAzure.resolve("@vercel/cosmosdb-server")).href
+  )) as { createHttpsServer(options: { keepAlive: boolean }): Server };
+  const server = createHttpsServer({ keepAlive: true });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const agent = new Agent({ rejectUnauthorized: false, keepAlive: true });
+  return {
+    connection: {
+      endpoint: `https://127.0.0.1:${port}`,
+      key: COSMOS_EMULATOR_KEY,
+      clientOptions: { agent, connectionPolicy: { enableEndpointDiscovery: false } },
+    },
+    databaseId: "airlock",
+    containerId: (kind) => `${kind}-${randomUUID()}`,
+    stop: async () => {
+      agent.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve, reject) =>
+        server.close((error) => (error ? reject(error) : resolve())),
+      );
+    },
+  };
+};
+
+export const startAzureBackends = async (): Promise<AzureBackends> => {
+  const live = process.env.AIRLOCK_TEST_MODE === "live";
+  const [blob, cosmos] = await Promise.all([
+    startBlobBackend(),
+    live ? startCosmosBackend() : startKeepAliveCosmos(),
+  ]);
+  return {
+    blob,
+    cosmos,
+    live,
+    stop: async () => {
+      await Promise.all([blob.stop(), cosmos.stop()]);
+    },
+  };
+};
+
+/** Settings for one server on these backends: its own TRE id and Cosmos containers, so runs never mix. */
+export const azureSettingsFor = (
+  backends: AzureBackends,
+  overrides: Partial<Pick<AzureSettings, "scanner" | "eventsKey">> = {},
+): AzureSettings => {
+  const { connection } = backends.cosmos;
+  if ("client" in connection) throw new Error("the test backends give an endpoint and a key");
+  return {
+    storage: {
+      layout: "single-account-prefixes",
+      treId: `t${randomBytes(3).toString("hex")}`,
+      connectionString: backends.blob.connectionString,
+    },
+    cosmos: {
+      endpoint: connection.endpoint,
+      key: connection.key,
+      database: backends.cosmos.databaseId,
+      containers: {
+        requests: backends.cosmos.containerId("requests"),
+        audit: backends.cosmos.containerId("audit"),
+        workspaces: backends.cosmos.containerId("workspaces"),
+      },
+      emulator: !backends.live,
+    },
+    scanner: overrides.scanner ?? "defender",
+    ...(overrides.eventsKey === undefined ? {} : { eventsKey: overrides.eventsKey }),
+  };
+};
+
+export interface AzureTestServer {
+  readonly url: string;
+  readonly app: FastifyInstance;
+  readonly profile: Profile;
+  readonly settings: AzureSettings;
+  readonly eventsKey: string;
+  token(request: TokenRequest): Promise<string>;
+  idle(): Promise<void>;
+  /** The blob's URL in the request's in-progress container, as Azurite (or Azure) names it: no SAS. */
+  blobUrlIn(requestId: string, stage: Stage, name: string): Promise<string>;
+  /** The files of the request in each stage that holds any. */
+  placement(requestId: string): Promise<Partial<Record<Stage, readonly string[]>>>;
+  request(requestId: string): Promise<AirlockRequest>;
+  close(): Promise<void>;
+}
+
+export interface AzureTestServerOptions {
+  readonly workspaces?: readonly Workspace[];
+  readonly scanner?: AzureSettings["scanner"];
+  readonly airlock?: AirlockOptions;
+  readonly logStream?: Writable;
+}
+
+export const startAzureTestServer = async (
+  backends: AzureBackends,
+  options: AzureTestServerOptions = {},
+): Promise<AzureTestServer> => {
+  const eventsKey = randomBytes(24).toString("base64url");
+  const settings = azureSettingsFor(backends, { scanner: options.scanner ?? "defender", eventsKey });
+  const logger = options.logStream ? pino({ level: "info" }, options.logStream) : pino({ enabled: false });
+  const profile = createAzureProfile({
+    settings,
+    logger,
+    ...(options.airlock ? { airlock: options.airlock } : {}),
+  });
+  await profile.prepare();
+  for (const workspace of options.workspaces ?? []) {
+    (await profile.ports.workspaces.put(workspace))._unsafeUnwrap();
+  }
+  const app = buildServer({
+    airlock: profile.airlock,
+    ports: profile.ports,
+    auth: { mode: "development", secret: TEST_SECRET },
+    blobEndpoint: profile.blobEndpoint,
+    ...(profile.scanEvents ? { scanEvents: profile.scanEvents } : {}),
+    logger: options.logStream ? { level: "info", stream: options.logStream } : false,
+  });
+  const url = await app.listen({ host: "127.0.0.1", port: 0 });
+  const { storage } = profile.ports;
+  const { cosmos } = settings;
+  // The test reads what the server stored through its own client, as an operator would.
+  const agent = new Agent({ rejectUnauthorized: false });
+  const repository = createCosmosRequestRepository({
+    endpoint: cosmos.endpoint,
+    key: cosmos.key ?? "",
+    ...(cosmos.emulator
+      ? { clientOptions: { agent, connectionPolicy: { enableEndpointDiscovery: false } } }
+      : {}),
+    databaseId: cosmos.database,
+    containerId: cosmos.containers.requests,
+  });
+
+  const request = async (requestId: string) => (await repository.get(requestId))._unsafeUnwrap();
+  const refOf = async (requestId: string): Promise<ContainerRef> => {
+    const found = await request(requestId);
+    return { requestId, workspaceId: found.workspaceId, type: found.type };
+  };
+
+  return {
+    url,
+    app,
+    profile,
+    settings,
+    eventsKey,
+    token: (token) =>
+      mintDevToken({
+        secret: TEST_SECRET,
+        userId: token.user,
+        roles: token.roles,
+        audience: token.audience ?? token.workspace ?? API_AUDIENCE,
+        ...(token.ttlSeconds === undefined ? {} : { ttlSeconds: token.ttlSeconds }),
+      }),
+    idle: () => profile.airlock.processor.idle(),
+    blobUrlIn: async (requestId, stage, name) => {
+      const link = await storage.link(await refOf(requestId), stage, ["read"], new Date(Date.now() + 60_000));
+      const container = link._unsafeUnwrap().containerUrl.split("?", 1)[0] ?? "";
+      return `${container}/${name}`;
+    },
+    placement: async (requestId) => {
+      const ref = await refOf(requestId);
+      const found: Partial<Record<Stage, readonly string[]>> = {};
+      for (const stage of STAGES) {
+        const files = (await storage.listFiles(ref, stage))._unsafeUnwrap();
+        if (files.length > 0) found[stage] = files.map((file) => file.name);
+      }
+      return found;
+    },
+    request,
+    close: async () => {
+      await app.close();
+      await profile.airlock.processor.idle();
+      if (backends.live) {
+        // Real accounts keep what a test leaves: delete every stage container of every request.
+        let continuation: string | undefined;
+        do {
+          const page = (
+            await repository.list({ pageSize: 100, ...(continuation ? { continuation } : {}) })
+          )._unsafeUnwrap();
+          for (const item of page.items) {
+            for (const stage of STAGES) await storage.deleteContainer(await refOf(item.id), stage);
+          }
+          continuation = page.continuation ?? undefined;
+        } while (continuation);
+      }
+      await profile.close();
+      agent.destroy();
+    },
+  };
+};
+
+// ---------------------------------------------------------------------------------------------
+// Defender for Storage's scan results, as Event Grid delivers them
+
+export type ScanResultType = "No threats found" | "Malicious" | "Error" | "Not Scanned";
+
+const scanData = (blobUri: string, result: ScanResultType, malware: readonly string[]) => ({
+  correlationId: randomUUID(),
+  blobUri,
+  eTag: "0x8DC0000000000000",
+  scanFinishedTimeUtc: new Date().toISOString(),
+  scanResultType: result,
+  scanResultDetails: result === "Malicious" ? { malwareNamesFound: malware, sha256: "00".repeat(32) } : null,
+});
+
+/** One result in the Event Grid schema (Defender's default). */
+export const eventGridScanResult = (
+  blobUri: string,
+  result: ScanResultType = "No threats found",
+  malware: readonly string[] = ["EICAR-Test-File"],
+) => ({
+  id: randomUUID(),
+  topic:
+    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.EventGrid/systemTopics/defender",
+  subject: `storageAccounts/account/containers/container/blobs/${blobUri.split("/").at(-1)}`,
+  eventType: "Microsoft.Security.MalwareScanningResult",
+  eventTime: new Date().toISOString(),
+  dataVersion: "1.0",
+  metadataVersion: "1",
+  data: scanData(blobUri, result, malware),
+});
+
+/** One result in the CloudEvents 1.0 schema. */
+export const cloudEventScanResult = (
+  blobUri: string,
+  result: ScanResultType = "No threats found",
+  malware: readonly string[] = ["EICAR-Test-File"],
+) => ({
+  specversion: "1.0",
+  id: randomUUID(),
+  source: "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Security/malwareScanning",
+  type: "Microsoft.Security.MalwareScanningResult",
+  time: new Date().toISOString(),
+  subject: `blobs/${blobUri.split("/").at(-1)}`,
+  datacontenttype: "application/json",
+  data: scanData(blobUri, result, malware),
+});
+
+export const postEvents = (
+  server: Pick<AzureTestServer, "url" | "eventsKey">,
+  body: unknown,
+  options: { readonly code?: string | null; readonly contentType?: string; readonly token?: string } = {},
+) => {
+  const code = options.code === undefined ? server.eventsKey : options.code;
+  return call<Record<string, unknown>>(
+    `${server.url}/api/events${code === null ? "" : `?code=${encodeURIComponent(code)}`}`,
+    {
+      method: "POST",
+      body: typeof body === "string" ? body : JSON.stringify(body),
+      headers: { "content-type": options.contentType ?? "application/json" },
+      ...(options.token ? { token: options.token } : {}),
+    },
+  );
+};
