@@ -27,24 +27,40 @@ export const createMemoryAuditLog = (): MemoryAuditLog => {
   const faults = createFaults<AuditLogMethod>();
 
   const entriesOf = (stream: string) => streams.get(stream) ?? [];
+  // Entries are flat but for `actor`: a shallow copy of both is a full copy.
+  const answerCopy = (entry: AuditEntry): AuditEntry => ({ ...entry, actor: { ...entry.actor } });
 
   const audit = {
     append: (record) => {
       const fault = faults.take("append");
       if (fault) return errAsync<AuditEntry, AuditLogError>(fault);
-      const copy = copyJson(record);
-      const entries = streams.get(copy.stream) ?? [];
-      const existing = copy.key === null ? undefined : entries.find((entry) => entry.key === copy.key);
-      if (existing) return okAsync<AuditEntry, AuditLogError>(copyJson(existing));
-      const unhashed = { ...copy, seq: entries.length, prevHash: entries.at(-1)?.hash ?? GENESIS_HASH };
+      const entries = streams.get(record.stream) ?? [];
+      const existing = record.key === null ? undefined : entries.find((entry) => entry.key === record.key);
+      if (existing) return okAsync<AuditEntry, AuditLogError>(answerCopy(existing));
+      // Built field by field, so nothing is shared with the caller's record.
+      const unhashed: Omit<AuditEntry, "hash"> = {
+        stream: record.stream,
+        workspaceId: record.workspaceId,
+        requestId: record.requestId,
+        at: record.at,
+        actor: { id: record.actor.id, name: record.actor.name },
+        action: record.action,
+        outcome: record.outcome,
+        reason: record.reason,
+        fromStatus: record.fromStatus,
+        toStatus: record.toStatus,
+        key: record.key,
+        seq: entries.length,
+        prevHash: entries.at(-1)?.hash ?? GENESIS_HASH,
+      };
       // The same SHA-256 over the same canonical text as core's `hashAuditEntry`, but synchronous:
       // Web Crypto's digest costs more than the rest of a command, and a synchronous append cannot
       // interleave with another append to the same stream.
       const hash = createHash("sha256").update(canonicalAuditText(unhashed)).digest("hex");
       const entry: AuditEntry = { ...unhashed, hash };
       entries.push(entry);
-      streams.set(copy.stream, entries);
-      return okAsync<AuditEntry, AuditLogError>(copyJson(entry));
+      streams.set(record.stream, entries);
+      return okAsync<AuditEntry, AuditLogError>(answerCopy(entry));
     },
     has: (stream, key) => {
       const fault = faults.take("has");

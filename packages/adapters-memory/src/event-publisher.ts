@@ -1,6 +1,5 @@
 import type { AirlockEvent, EventPublisher } from "@airlock/core";
 import { err, ok, ResultAsync } from "neverthrow";
-import { copyJson } from "./copy.js";
 import { createFaults } from "./faults.js";
 
 export interface MemoryEventPublisher extends EventPublisher {
@@ -11,15 +10,16 @@ export interface MemoryEventPublisher extends EventPublisher {
 }
 
 export const createMemoryEventPublisher = (): MemoryEventPublisher => {
-  const events: AirlockEvent[] = [];
+  // Kept serialised: no object is shared with the publisher's caller, and storing costs one stringify.
+  const events: string[] = [];
   const faults = createFaults<"publish">();
   const publisher = {
     publish: (batch) => {
       const fault = faults.take("publish");
-      if (!fault) events.push(...batch.map((event) => copyJson(event)));
+      if (!fault) for (const event of batch) events.push(JSON.stringify(event));
       return new ResultAsync(Promise.resolve(fault ? err(fault) : ok(undefined)));
     },
-    published: () => events.map((event) => copyJson(event)),
+    published: () => events.map((event) => JSON.parse(event) as AirlockEvent),
     failNext: (count) => faults.failNext("publish", count),
   } satisfies MemoryEventPublisher;
   return publisher;

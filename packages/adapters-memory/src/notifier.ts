@@ -1,6 +1,5 @@
 import type { Notification, Notifier } from "@airlock/core";
 import { err, ok, ResultAsync } from "neverthrow";
-import { copyJson } from "./copy.js";
 import { createFaults } from "./faults.js";
 
 export interface MemoryNotifier extends Notifier {
@@ -11,15 +10,16 @@ export interface MemoryNotifier extends Notifier {
 }
 
 export const createMemoryNotifier = (): MemoryNotifier => {
-  const delivered: Notification[] = [];
+  // Kept serialised: no object is shared with the caller, and storing costs one stringify.
+  const delivered: string[] = [];
   const faults = createFaults<"notify">();
   const notifier = {
     notify: (notification) => {
       const fault = faults.take("notify");
-      if (!fault) delivered.push(copyJson(notification));
+      if (!fault) delivered.push(JSON.stringify(notification));
       return new ResultAsync(Promise.resolve(fault ? err(fault) : ok(undefined)));
     },
-    sent: () => delivered.map((notification) => copyJson(notification)),
+    sent: () => delivered.map((notification) => JSON.parse(notification) as Notification),
     failNext: (count) => faults.failNext("notify", count),
   } satisfies MemoryNotifier;
   return notifier;

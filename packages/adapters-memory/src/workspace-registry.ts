@@ -5,7 +5,6 @@ import {
   type WorkspaceRegistry,
 } from "@airlock/core";
 import { err, ok, type Result, ResultAsync } from "neverthrow";
-import { copyJson } from "./copy.js";
 import { createFaults } from "./faults.js";
 
 export type WorkspaceRegistryMethod = keyof WorkspaceRegistry;
@@ -19,7 +18,9 @@ export interface MemoryWorkspaceRegistry extends WorkspaceRegistry {
 export const createMemoryWorkspaceRegistry = (
   initial: readonly Workspace[] = [],
 ): MemoryWorkspaceRegistry => {
-  const workspaces = new Map(initial.map((workspace) => [workspace.id, copyJson(workspace)]));
+  // Kept serialised: every answer is a fresh parse, so callers never share an object with the store.
+  const workspaces = new Map(initial.map((workspace) => [workspace.id, JSON.stringify(workspace)]));
+  const parse = (json: string) => JSON.parse(json) as Workspace;
   const faults = createFaults<WorkspaceRegistryMethod>();
 
   const answer = <T>(method: WorkspaceRegistryMethod, work: () => Result<T, WorkspaceDirectoryError>) => {
@@ -31,13 +32,14 @@ export const createMemoryWorkspaceRegistry = (
     get: (workspaceId) =>
       answer("get", () => {
         const workspace = workspaces.get(workspaceId);
-        return workspace ? ok(copyJson(workspace)) : err(notFound(`workspace ${workspaceId} not found`));
+        return workspace ? ok(parse(workspace)) : err(notFound(`workspace ${workspaceId} not found`));
       }),
-    list: () => answer("list", () => ok([...workspaces.values()].map((workspace) => copyJson(workspace)))),
+    list: () => answer("list", () => ok([...workspaces.values()].map(parse))),
     put: (workspace) =>
       answer("put", () => {
-        workspaces.set(workspace.id, copyJson(workspace));
-        return ok(copyJson(workspace));
+        const json = JSON.stringify(workspace);
+        workspaces.set(workspace.id, json);
+        return ok(parse(json));
       }),
     failNext: (method, count) => faults.failNext(method, count),
   } satisfies MemoryWorkspaceRegistry;

@@ -127,10 +127,19 @@ export const createEngine = (ports: AirlockPorts, options: ResolvedOptions) => {
     key: entry.key ?? null,
   });
 
+  // Keyed records this process appended itself: the next write's flush need not ask the log about
+  // them. Bounded; forgetting one only costs a lookup.
+  const appendedHere = new Set<string>();
+  const APPENDED_LIMIT = 10_000;
+
   const append = (record: AuditRecord): ResultAsync<void, AirlockError> =>
     ports.audit
       .append(record)
-      .map(() => undefined)
+      .map(() => {
+        if (record.key === null) return;
+        if (appendedHere.size >= APPENDED_LIMIT) appendedHere.clear();
+        appendedHere.add(`${record.stream}\u0000${record.key}`);
+      })
       .mapErr(fromPortError);
 
   const audit = (entry: AuditInput): ResultAsync<void, AirlockError> => append(auditRecord(entry));
@@ -143,7 +152,7 @@ export const createEngine = (ports: AirlockPorts, options: ResolvedOptions) => {
   const flush = (request: AirlockRequest): ResultAsync<number, AirlockError> =>
     ResultAsync.combine(
       request.pendingAudit.map((record) =>
-        record.key === null
+        record.key === null || appendedHere.has(`${record.stream}\u0000${record.key}`)
           ? okAsync<number, AirlockError>(0)
           : ports.audit
               .has(record.stream, record.key)
