@@ -13,7 +13,6 @@ import {
   createJsonSchemaTransform,
   createJsonSchemaTransformObject,
   hasZodFastifySchemaValidationErrors,
-  serializerCompiler,
   validatorCompiler,
 } from "fastify-type-provider-zod";
 import type { DestinationStream, LoggerOptions } from "pino";
@@ -23,6 +22,7 @@ import { createTokenVerifier } from "./auth/verifier.js";
 import { createLinkSigner } from "./blob/link-token.js";
 import { clientErrorHandler } from "./client-error.js";
 import { type Problem, problem, sendProblem } from "./problem.js";
+import { responseSerializerCompiler } from "./response-serializer.js";
 import { registerBlobRoutes } from "./routes/blob.js";
 import { registerEventRoutes, type ScanEventsOptions } from "./routes/events.js";
 import { registerHealthRoutes } from "./routes/health.js";
@@ -170,7 +170,7 @@ export const buildServer = (options: ServerOptions): FastifyInstance => {
       ? (data: unknown) => ({ value: data })
       : validatorCompiler(route as Parameters<typeof validatorCompiler>[0]),
   );
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(responseSerializerCompiler);
 
   if (options.auth.mode === "development") {
     app.log.warn(
@@ -267,7 +267,12 @@ export const buildServer = (options: ServerOptions): FastifyInstance => {
   const { scanEvents } = options;
   if (scanEvents) {
     app.register(async (events) =>
-      registerEventRoutes(events, { ...scanEvents, airlock: options.airlock, bearer: guard.api({}) }),
+      registerEventRoutes(events, {
+        ...scanEvents,
+        airlock: options.airlock,
+        bearer: guard.api({}),
+        callerOf: guard.actorOf,
+      }),
     );
   }
 

@@ -1,6 +1,10 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  startAcsEmailServer,
+  startEventGridServer,
+} from "../../adapters-azure/test/support/checking-servers.js";
+import {
   type AzureBackends,
   type AzureTestServer,
   eventGridScanResult,
@@ -205,5 +209,69 @@ describe("the azure profile over HTTP, on Blob Storage and Cosmos DB", () => {
     ]);
     expect(verdict.status).toBe(200);
     expect(await statusOf(id)).toBe("in_review");
+  });
+
+  it("publishes to Event Grid and emails through ACS when their settings are given", async () => {
+    const [eventGrid, acs] = await Promise.all([startEventGridServer(), startAcsEmailServer()]);
+    const wired = await startAzureTestServer(backends, {
+      workspaces: [workspace("ws2")],
+      services: {
+        eventGrid: { endpoint: eventGrid.endpoint, key: eventGrid.key },
+        email: { connectionString: acs.connectionString, sender: "DoNotReply@example.azurecomm.net" },
+        portalUrl: "https://tre.example.org",
+      },
+    });
+    try {
+      const alice = await wired.token({ user: "alice", roles: ["WorkspaceResearcher"], workspace: "ws2" });
+      const created = await call<RequestBody>(`${wired.url}/api/workspaces/ws2/requests`, {
+        method: "POST",
+        token: alice,
+        json: { type: "import", title: "Announced", businessJustification: "Events and email" },
+      });
+      const id = created.body.airlockRequest.id;
+      const link = await call<{ containerUrl: string }>(
+        `${wired.url}/api/workspaces/ws2/requests/${id}/link`,
+        {
+          token: alice,
+        },
+      );
+      expect((await putBlob(link.body.containerUrl, "data.csv", "x")).status).toBe(201);
+      expect(
+        (
+          await call(`${wired.url}/api/workspaces/ws2/requests/${id}/submit`, {
+            method: "POST",
+            token: alice,
+          })
+        ).status,
+      ).toBe(200);
+      await wired.idle();
+      const verdict = await postEvents(wired, [
+        eventGridScanResult(await wired.blobUrlIn(id, "in_progress", "data.csv")),
+      ]);
+      expect(verdict.body).toMatchObject({ applied: 1 });
+      await wired.idle();
+
+      expect(eventGrid.refusals()).toEqual([]);
+      const statuses = eventGrid
+        .accepted()
+        .filter((event) => event.type === "org.airlock.request.status_changed.v1")
+        .map((event) => (event.data as { newStatus: string }).newStatus);
+      expect(statuses).toEqual(["draft", "submitted", "in_review"]);
+
+      expect(acs.refusals()).toEqual([]);
+      const mails = acs.delivered().map((email) => ({
+        to: email.message.recipients.to.map((to) => to.address).sort(),
+        subject: email.message.content.subject,
+        html: email.message.content.html ?? "",
+      }));
+      // The requester hears of her own steps; the reviewers once it waits for them, with a link.
+      expect(mails.filter((mail) => mail.to.includes("alice@example.org")).length).toBeGreaterThanOrEqual(2);
+      const forReview = mails.find((mail) => mail.to.includes("bob@example.org"));
+      expect(forReview?.to).toEqual(["bob@example.org", "mona@example.org", "olivia@example.org"]);
+      expect(forReview?.html).toContain(`https://tre.example.org/workspaces/ws2/requests/${id}`);
+    } finally {
+      await wired.close();
+      await Promise.all([eventGrid.close(), acs.close()]);
+    }
   });
 });

@@ -5,10 +5,11 @@ import { runChild } from "./support/child-api.js";
 const production = {
   AIRLOCK_TRE_ID: "mytre",
   AIRLOCK_COSMOS_ENDPOINT: "https://mytre-cosmos.documents.azure.com:443/",
+  AIRLOCK_EVENTS_KEY: "0123456789abcdef0123456789abcdef",
 };
 
 describe("the azure profile's settings", () => {
-  it("need only the TRE id and the Cosmos endpoint; the rest has defaults or identities", () => {
+  it("need only the TRE id, the Cosmos endpoint and the events key; the rest has defaults or identities", () => {
     const settings = azureSettingsFromEnv(production)._unsafeUnwrap();
     expect(settings).toEqual({
       storage: { layout: "accounts", treId: "mytre", endpointSuffix: "core.windows.net" },
@@ -18,8 +19,22 @@ describe("the azure profile's settings", () => {
         containers: { requests: "requests", audit: "audit", workspaces: "workspaces" },
         emulator: false,
       },
+      eventsKey: production.AIRLOCK_EVENTS_KEY,
       scanner: "defender",
     });
+  });
+
+  it("need a way for Defender's verdicts to arrive: the key, or the principals Event Grid delivers as", () => {
+    const { AIRLOCK_EVENTS_KEY: _key, ...withoutKey } = production;
+    expect(azureSettingsFromEnv(withoutKey)._unsafeUnwrapErr()).toMatch(
+      /^AIRLOCK_EVENTS_KEY \(or AIRLOCK_EVENTS_PRINCIPALS\) is missing/,
+    );
+    const principals = azureSettingsFromEnv({
+      ...withoutKey,
+      AIRLOCK_EVENTS_PRINCIPALS: " 11111111-2222-3333-4444-555555555555 ,aaaa ",
+    })._unsafeUnwrap();
+    expect(principals.eventsPrincipals).toEqual(["11111111-2222-3333-4444-555555555555", "aaaa"]);
+    expect(azureSettingsFromEnv({ ...withoutKey, AIRLOCK_SCANNER: "local" }).isOk()).toBe(true);
   });
 
   it("read every service that is configured", () => {
@@ -34,7 +49,6 @@ describe("the azure profile's settings", () => {
       AIRLOCK_ACS_CONNECTION_STRING: "endpoint=https://acs.communication.azure.com/;accesskey=a2V5",
       AIRLOCK_ACS_SENDER: "DoNotReply@example.azurecomm.net",
       AIRLOCK_PORTAL_URL: "https://portal.example.org",
-      AIRLOCK_EVENTS_KEY: "0123456789abcdef0123456789abcdef",
     })._unsafeUnwrap();
     expect(settings.storage).toEqual({
       layout: "single-account-prefixes",
@@ -110,6 +124,16 @@ describe("the azure profile's settings", () => {
         AIRLOCK_EVENTGRID_ENDPOINT: "http://topic.example.org/api/events",
       }).isErr(),
     ).toBe(true);
+    const acs = (endpoint: string) =>
+      azureSettingsFromEnv({
+        ...production,
+        AIRLOCK_ACS_CONNECTION_STRING: `endpoint=${endpoint};accesskey=a2V5`,
+        AIRLOCK_ACS_SENDER: "a@example.org",
+      });
+    expect(acs("http://127.0.0.1:7000/").isOk()).toBe(true);
+    expect(acs("http://acs.example.org/")._unsafeUnwrapErr()).toMatch(
+      /^AIRLOCK_ACS_CONNECTION_STRING: needs endpoint/,
+    );
     const local = { ...production, AIRLOCK_COSMOS_EMULATOR: "true", AIRLOCK_SCANNER: "local" };
     expect(azureSettingsFromEnv(local)._unsafeUnwrap()).toMatchObject({
       scanner: "local",

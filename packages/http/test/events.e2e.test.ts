@@ -9,6 +9,7 @@ import {
   type AzureBackends,
   type AzureTestServer,
   cloudEventScanResult,
+  EVENT_GRID_PRINCIPAL,
   eventGridScanResult,
   postEvents,
   startAzureBackends,
@@ -135,10 +136,16 @@ describe("who may post to /api/events", () => {
     expectProblem(handshake, 401, "Unauthorized");
   });
 
-  it("accepts a bearer token for the API audience (Event Grid's Entra ID delivery)", async () => {
-    const eventGrid = await server.token({ user: "eventgrid-app", roles: [] });
+  it("accepts a bearer token for the API audience from Event Grid's principal, and from no one else", async () => {
+    const eventGrid = await server.token({ user: EVENT_GRID_PRINCIPAL, roles: [] });
     const answer = await postEvents(server, event(), { code: null, token: eventGrid });
     expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+
+    // Every TRE user holds a token for the API audience: none of them may post a verdict.
+    const researcher = await server.token({ user: "alice", roles: ["TREUser"] });
+    expectProblem(await postEvents(server, event(), { code: null, token: researcher }), 403, "Forbidden");
+    const admin = await server.token({ user: "root", roles: ["TREAdmin"] });
+    expectProblem(await postEvents(server, event(), { code: null, token: admin }), 403, "Forbidden");
   });
 
   it("never writes the key to the log", async () => {

@@ -125,7 +125,8 @@ export const startAzurite = async (
 export const startCosmosEmulator = async (): Promise<CosmosEmulator> => {
   // Loaded on demand: it is a development dependency, and importing this module must not need it.
   const { createHttpsServer } = await import("@vercel/cosmosdb-server");
-  const server = createHttpsServer();
+  // Keep-alive: without it the server answers `Connection: close`, and every call pays a TLS handshake.
+  const server = createHttpsServer({ keepAlive: true });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {

@@ -9,6 +9,7 @@ import {
 } from "jose";
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
 import { type AuthConfig, clockToleranceOf } from "./config.js";
+import { createTokenCache, DEFAULT_TOKEN_CACHE_SIZE, type VerifiedToken } from "./token-cache.js";
 
 /** What a verified token says about its bearer. */
 export interface TokenIdentity {
@@ -71,16 +72,48 @@ const classify = (error: unknown): TokenError => {
   return { kind: "Unavailable", message: "the token signing keys cannot be fetched", cause: error };
 };
 
+export interface TokenVerifierOptions {
+  /** How many verified tokens are remembered until they expire; 0 verifies every call in full. */
+  readonly cacheSize?: number;
+}
+
+/** Shared by every request that presents the same token, so nobody may change it. */
+const frozen = (identity: TokenIdentity): TokenIdentity =>
+  Object.freeze({
+    ...identity,
+    roles: Object.freeze([...identity.roles]),
+    audiences: Object.freeze([...identity.audiences]),
+  });
+
+const verifiedOf = (payload: JWTPayload): ResultAsync<VerifiedToken<TokenIdentity>, TokenError> =>
+  identityOf(payload).map((identity) => ({
+    identity: frozen(identity),
+    // jose refuses a token without a numeric exp (a required claim) or with a non-numeric nbf.
+    exp: payload.exp as number,
+    nbf: payload.nbf,
+  }));
+
 /**
  * Verifies bearer tokens: signature, `exp` (required), `nbf`, the issuer in Entra mode. The audience
  * is left to the caller, because only the route knows which workspace it addresses.
+ *
+ * A token that verified is remembered by its exact text until it expires: presenting it again
+ * checks only `nbf` and `exp` against the clock, with the same tolerance. Nothing else about a
+ * verified token can change, and Entra's key rotation does not make an already valid signature
+ * invalid. Failures are never remembered.
  */
-export const createTokenVerifier = (config: AuthConfig, now: () => number = Date.now): TokenVerifier => {
+export const createTokenVerifier = (
+  config: AuthConfig,
+  now: () => number = Date.now,
+  options: TokenVerifierOptions = {},
+): TokenVerifier => {
+  const tolerance = clockToleranceOf(config);
   const base = (): JWTVerifyOptions => ({
     requiredClaims: ["exp"],
-    clockTolerance: clockToleranceOf(config),
+    clockTolerance: tolerance,
     currentDate: new Date(now()),
   });
+  let verify: (token: string) => ResultAsync<VerifiedToken<TokenIdentity>, TokenError>;
   if (config.mode === "development") {
     // Imported once: jose imports raw key bytes into WebCrypto again on every verification, which
     // was the larger part of a request's cost. Lazily, so a failure surfaces on a call, not at start.
@@ -93,23 +126,37 @@ export const createTokenVerifier = (config: AuthConfig, now: () => number = Date
         false,
         ["verify"],
       ));
-    return (token) =>
+    verify = (token) =>
       ResultAsync.fromPromise(
         keyOf().then((hmac) => jwtVerify(token, hmac, { ...base(), algorithms: ["HS256"] })),
         classify,
-      ).andThen((result) => identityOf(result.payload));
+      ).andThen((result) => verifiedOf(result.payload));
+  } else {
+    const keys = createRemoteJWKSet(new URL(config.jwksUri));
+    const issuer = typeof config.issuer === "string" ? config.issuer : [...config.issuer];
+    verify = (token) =>
+      ResultAsync.fromPromise(
+        jwtVerify(token, keys, {
+          ...base(),
+          issuer,
+          algorithms: ["RS256", "RS384", "RS512", "PS256", "ES256"],
+        }),
+        classify,
+      ).andThen((result) => verifiedOf(result.payload));
   }
-  const keys = createRemoteJWKSet(new URL(config.jwksUri));
-  const issuer = typeof config.issuer === "string" ? config.issuer : [...config.issuer];
-  return (token) =>
-    ResultAsync.fromPromise(
-      jwtVerify(token, keys, {
-        ...base(),
-        issuer,
-        algorithms: ["RS256", "RS384", "RS512", "PS256", "ES256"],
-      }),
-      classify,
-    ).andThen((result) => identityOf(result.payload));
+  const cache = createTokenCache<TokenIdentity>({
+    maxEntries: options.cacheSize ?? DEFAULT_TOKEN_CACHE_SIZE,
+    toleranceSeconds: tolerance,
+  });
+  return (token) => {
+    // Whole seconds, as jose compares them.
+    const known = cache.get(token, Math.floor(now() / 1000));
+    if (known) return okAsync(known);
+    return verify(token).map((verified) => {
+      cache.set(token, verified);
+      return verified.identity;
+    });
+  };
 };
 
 /** The token of an `Authorization: Bearer …` header, if any. */

@@ -40,6 +40,8 @@ export interface AzureSettings {
   readonly portalUrl?: string;
   /** The `?code=` of Defender's Event Grid subscription to `/api/events`. */
   readonly eventsKey?: string;
+  /** Object ids of the service principals that may deliver to `/api/events` with a bearer token. */
+  readonly eventsPrincipals?: readonly string[];
   /** `defender` in production; `local` reads blobs itself and finds the EICAR test string. */
   readonly scanner: "defender" | "local";
 }
@@ -80,10 +82,15 @@ type Env = Readonly<Record<string, string | undefined>>;
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
 /** https, or http to this machine (local stand-ins in tests): nothing else leaves in clear text. */
-const secureUrl = z.url().refine((value) => {
+const isSecureUrl = (value: string) => {
   const url = new URL(value);
   return url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK.has(url.hostname));
-}, "must be an https URL (http only to a loopback address)");
+};
+const SECURE = "must be an https URL (http only to a loopback address)";
+const secureUrl = z.url().refine(isSecureUrl, SECURE);
+
+/** The `endpoint=` of an ACS connection string. */
+const acsEndpointOf = (connectionString: string) => /(?:^|;)\s*endpoint=([^;]+)/i.exec(connectionString)?.[1];
 
 const optional = <S extends z.ZodType>(schema: S) =>
   z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
@@ -122,12 +129,26 @@ const EnvSchema = z.object({
   AIRLOCK_ACS_CONNECTION_STRING: optional(
     z
       .string()
-      .regex(/(^|;)\s*endpoint=.+/i, "needs endpoint=…")
-      .regex(/accesskey=/i, "needs accesskey=…"),
+      .regex(/accesskey=/i, "needs accesskey=…")
+      .refine((value) => {
+        const endpoint = acsEndpointOf(value);
+        return endpoint !== undefined && URL.canParse(endpoint) && isSecureUrl(endpoint);
+      }, `needs endpoint=… that ${SECURE}`),
   ),
   AIRLOCK_ACS_SENDER: optional(z.email()),
   AIRLOCK_PORTAL_URL: optional(z.url()),
   AIRLOCK_EVENTS_KEY: optional(z.string().min(32, "must hold at least 32 characters")),
+  AIRLOCK_EVENTS_PRINCIPALS: optional(
+    z
+      .string()
+      .transform((value) =>
+        value
+          .split(",")
+          .map((id) => id.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, "must be object ids")).min(1)),
+  ),
   AIRLOCK_SCANNER: optional(z.enum(["defender", "local"])),
 });
 
@@ -172,6 +193,15 @@ export const azureSettingsFromEnv = (env: Env): Result<AzureSettings, string> =>
   }
   if (v.AIRLOCK_EVENTGRID_KEY !== undefined && v.AIRLOCK_EVENTGRID_ENDPOINT === undefined) {
     problems.push("AIRLOCK_EVENTGRID_ENDPOINT is missing: AIRLOCK_EVENTGRID_KEY is set without it");
+  }
+  if (
+    (v.AIRLOCK_SCANNER ?? "defender") === "defender" &&
+    v.AIRLOCK_EVENTS_KEY === undefined &&
+    v.AIRLOCK_EVENTS_PRINCIPALS === undefined
+  ) {
+    problems.push(
+      "AIRLOCK_EVENTS_KEY (or AIRLOCK_EVENTS_PRINCIPALS) is missing: Defender's verdicts reach the API only through POST /api/events",
+    );
   }
   if (production && v.AIRLOCK_COSMOS_EMULATOR) {
     problems.push("AIRLOCK_COSMOS_EMULATOR=true is refused when NODE_ENV=production");
@@ -223,6 +253,7 @@ export const azureSettingsFromEnv = (env: Env): Result<AzureSettings, string> =>
       : { email: { connectionString: v.AIRLOCK_ACS_CONNECTION_STRING, sender: v.AIRLOCK_ACS_SENDER } }),
     ...(v.AIRLOCK_PORTAL_URL === undefined ? {} : { portalUrl: v.AIRLOCK_PORTAL_URL }),
     ...(v.AIRLOCK_EVENTS_KEY === undefined ? {} : { eventsKey: v.AIRLOCK_EVENTS_KEY }),
+    ...(v.AIRLOCK_EVENTS_PRINCIPALS === undefined ? {} : { eventsPrincipals: v.AIRLOCK_EVENTS_PRINCIPALS }),
     scanner: v.AIRLOCK_SCANNER ?? "defender",
   });
 };

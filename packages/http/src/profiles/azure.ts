@@ -220,7 +220,11 @@ export const createAzureProfile = (options: AzureProfileOptions): Profile => {
     airlock,
     ports: { storage, workspaces, ...(options.clock === undefined ? {} : { clock: options.clock }) },
     blobEndpoint: "storage",
-    scanEvents: { locator, ...(settings.eventsKey === undefined ? {} : { key: settings.eventsKey }) },
+    scanEvents: {
+      locator,
+      ...(settings.eventsKey === undefined ? {} : { key: settings.eventsKey }),
+      ...(settings.eventsPrincipals === undefined ? {} : { principals: settings.eventsPrincipals }),
+    },
     banner,
     prepare: async () => {
       for (const ensured of [await repository.ensure(), await audit.ensure(), await workspaces.ensure()]) {

@@ -125,7 +125,7 @@ export const serve = async (options: ServeOptions): Promise<void> => {
       ...profile.banner,
       ...(profile.scanEvents
         ? [
-            `Scan results     POST ${base}/api/events${profile.scanEvents.key ? "?code=<AIRLOCK_EVENTS_KEY>" : " (bearer token for the API audience; no AIRLOCK_EVENTS_KEY)"}`,
+            `Scan results     POST ${base}/api/events${profile.scanEvents.key ? "?code=<AIRLOCK_EVENTS_KEY>" : ""}${profile.scanEvents.principals?.length ? ` (or a bearer token of ${profile.scanEvents.principals.join(", ")})` : ""}${!profile.scanEvents.key && !profile.scanEvents.principals?.length ? " is closed: set AIRLOCK_EVENTS_KEY or AIRLOCK_EVENTS_PRINCIPALS" : ""}`,
           ]
         : []),
       ...(options.banner ?? []),

@@ -7,7 +7,7 @@ import {
   validationResponse,
   webhookHandshake,
 } from "@airlock/adapters-azure";
-import type { Airlock, AirlockError, AirlockRequest } from "@airlock/core";
+import type { Actor, Airlock, AirlockError, AirlockRequest } from "@airlock/core";
 import type {
   FastifyError,
   FastifyInstance,
@@ -41,11 +41,14 @@ export interface ScanBlobLocator {
 }
 
 export interface ScanEventsOptions {
-  /**
-   * The shared secret an Event Grid subscription carries in its URL (`?code=`). Absent, only
-   * bearer tokens for the API audience are accepted (Event Grid's Entra ID delivery).
-   */
+  /** The shared secret an Event Grid subscription carries in its URL (`?code=`). */
   readonly key?: string;
+  /**
+   * Who may deliver with a bearer token for the API audience instead (Event Grid's Entra ID
+   * delivery): the object ids (`oid`) of those service principals. Any other token is refused,
+   * or every TRE user could post a verdict for their own request.
+   */
+  readonly principals?: readonly string[];
   readonly locator: ScanBlobLocator;
   /** Senders allowed by the CloudEvents webhook handshake. Default: Event Grid's origins. */
   readonly allowedOrigins?: readonly string[];
@@ -55,6 +58,8 @@ export interface EventRoutesDeps extends ScanEventsOptions {
   readonly airlock: Airlock;
   /** Admits a bearer token for the API audience (the API guard), answering 401 otherwise. */
   readonly bearer: onRequestHookHandler;
+  /** Who the bearer guard admitted. */
+  readonly callerOf: (request: FastifyRequest) => Actor;
 }
 
 const MEDIA_TYPES = [
@@ -128,9 +133,15 @@ export const registerEventRoutes = (app: FastifyInstance, deps: EventRoutesDeps)
   const { airlock, locator } = deps;
   const tags = ["events"];
 
+  const principals = new Set(deps.principals ?? []);
   const authenticate: onRequestHookHandler = async function authenticateEvents(request, reply) {
     const code = (request.query as { code?: unknown }).code;
-    if (code === undefined) return deps.bearer.call(this, request, reply, () => {});
+    if (code === undefined) {
+      const refused = await deps.bearer.call(this, request, reply, () => {});
+      if (refused !== undefined || reply.sent) return refused;
+      if (principals.has(deps.callerOf(request).id)) return undefined;
+      return sendProblem(request, reply, problem("Forbidden", "this identity may not deliver scan results"));
+    }
     const expected = deps.key;
     if (typeof code !== "string" || expected === undefined || !sameSecret(code, expected)) {
       return sendProblem(request, reply, problem("Unauthorized", "the subscription key is not valid"));

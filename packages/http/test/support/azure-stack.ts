@@ -4,13 +4,9 @@
  * packages/adapters-azure/test/support/backends.ts for the variables).
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { Agent, type Server } from "node:https";
-import { createRequire } from "node:module";
-import type { AddressInfo } from "node:net";
+import { Agent } from "node:https";
 import type { Writable } from "node:stream";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { createCosmosRequestRepository } from "@airlock/adapters-azure";
-import { COSMOS_EMULATOR_KEY } from "@airlock/adapters-azure/testing";
 import type { AirlockOptions, AirlockRequest, ContainerRef, Stage, Workspace } from "@airlock/core";
 import { buildServer, mintDevToken } from "@airlock/http";
 import type { FastifyInstance } from "fastify";
@@ -26,6 +22,9 @@ import type { AzureSettings } from "../../src/profiles/azure-settings.js";
 import type { Profile } from "../../src/profiles/profile.js";
 import { API_AUDIENCE, call, TEST_SECRET, type TokenRequest } from "./server.js";
 
+/** The object id the test servers accept bearer-token deliveries to /api/events from. */
+export const EVENT_GRID_PRINCIPAL = "eventgrid-delivery";
+
 export const STAGES: readonly Stage[] = ["draft", "in_progress", "approved", "rejected", "blocked"];
 
 export interface AzureBackends {
@@ -35,49 +34,9 @@ export interface AzureBackends {
   stop(): Promise<void>;
 }
 
-/**
- * The Cosmos DB emulator with HTTP keep-alive. `startCosmosEmulator` answers `Connection: close`,
- * so every call pays a TLS handshake on both sides: the crash test ran 4× slower for it.
- */
-const startKeepAliveCosmos = async (): Promise<CosmosBackend> => {
-  // The emulator is a development dependency of adapters-azure, resolved from there.
-  const fromAzure = createRequire(
-    fileURLToPath(new URL("../../../adapters-azure/package.json", import.meta.url)),
-  );
-  const { createHttpsServer } = (await import(
-    pathToFileURL(fromAzure.resolve("@vercel/cosmosdb-server")).href
-  )) as { createHttpsServer(options: { keepAlive: boolean }): Server };
-  const server = createHttpsServer({ keepAlive: true });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const agent = new Agent({ rejectUnauthorized: false, keepAlive: true });
-  return {
-    connection: {
-      endpoint: `https://127.0.0.1:${port}`,
-      key: COSMOS_EMULATOR_KEY,
-      clientOptions: { agent, connectionPolicy: { enableEndpointDiscovery: false } },
-    },
-    databaseId: "airlock",
-    containerId: (kind) => `${kind}-${randomUUID()}`,
-    stop: async () => {
-      agent.destroy();
-      server.closeAllConnections();
-      await new Promise<void>((resolve, reject) =>
-        server.close((error) => (error ? reject(error) : resolve())),
-      );
-    },
-  };
-};
-
 export const startAzureBackends = async (): Promise<AzureBackends> => {
   const live = process.env.AIRLOCK_TEST_MODE === "live";
-  const [blob, cosmos] = await Promise.all([
-    startBlobBackend(),
-    live ? startCosmosBackend() : startKeepAliveCosmos(),
-  ]);
+  const [blob, cosmos] = await Promise.all([startBlobBackend(), startCosmosBackend()]);
   return {
     blob,
     cosmos,
@@ -91,7 +50,7 @@ export const startAzureBackends = async (): Promise<AzureBackends> => {
 /** Settings for one server on these backends: its own TRE id and Cosmos containers, so runs never mix. */
 export const azureSettingsFor = (
   backends: AzureBackends,
-  overrides: Partial<Pick<AzureSettings, "scanner" | "eventsKey">> = {},
+  overrides: Partial<Pick<AzureSettings, "scanner" | "eventsKey" | "eventsPrincipals">> = {},
 ): AzureSettings => {
   const { connection } = backends.cosmos;
   if ("client" in connection) throw new Error("the test backends give an endpoint and a key");
@@ -114,6 +73,7 @@ export const azureSettingsFor = (
     },
     scanner: overrides.scanner ?? "defender",
     ...(overrides.eventsKey === undefined ? {} : { eventsKey: overrides.eventsKey }),
+    ...(overrides.eventsPrincipals === undefined ? {} : { eventsPrincipals: overrides.eventsPrincipals }),
   };
 };
 
@@ -135,6 +95,8 @@ export interface AzureTestServer {
 
 export interface AzureTestServerOptions {
   readonly workspaces?: readonly Workspace[];
+  /** Event Grid, ACS Email, the portal URL: what the settings add to the storage and Cosmos DB. */
+  readonly services?: Pick<AzureSettings, "eventGrid" | "email" | "portalUrl">;
   readonly scanner?: AzureSettings["scanner"];
   readonly airlock?: AirlockOptions;
   readonly logStream?: Writable;
@@ -145,7 +107,14 @@ export const startAzureTestServer = async (
   options: AzureTestServerOptions = {},
 ): Promise<AzureTestServer> => {
   const eventsKey = randomBytes(24).toString("base64url");
-  const settings = azureSettingsFor(backends, { scanner: options.scanner ?? "defender", eventsKey });
+  const settings: AzureSettings = {
+    ...azureSettingsFor(backends, {
+      scanner: options.scanner ?? "defender",
+      eventsKey,
+      eventsPrincipals: [EVENT_GRID_PRINCIPAL],
+    }),
+    ...options.services,
+  };
   const logger = options.logStream ? pino({ level: "info" }, options.logStream) : pino({ enabled: false });
   const profile = createAzureProfile({
     settings,
