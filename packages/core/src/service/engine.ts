@@ -135,11 +135,12 @@ export const createEngine = (ports: AirlockPorts, options: ResolvedOptions) => {
   const append = (record: AuditRecord): ResultAsync<void, AirlockError> =>
     ports.audit
       .append(record)
-      .map(() => {
+      .andTee(() => {
         if (record.key === null) return;
         if (appendedHere.size >= APPENDED_LIMIT) appendedHere.clear();
         appendedHere.add(`${record.stream}\u0000${record.key}`);
       })
+      .map(() => undefined)
       .mapErr(fromPortError);
 
   const audit = (entry: AuditInput): ResultAsync<void, AirlockError> => append(auditRecord(entry));
