@@ -21,7 +21,11 @@ const writeString: Writer = (value) =>
 const writeNumber: Writer = (value) =>
   typeof value === "number" && Number.isFinite(value) ? String(value) : JSON.stringify(value);
 
-const SCALARS: Readonly<Record<string, Writer>> = { string: writeString, enum: writeString, number: writeNumber };
+const SCALARS: Readonly<Record<string, Writer>> = {
+  string: writeString,
+  enum: writeString,
+  number: writeNumber,
+};
 
 /** Types whose values zod's encode hands back unchanged. */
 const PASS_THROUGH = new Set(["string", "number", "boolean", "enum", "literal", "null", "any", "unknown"]);
@@ -37,7 +41,8 @@ const isPlainRecord = (value: unknown): value is Record<string, unknown> =>
   typeof (value as { toJSON?: unknown }).toJSON !== "function";
 
 /** Writers that keep all of any value, so a union of them needs no choice between its options. */
-const passesAsItIs = (writer: Writer) => writer === stringify || writer === writeString || writer === writeNumber;
+const passesAsItIs = (writer: Writer) =>
+  writer === stringify || writer === writeString || writer === writeNumber;
 
 const writers = new WeakMap<z.ZodType, Writer>();
 
@@ -96,7 +101,10 @@ const build = (schema: z.ZodType): Writer => {
       return `${text}}`;
     };
   }
-  if (def.type === "union" && (def.options as z.ZodType[]).every((option) => passesAsItIs(writerOf(option)))) {
+  if (
+    def.type === "union" &&
+    (def.options as z.ZodType[]).every((option) => passesAsItIs(writerOf(option)))
+  ) {
     return stringify;
   }
   // zod's own encode validates, and throws the ZodError the serializer reports.
