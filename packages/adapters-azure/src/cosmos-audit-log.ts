@@ -1,5 +1,11 @@
 import type { AuditEntry, AuditLog, AuditLogError, AuditRecord } from "@airlock/core";
-import { GENESIS_HASH, hashAuditEntry, unavailable, verifyAuditChain } from "@airlock/core";
+import {
+  GENESIS_HASH,
+  hashAuditEntry,
+  unavailable,
+  unhashedAuditEntry,
+  verifyAuditChain,
+} from "@airlock/core";
 import type { Container } from "@azure/cosmos";
 import { err, ok, type Result, ResultAsync } from "neverthrow";
 import { type CosmosConnection, lazyContainer } from "./cosmos-connection.js";
@@ -30,25 +36,8 @@ const documentId = (stream: string, seq: number) =>
 
 const keyClaimId = (stream: string, key: string) => `${escapeId(stream)}:key:${escapeId(key)}`;
 
-/** The record's own fields in chain position; nothing a caller or Cosmos added around them. */
-const unhashedEntry = (record: AuditRecord, seq: number, prevHash: string): Omit<AuditEntry, "hash"> => ({
-  stream: record.stream,
-  workspaceId: record.workspaceId,
-  requestId: record.requestId,
-  at: record.at,
-  actor: { id: record.actor.id, name: record.actor.name },
-  action: record.action,
-  outcome: record.outcome,
-  reason: record.reason,
-  fromStatus: record.fromStatus,
-  toStatus: record.toStatus,
-  key: record.key ?? null,
-  seq,
-  prevHash,
-});
-
 const toEntry = (stored: StoredEntry): AuditEntry => ({
-  ...unhashedEntry(stored, stored.seq, stored.prevHash),
+  ...unhashedAuditEntry(stored, stored.seq, stored.prevHash),
   hash: stored.hash,
 });
 
@@ -151,8 +140,8 @@ export const createCosmosAuditLog = (options: CosmosAuditLogOptions): CosmosAudi
           const last = await lastEntry(c, record.stream);
           const unhashed =
             last === undefined
-              ? unhashedEntry(record, 0, GENESIS_HASH)
-              : unhashedEntry(record, last.seq + 1, last.hash);
+              ? unhashedAuditEntry(record, 0, GENESIS_HASH)
+              : unhashedAuditEntry(record, last.seq + 1, last.hash);
           const entry: AuditEntry = { ...unhashed, hash: await hashAuditEntry(unhashed) };
           if (key !== null) {
             const outcome = await createClaimed(c, entry, key);

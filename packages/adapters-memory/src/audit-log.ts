@@ -6,6 +6,7 @@ import {
   canonicalAuditText,
   GENESIS_HASH,
   unavailable,
+  unhashedAuditEntry,
   verifyAuditChain,
 } from "@airlock/core";
 import { err, errAsync, okAsync, ResultAsync } from "neverthrow";
@@ -37,22 +38,7 @@ export const createMemoryAuditLog = (): MemoryAuditLog => {
       const entries = streams.get(record.stream) ?? [];
       const existing = record.key === null ? undefined : entries.find((entry) => entry.key === record.key);
       if (existing) return okAsync<AuditEntry, AuditLogError>(answerCopy(existing));
-      // Built field by field, so nothing is shared with the caller's record.
-      const unhashed: Omit<AuditEntry, "hash"> = {
-        stream: record.stream,
-        workspaceId: record.workspaceId,
-        requestId: record.requestId,
-        at: record.at,
-        actor: { id: record.actor.id, name: record.actor.name },
-        action: record.action,
-        outcome: record.outcome,
-        reason: record.reason,
-        fromStatus: record.fromStatus,
-        toStatus: record.toStatus,
-        key: record.key,
-        seq: entries.length,
-        prevHash: entries.at(-1)?.hash ?? GENESIS_HASH,
-      };
+      const unhashed = unhashedAuditEntry(record, entries.length, entries.at(-1)?.hash ?? GENESIS_HASH);
       // The same SHA-256 over the same canonical text as core's `hashAuditEntry`, but synchronous:
       // Web Crypto's digest costs more than the rest of a command, and a synchronous append cannot
       // interleave with another append to the same stream.

@@ -46,6 +46,7 @@ export {
   canonicalAuditText,
   GENESIS_HASH,
   hashAuditEntry,
+  unhashedAuditEntry,
   verifyAuditChain,
 } from "./model/audit.js";
 export type { AirlockEvent, ReviewedData, StatusChangedData } from "./model/events.js";

@@ -38,6 +38,30 @@ export type AuditVerification =
 
 export const GENESIS_HASH = "0".repeat(64);
 
+/**
+ * A record's own fields at a position in its chain, copied field by field: nothing a caller or a
+ * store added around them, and no object shared with the record.
+ */
+export const unhashedAuditEntry = (
+  record: AuditRecord,
+  seq: number,
+  prevHash: string,
+): Omit<AuditEntry, "hash"> => ({
+  stream: record.stream,
+  workspaceId: record.workspaceId,
+  requestId: record.requestId,
+  at: record.at,
+  actor: { id: record.actor.id, name: record.actor.name },
+  action: record.action,
+  outcome: record.outcome,
+  reason: record.reason,
+  fromStatus: record.fromStatus,
+  toStatus: record.toStatus,
+  key: record.key ?? null,
+  seq,
+  prevHash,
+});
+
 /** The canonical text hashed for an entry: fixed key order, so every adapter computes the same chain. */
 export const canonicalAuditText = (entry: Omit<AuditEntry, "hash">): string =>
   JSON.stringify([

@@ -153,49 +153,44 @@ export const registerRequestRoutes = (root: FastifyInstance, deps: RequestRoutes
   command("submit", member, "Submit a draft for scanning and review");
   command("cancel", memberOrAdmin, "Cancel a request (requester, WorkspaceOwner, TREAdmin)");
 
-  app.post(
-    `${base}/:id/review`,
-    {
-      onRequest: member,
-      schema: {
-        tags,
-        security,
-        summary: "Approve or reject a request in review (AirlockManager, never the requester)",
-        params: RequestParams,
-        body: ReviewBody,
-        response: { 200: RequestViewSchema, ...problemResponses },
+  /** Review and revoke: a decision with a body, answered with the updated request. */
+  const decision = (
+    action: "review" | "revoke",
+    body: typeof ReviewBody | typeof RevokeBody,
+    summary: string,
+  ) =>
+    app.post(
+      `${base}/:id/${action}`,
+      {
+        onRequest: member,
+        schema: {
+          tags,
+          security,
+          summary,
+          params: RequestParams,
+          body,
+          response: { 200: RequestViewSchema, ...problemResponses },
+        },
       },
-    },
-    (request, reply) =>
-      respond(
-        request,
-        reply,
-        airlock.review(guard.actorOf(request), request.params.ws, request.params.id, request.body as unknown),
-        view,
-      ),
+      (request, reply) =>
+        respond(
+          request,
+          reply,
+          airlock[action](
+            guard.actorOf(request),
+            request.params.ws,
+            request.params.id,
+            request.body as unknown,
+          ),
+          view,
+        ),
+    );
+  decision(
+    "review",
+    ReviewBody,
+    "Approve or reject a request in review (AirlockManager, never the requester)",
   );
-
-  app.post(
-    `${base}/:id/revoke`,
-    {
-      onRequest: member,
-      schema: {
-        tags,
-        security,
-        summary: "Revoke an approved request; its links stop working",
-        params: RequestParams,
-        body: RevokeBody,
-        response: { 200: RequestViewSchema, ...problemResponses },
-      },
-    },
-    (request, reply) =>
-      respond(
-        request,
-        reply,
-        airlock.revoke(guard.actorOf(request), request.params.ws, request.params.id, request.body as unknown),
-        view,
-      ),
-  );
+  decision("revoke", RevokeBody, "Revoke an approved request; its links stop working");
 
   app.get(
     `${base}/:id/audit`,
