@@ -1,4 +1,4 @@
-import type { Notification, RequestStatus } from "@airlock/core";
+import { type Notification, RequestStatusSchema } from "@airlock/core";
 import { describe, expect, it } from "vitest";
 import { escapeHtml, notificationEmail, requestLink } from "../src/email-content.js";
 
@@ -31,20 +31,7 @@ describe("notification email content", () => {
   });
 
   it("has a subject for every status", () => {
-    const statuses: RequestStatus[] = [
-      "draft",
-      "submitted",
-      "in_review",
-      "approval_in_progress",
-      "rejection_in_progress",
-      "blocking_in_progress",
-      "approved",
-      "rejected",
-      "blocked_by_scan",
-      "cancelled",
-      "failed",
-      "revoked",
-    ];
+    const statuses = RequestStatusSchema.options;
     const subjects = statuses.map((status) => notificationEmail(notification({ status })).subject);
 
     expect(new Set(subjects).size).toBe(statuses.length);

@@ -1,42 +1,15 @@
 import { getShortestPaths, getSimplePaths } from "@xstate/graph";
 import { describe, expect, it } from "vitest";
-import {
-  type AirlockContext,
-  type AirlockEvent,
-  airlockMachine,
-  type MachineStatus,
-} from "../src/machine/airlock-machine.js";
-import { ALL_STATUSES, allowedUserActions, contextOf, decide, linkDecision } from "../src/machine/decide.js";
+import { type AirlockEvent, airlockMachine, type MachineStatus } from "../src/machine/airlock-machine.js";
+import { ALL_STATUSES, allowedUserActions, decide, linkDecision } from "../src/machine/decide.js";
 import type { Role } from "../src/model/actor.js";
 import type { RequestStatus } from "../src/model/request.js";
 import { DEFAULT_POLICY } from "../src/model/workspace.js";
+import { EVERY_EVENT, manager, researcher, ritasImport } from "./support/machine-events.js";
 
-const researcher = { id: "rita", roles: ["WorkspaceResearcher"] as Role[] };
-const manager = { id: "mo", roles: ["AirlockManager"] as Role[] };
 const secondManager = { id: "meg", roles: ["AirlockManager"] as Role[] };
-
-const input = (overrides: Partial<AirlockContext> = {}): AirlockContext => ({
-  ...contextOf(
-    { createdBy: { id: "rita", name: "Rita", email: "" }, type: "import", reviews: [] },
-    DEFAULT_POLICY,
-    1,
-  ),
-  ...overrides,
-});
-
-const events: AirlockEvent[] = [
-  { type: "CREATE", actor: researcher },
-  { type: "SUBMIT", actor: researcher },
-  { type: "CANCEL", actor: researcher },
-  { type: "REVIEW", actor: manager, approve: true },
-  { type: "REVIEW", actor: manager, approve: false },
-  { type: "REVOKE", actor: manager },
-  { type: "STAGED" },
-  { type: "SCAN_CLEAN" },
-  { type: "SCAN_THREAT" },
-  { type: "DATA_MOVED" },
-  { type: "FAIL" },
-];
+const input = ritasImport;
+const events = EVERY_EVENT;
 
 const byStatus = { serializeState: (snapshot: { value: unknown }) => String(snapshot.value) };
 

@@ -1,34 +1,12 @@
 import { getSimplePaths } from "@xstate/graph";
 import { describe, expect, it } from "vitest";
 import { type AirlockEvent, airlockMachine } from "../src/machine/airlock-machine.js";
-import { contextOf } from "../src/machine/decide.js";
-import { DEFAULT_POLICY } from "../src/model/workspace.js";
 import { chunks, type Harness, makeHarness, people, unwrap } from "./support/harness.js";
-
-const researcher = { id: "rita", roles: ["WorkspaceResearcher" as const] };
-const manager = { id: "mo", roles: ["AirlockManager" as const] };
-
-const events: AirlockEvent[] = [
-  { type: "CREATE", actor: researcher },
-  { type: "SUBMIT", actor: researcher },
-  { type: "CANCEL", actor: researcher },
-  { type: "REVIEW", actor: manager, approve: true },
-  { type: "REVIEW", actor: manager, approve: false },
-  { type: "REVOKE", actor: manager },
-  { type: "STAGED" },
-  { type: "SCAN_CLEAN" },
-  { type: "SCAN_THREAT" },
-  { type: "DATA_MOVED" },
-  { type: "FAIL" },
-];
+import { EVERY_EVENT, ritasImport } from "./support/machine-events.js";
 
 const paths = getSimplePaths(airlockMachine, {
-  input: contextOf(
-    { createdBy: { id: "rita", name: "", email: "" }, type: "import", reviews: [] },
-    DEFAULT_POLICY,
-    1,
-  ),
-  events,
+  input: ritasImport(),
+  events: EVERY_EVENT,
   serializeState: (snapshot) => String(snapshot.value),
 });
 

@@ -72,6 +72,19 @@ export interface SampleEventOverrides {
   readonly data?: Partial<StatusChangedData>;
 }
 
+/** The CloudEvents envelope around `data`, with a random id unless one is given. */
+const envelope = (
+  data: { readonly requestId: string; readonly workspaceId: string },
+  overrides: { readonly id?: string; readonly time?: string },
+) => ({
+  specversion: "1.0" as const,
+  id: overrides.id ?? uuid(),
+  source: `/workspaces/${data.workspaceId}/requests/${data.requestId}`,
+  subject: data.requestId,
+  time: overrides.time ?? new Date(SAMPLE_EPOCH_SECONDS * 1000).toISOString(),
+  datacontenttype: "application/json" as const,
+});
+
 /** A valid status-changed CloudEvent (draft → submitted) with random ids. */
 export const sampleEvent = (overrides: SampleEventOverrides = {}): AirlockEvent => {
   const data: StatusChangedData = {
@@ -84,16 +97,7 @@ export const sampleEvent = (overrides: SampleEventOverrides = {}): AirlockEvent 
     version: 2,
     ...overrides.data,
   };
-  return {
-    specversion: "1.0",
-    id: overrides.id ?? uuid(),
-    source: `/workspaces/${data.workspaceId}/requests/${data.requestId}`,
-    subject: data.requestId,
-    type: EVENT_TYPES.statusChanged,
-    time: overrides.time ?? new Date(SAMPLE_EPOCH_SECONDS * 1000).toISOString(),
-    datacontenttype: "application/json",
-    data,
-  };
+  return { ...envelope(data, overrides), type: EVENT_TYPES.statusChanged, data };
 };
 
 /** A valid reviewed CloudEvent (one approval of one required) with random ids. */
@@ -111,16 +115,7 @@ export const sampleReviewedEvent = (
     requiredApprovals: 1,
     ...overrides.data,
   };
-  return {
-    specversion: "1.0",
-    id: overrides.id ?? uuid(),
-    source: `/workspaces/${data.workspaceId}/requests/${data.requestId}`,
-    subject: data.requestId,
-    type: EVENT_TYPES.reviewed,
-    time: overrides.time ?? new Date(SAMPLE_EPOCH_SECONDS * 1000).toISOString(),
-    datacontenttype: "application/json",
-    data,
-  };
+  return { ...envelope(data, overrides), type: EVENT_TYPES.reviewed, data };
 };
 
 /** A notification telling the requester and an airlock manager that a request awaits review. */

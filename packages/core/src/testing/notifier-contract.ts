@@ -16,6 +16,17 @@ export interface NotifierUnderTest {
 const deliveredFor = async (under: NotifierUnderTest, requestId: string) =>
   (await under.delivered()).filter((notification) => notification.request.id === requestId);
 
+/** Sends `sent` and checks that what arrived for its request carries its recipients and summary unchanged. */
+const assertDeliveredWhole = async (under: NotifierUnderTest, sent: Notification) => {
+  assertOk(await under.notifier.notify(sent), "notify");
+  const delivered = await deliveredFor(under, sent.request.id);
+  assertEqual(delivered.length >= 1, true, "a notification for the request was delivered");
+  for (const notification of delivered) {
+    assertEqual(notification.recipients, sent.recipients, "recipients");
+    assertEqual(notification.request, sent.request, "request summary");
+  }
+};
+
 /** The `Notifier` contract (see its JSDoc). */
 export function notifierContract(
   t: ContractRunner,
@@ -26,13 +37,7 @@ export function notifierContract(
     test("a notification is delivered with its recipients and request summary", async () => {
       const under = await fresh(make);
       const sent = sampleNotification();
-      assertOk(await under.notifier.notify(sent), "notify");
-      const delivered = await deliveredFor(under, sent.request.id);
-      assertEqual(delivered.length >= 1, true, "a notification for the request was delivered");
-      for (const notification of delivered) {
-        assertEqual(notification.recipients, sent.recipients, "recipients");
-        assertEqual(notification.request, sent.request, "request summary");
-      }
+      await assertDeliveredWhole(under, sent);
     });
 
     test("a notification with a status message and several recipients is delivered whole", async () => {
@@ -54,13 +59,7 @@ export function notifierContract(
           statusMessage: "Threat found: Eicar-Test-Signature",
         },
       };
-      assertOk(await under.notifier.notify(sent), "notify");
-      const delivered = await deliveredFor(under, sent.request.id);
-      assertEqual(delivered.length >= 1, true, "a notification for the request was delivered");
-      for (const notification of delivered) {
-        assertEqual(notification.recipients, sent.recipients, "recipients");
-        assertEqual(notification.request, sent.request, "request summary");
-      }
+      await assertDeliveredWhole(under, sent);
     });
 
     test("each of several notifications is delivered", async () => {

@@ -1,0 +1,32 @@
+import type { AirlockContext, AirlockEvent } from "../../src/machine/airlock-machine.js";
+import { contextOf } from "../../src/machine/decide.js";
+import type { Role } from "../../src/model/actor.js";
+import { DEFAULT_POLICY } from "../../src/model/workspace.js";
+
+export const researcher = { id: "rita", roles: ["WorkspaceResearcher"] as Role[] };
+export const manager = { id: "mo", roles: ["AirlockManager"] as Role[] };
+
+/** Rita's import in the default policy, with one file uploaded. */
+export const ritasImport = (overrides: Partial<AirlockContext> = {}): AirlockContext => ({
+  ...contextOf(
+    { createdBy: { id: "rita", name: "Rita", email: "" }, type: "import", reviews: [] },
+    DEFAULT_POLICY,
+    1,
+  ),
+  ...overrides,
+});
+
+/** One event of every kind the machine knows, a review both ways: what graph walks explore. */
+export const EVERY_EVENT: readonly AirlockEvent[] = [
+  { type: "CREATE", actor: researcher },
+  { type: "SUBMIT", actor: researcher },
+  { type: "CANCEL", actor: researcher },
+  { type: "REVIEW", actor: manager, approve: true },
+  { type: "REVIEW", actor: manager, approve: false },
+  { type: "REVOKE", actor: manager },
+  { type: "STAGED" },
+  { type: "SCAN_CLEAN" },
+  { type: "SCAN_THREAT" },
+  { type: "DATA_MOVED" },
+  { type: "FAIL" },
+];
