@@ -11,11 +11,12 @@ import {
 } from "@airlock/core";
 import { err, ok, Result, ResultAsync } from "neverthrow";
 import { createFaults } from "./faults.js";
+import { createFreezer } from "./frozen.js";
 
 export type RequestRepositoryMethod = keyof RequestRepository;
 
 export interface MemoryRequestRepository extends RequestRepository {
-  /** Copies of every stored request, in creation order. */
+  /** Every stored request (frozen, as every answer is), in creation order. */
   inspect(): readonly AirlockRequest[];
   /** The next `count` calls of `method` (default 1) answer `Unavailable` ("injected fault") and change nothing; a new count replaces the pending one, so 0 heals. */
   failNext(method: RequestRepositoryMethod, count?: number): void;
@@ -83,19 +84,14 @@ export const createMemoryRequestRepository = (): MemoryRequestRepository => {
   const faults = createFaults<RequestRepositoryMethod>();
   let writes = 0;
   const nextEtag = () => String(++writes);
-  // Requests are plain JSON, so each is kept with its serialised form: a read is one JSON.parse,
-  // several times cheaper than structuredClone, and callers never share an object with the store.
-  const serialised = new WeakMap<AirlockRequest, string>();
+  // Answers are the stored objects themselves, deeply frozen: no caller can change what is stored,
+  // and neither reads nor writes pay for a full copy (writes copy only the parts that are new).
+  const { own } = createFreezer();
   const keep = (request: AirlockRequest): AirlockRequest => {
-    const json = JSON.stringify(request);
-    const stored = JSON.parse(json) as AirlockRequest;
-    serialised.set(stored, json);
+    const stored = own(request);
     requests.set(stored.id, stored);
     return stored;
   };
-  const copyOf = (stored: AirlockRequest): AirlockRequest =>
-    JSON.parse(serialised.get(stored) ?? JSON.stringify(stored)) as AirlockRequest;
-
   // Every call does its work at once, in one turn of the event loop: the check-then-write of
   // `update` cannot interleave with another call, which is what an etag condition guarantees.
   const answer = <T>(method: RequestRepositoryMethod, work: () => Result<T, RepositoryError>) => {
@@ -131,7 +127,7 @@ export const createMemoryRequestRepository = (): MemoryRequestRepository => {
     const page = sorted.slice(0, pageSize);
     const last = page.at(-1);
     return ok({
-      items: page.map((item) => copyOf(item.request)),
+      items: page.map((item) => item.request),
       continuation:
         sorted.length > pageSize && last !== undefined
           ? encodeCursor({ orderBy, ascending, key: last.key, id: last.id })
@@ -144,12 +140,12 @@ export const createMemoryRequestRepository = (): MemoryRequestRepository => {
       answer("create", () => {
         if (requests.has(request.id)) return err(conflict(`request ${request.id} already exists`));
         const stored = keep({ ...request, etag: nextEtag() });
-        return ok(copyOf(stored));
+        return ok(stored);
       }),
     get: (id) =>
       answer("get", () => {
         const stored = requests.get(id);
-        return stored ? ok(copyOf(stored)) : err(notFound(`request ${id} not found`));
+        return stored ? ok(stored) : err(notFound(`request ${id} not found`));
       }),
     update: (request) =>
       answer("update", () => {
@@ -159,10 +155,10 @@ export const createMemoryRequestRepository = (): MemoryRequestRepository => {
           return err(conflict(`request ${request.id} changed since it was read (etag ${request.etag})`));
         }
         const updated = keep({ ...request, etag: nextEtag() });
-        return ok(copyOf(updated));
+        return ok(updated);
       }),
     list: (query) => answer("list", () => list(query)),
-    inspect: () => [...requests.values()].map(copyOf),
+    inspect: () => [...requests.values()],
     failNext: (method, count) => faults.failNext(method, count),
   } satisfies MemoryRequestRepository;
   return repository;

@@ -6,6 +6,7 @@ import {
 } from "@airlock/core";
 import { err, ok, type Result, ResultAsync } from "neverthrow";
 import { createFaults } from "./faults.js";
+import { createFreezer } from "./frozen.js";
 
 export type WorkspaceRegistryMethod = keyof WorkspaceRegistry;
 
@@ -14,13 +15,15 @@ export interface MemoryWorkspaceRegistry extends WorkspaceRegistry {
   failNext(method: WorkspaceRegistryMethod, count?: number): void;
 }
 
-/** A `WorkspaceRegistry` in memory, holding copies of `initial` to start with. */
+/**
+ * A `WorkspaceRegistry` in memory, holding copies of `initial` to start with. Answers are the stored
+ * workspaces themselves, deeply frozen, so no caller can change what is stored.
+ */
 export const createMemoryWorkspaceRegistry = (
   initial: readonly Workspace[] = [],
 ): MemoryWorkspaceRegistry => {
-  // Kept serialised: every answer is a fresh parse, so callers never share an object with the store.
-  const workspaces = new Map(initial.map((workspace) => [workspace.id, JSON.stringify(workspace)]));
-  const parse = (json: string) => JSON.parse(json) as Workspace;
+  const { own } = createFreezer();
+  const workspaces = new Map(initial.map((workspace) => [workspace.id, own(workspace)]));
   const faults = createFaults<WorkspaceRegistryMethod>();
 
   const answer = <T>(method: WorkspaceRegistryMethod, work: () => Result<T, WorkspaceDirectoryError>) => {
@@ -32,14 +35,14 @@ export const createMemoryWorkspaceRegistry = (
     get: (workspaceId) =>
       answer("get", () => {
         const workspace = workspaces.get(workspaceId);
-        return workspace ? ok(parse(workspace)) : err(notFound(`workspace ${workspaceId} not found`));
+        return workspace ? ok(workspace) : err(notFound(`workspace ${workspaceId} not found`));
       }),
-    list: () => answer("list", () => ok([...workspaces.values()].map(parse))),
+    list: () => answer("list", () => ok([...workspaces.values()])),
     put: (workspace) =>
       answer("put", () => {
-        const json = JSON.stringify(workspace);
-        workspaces.set(workspace.id, json);
-        return ok(parse(json));
+        const stored = own(workspace);
+        workspaces.set(stored.id, stored);
+        return ok(stored);
       }),
     failNext: (method, count) => faults.failNext(method, count),
   } satisfies MemoryWorkspaceRegistry;

@@ -155,7 +155,35 @@ describe("contract suites", () => {
         };
       }),
     );
-    expect(failed).toEqual(["answers are copies: changing a returned request changes nothing stored"]);
+    expect(failed).toEqual([
+      "answers share nothing mutable: changing a returned or passed request changes nothing stored",
+    ]);
+  });
+
+  it("request repository: catch an update that keeps the caller's object", async () => {
+    const failed = await failing((t) =>
+      requestRepositoryContract(t, () => {
+        const kept = new Map<string, ReturnType<typeof sampleRequest> & { etag: string }>();
+        const inner = createMemoryRequestRepository();
+        return {
+          ...inner,
+          update: (request) =>
+            inner.update(request).map((updated) => {
+              const shared = Object.assign(request, { etag: updated.etag });
+              kept.set(request.id, shared);
+              return shared;
+            }),
+          get: (id) =>
+            inner.get(id).map((request) => {
+              const shared = kept.get(id);
+              return shared && shared.etag === request.etag ? shared : request;
+            }),
+        };
+      }),
+    );
+    expect(failed).toContain(
+      "an update copies what it is given: changing it afterwards changes nothing stored",
+    );
   });
 
   it("request repository: catch a wrong tie-break, paging that ignores pageSize, or a needless extra page", async () => {

@@ -44,34 +44,35 @@ export const contextOf = (
   refusal: null,
 });
 
+/** Names people by their part in a question: `actor`, then `p0`, `p1`… in order of appearance. */
+const aliasing = (actorId: string | null) => {
+  const seen: string[] = [];
+  return (id: string) => {
+    if (id === actorId) return "actor";
+    let index = seen.indexOf(id);
+    if (index === -1) index = seen.push(id) - 1;
+    return `p${index}`;
+  };
+};
+
 /**
  * The machine's guards compare people only by identity, so a decision depends on who is who, not on
- * the ids themselves: ids are renamed to their role in the question before it is used as a key.
+ * the ids themselves: ids are renamed to their part in the question before it is used as a key.
+ * Statuses, types, roles and event types are closed enums without `|` or `,`, so the text is unique.
  */
+const contextKey = (status: MachineStatus, context: AirlockContext, actorId: string | null): string => {
+  const alias = aliasing(actorId);
+  const { policy } = context;
+  return `${status}|${alias(context.requesterId)}|${context.type}|${policy.enabled}|${policy.scanning}|${policy.requiredApprovals}|${policy.maxFiles}|${context.fileCount}|${context.approvals.map(alias).join(",")}|${context.deciders.map(alias).join(",")}`;
+};
+
+const rolesKey = (roles: readonly string[]) =>
+  roles.length < 2 ? roles.join(",") : [...roles].sort().join(",");
+
 const questionKey = (status: MachineStatus, context: AirlockContext, event: AirlockEvent): string => {
-  const actorId = "actor" in event ? event.actor.id : null;
-  const aliases = new Map<string, string>();
-  const alias = (id: string) => {
-    if (id === actorId) return "actor";
-    let name = aliases.get(id);
-    if (name === undefined) {
-      name = `p${aliases.size}`;
-      aliases.set(id, name);
-    }
-    return name;
-  };
-  return JSON.stringify([
-    status,
-    alias(context.requesterId),
-    context.type,
-    context.policy,
-    context.fileCount,
-    context.approvals.map(alias),
-    context.deciders.map(alias),
-    event.type,
-    "actor" in event ? [...event.actor.roles].sort() : null,
-    event.type === "REVIEW" ? event.approve : null,
-  ]);
+  const actor = "actor" in event ? event.actor : null;
+  const approve = event.type === "REVIEW" ? event.approve : "-";
+  return `${contextKey(status, context, actor?.id ?? null)}|${event.type}|${actor ? rolesKey(actor.roles) : "-"}|${approve}`;
 };
 
 const MEMO_LIMIT = 10_000;
@@ -127,16 +128,30 @@ const userActionEvent = (action: UserAction, actor: ActorFacts): AirlockEvent =>
   return type === "REVIEW" ? { type, actor, approve: true } : { type, actor };
 };
 
-/** The user actions the machine lets `actor` take now, by role, ownership and status (not file count). */
+const actionsMemo = new Map<string, readonly UserAction[]>();
+
+/**
+ * The user actions the machine lets `actor` take now, by role, ownership and status (not file
+ * count). Remembered per question like `decide`, as every read of a request asks it.
+ */
 export const allowedUserActions = (
   request: Pick<AirlockRequest, "status" | "createdBy" | "type" | "reviews">,
   policy: WorkspacePolicy,
   actor: Pick<Actor, "id" | "roles">,
-): UserAction[] => {
+): readonly UserAction[] => {
   const context = contextOf(request, policy, null);
-  return UserActionSchema.options.filter(
-    (action) => decide(request.status, context, userActionEvent(action, actorFacts(actor))).allowed,
+  const key = `${contextKey(request.status, context, actor.id)}|${rolesKey(actor.roles)}`;
+  const known = actionsMemo.get(key);
+  if (known) return known;
+  const facts = actorFacts(actor);
+  const actions = Object.freeze(
+    UserActionSchema.options.filter(
+      (action) => decide(request.status, context, userActionEvent(action, facts)).allowed,
+    ),
   );
+  if (actionsMemo.size >= MEMO_LIMIT) actionsMemo.clear();
+  actionsMemo.set(key, actions);
+  return actions;
 };
 
 export type LinkDecision =

@@ -1,11 +1,10 @@
-import { errAsync, okAsync, ResultAsync } from "neverthrow";
+import { err, ok, type Result, ResultAsync } from "neverthrow";
 import type { AirlockError } from "../errors.js";
 import type { Actor, UserRef } from "../model/actor.js";
 import { userRef } from "../model/actor.js";
 import type { AuditOutcome, AuditRecord } from "../model/audit.js";
 import type { AirlockRequest, RequestStatus, Review } from "../model/request.js";
 import type { Workspace } from "../model/workspace.js";
-import type { RepositoryError } from "../ports/request-repository.js";
 import type { ContainerRef } from "../ports/storage.js";
 import { reviewedEvent, statusChangedEvent, statusChangeId } from "./events.js";
 import { DEFAULT_NOTIFICATIONS, notificationFor } from "./notifications.js";
@@ -54,6 +53,17 @@ export const containerOf = (request: Pick<AirlockRequest, "id" | "workspaceId" |
   type: request.type,
 });
 
+/** What the engine's steps answer: a promise of a result, cheaper to chain with `await` than `ResultAsync`. */
+export type Outcome<T> = Promise<Result<T, AirlockError>>;
+
+/** A port's answer, its error told in the API's terms. */
+export const fromPort = async <T, E extends { kind: string; message: string; cause?: unknown }>(
+  answer: ResultAsync<T, E>,
+): Outcome<T> => {
+  const result = await answer;
+  return result.isOk() ? ok(result.value) : err(fromPortError(result.error));
+};
+
 /** What the engine's commands and processor share: the ports, the options and the side effects. */
 export const createEngine = (ports: AirlockPorts, options: ResolvedOptions) => {
   const pending = new Set<Promise<unknown>>();
@@ -70,35 +80,39 @@ export const createEngine = (ports: AirlockPorts, options: ResolvedOptions) => {
 
   const nowSeconds = () => ports.clock.now() / 1000;
 
-  const loadWorkspace = (workspaceId: string): ResultAsync<Workspace, AirlockError> =>
-    ports.workspaces
-      .get(workspaceId)
-      .mapErr((error) =>
-        error.kind === "NotFound"
-          ? { kind: "NotFound" as const, message: `workspace ${workspaceId} not found` }
-          : fromPortError(error),
+  const workspaceOf = async (workspaceId: string): Outcome<Workspace> => {
+    const found = await ports.workspaces.get(workspaceId);
+    if (found.isOk()) return ok(found.value);
+    return err(
+      found.error.kind === "NotFound"
+        ? { kind: "NotFound", message: `workspace ${workspaceId} not found` }
+        : fromPortError(found.error),
+    );
+  };
+
+  /** A request by id; with a `workspaceId`, a request of another workspace is `NotFound` too. */
+  const requestOf = async (workspaceId: string | null, requestId: string): Outcome<AirlockRequest> => {
+    const found = await ports.repository.get(requestId);
+    if (found.isErr()) {
+      return err(
+        found.error.kind === "NotFound" || found.error.kind === "InvalidInput"
+          ? { kind: "NotFound", message: `request ${requestId} not found` }
+          : fromPortError(found.error),
       );
+    }
+    if (workspaceId !== null && found.value.workspaceId !== workspaceId) {
+      return err({ kind: "NotFound", message: `request ${requestId} not found` });
+    }
+    return ok(found.value);
+  };
+
+  const loadWorkspace = (workspaceId: string): ResultAsync<Workspace, AirlockError> =>
+    new ResultAsync(workspaceOf(workspaceId));
 
   const loadRequest = (
     workspaceId: string | null,
     requestId: string,
-  ): ResultAsync<AirlockRequest, AirlockError> =>
-    ports.repository
-      .get(requestId)
-      .mapErr(
-        (error): AirlockError =>
-          error.kind === "NotFound" || error.kind === "InvalidInput"
-            ? { kind: "NotFound", message: `request ${requestId} not found` }
-            : fromPortError(error),
-      )
-      .andThen((request) =>
-        workspaceId !== null && request.workspaceId !== workspaceId
-          ? errAsync<AirlockRequest, AirlockError>({
-              kind: "NotFound",
-              message: `request ${requestId} not found`,
-            })
-          : okAsync(request),
-      );
+  ): ResultAsync<AirlockRequest, AirlockError> => new ResultAsync(requestOf(workspaceId, requestId));
 
   type AuditInput = {
     stream: string;
@@ -131,47 +145,44 @@ export const createEngine = (ports: AirlockPorts, options: ResolvedOptions) => {
   // them. Bounded; forgetting one only costs a lookup.
   const appendedHere = new Set<string>();
   const APPENDED_LIMIT = 10_000;
+  const appendedKey = (record: AuditRecord) => `${record.stream}\u0000${record.key}`;
 
-  const append = (record: AuditRecord): ResultAsync<void, AirlockError> =>
-    ports.audit
-      .append(record)
-      .andTee(() => {
-        if (record.key === null) return;
-        if (appendedHere.size >= APPENDED_LIMIT) appendedHere.clear();
-        appendedHere.add(`${record.stream}\u0000${record.key}`);
-      })
-      .map(() => undefined)
-      .mapErr(fromPortError);
+  const append = async (record: AuditRecord): Outcome<void> => {
+    const appended = await ports.audit.append(record);
+    if (appended.isErr()) return err(fromPortError(appended.error));
+    if (record.key !== null) {
+      if (appendedHere.size >= APPENDED_LIMIT) appendedHere.clear();
+      appendedHere.add(appendedKey(record));
+    }
+    return ok(undefined);
+  };
 
-  const audit = (entry: AuditInput): ResultAsync<void, AirlockError> => append(auditRecord(entry));
+  const audit = (entry: AuditInput): Outcome<void> => append(auditRecord(entry));
 
   /**
    * Appends the audit records a write stored with the request (its outbox) that the log does not
    * hold yet: after a crash between the write and its audit entry, this is where the entry lands.
    * A record found missing was never announced either, so its change is announced now.
    */
-  const flush = (request: AirlockRequest): ResultAsync<number, AirlockError> =>
-    ResultAsync.combine(
-      request.pendingAudit.map((record) =>
-        record.key === null || appendedHere.has(`${record.stream}\u0000${record.key}`)
-          ? okAsync<number, AirlockError>(0)
-          : ports.audit
-              .has(record.stream, record.key)
-              .mapErr(fromPortError)
-              .andThen((present) => {
-                if (present) return okAsync<number, AirlockError>(0);
-                return append(record).map(() => {
-                  if (record.outcome === "transition" && record.toStatus === request.status) {
-                    announce(request, record.fromStatus, null);
-                  }
-                  return 1;
-                });
-              }),
-      ),
-    ).map((appended) => appended.reduce((sum, n) => sum + n, 0));
+  const flush = async (request: AirlockRequest): Outcome<number> => {
+    let appended = 0;
+    for (const record of request.pendingAudit) {
+      if (record.key === null || appendedHere.has(appendedKey(record))) continue;
+      const present = await ports.audit.has(record.stream, record.key);
+      if (present.isErr()) return err(fromPortError(present.error));
+      if (present.value) continue;
+      const added = await append(record);
+      if (added.isErr()) return err(added.error);
+      if (record.outcome === "transition" && record.toStatus === request.status) {
+        announce(request, record.fromStatus, null);
+      }
+      appended += 1;
+    }
+    return ok(appended);
+  };
 
   /** Records a refused command, then answers the refusal. */
-  const deny = <T>(
+  const deny = async <T>(
     error: AirlockError,
     context: {
       workspaceId: string;
@@ -180,8 +191,8 @@ export const createEngine = (ports: AirlockPorts, options: ResolvedOptions) => {
       actor: Pick<Actor, "id" | "name">;
       action: string;
     },
-  ): ResultAsync<T, AirlockError> =>
-    audit({
+  ): Outcome<T> => {
+    const recorded = await audit({
       stream: context.request ? context.request.id : `workspace:${context.workspaceId}`,
       workspaceId: context.workspaceId,
       requestId: context.requestId,
@@ -190,7 +201,9 @@ export const createEngine = (ports: AirlockPorts, options: ResolvedOptions) => {
       outcome: "denied",
       reason: `${error.kind}: ${error.message}`,
       fromStatus: context.request?.status ?? null,
-    }).andThen(() => errAsync<T, AirlockError>(error));
+    });
+    return err(recorded.isErr() ? recorded.error : error);
+  };
 
   /** Events and notifications: delivered after the change is stored, never holding it back. */
   const announce = (
@@ -198,27 +211,35 @@ export const createEngine = (ports: AirlockPorts, options: ResolvedOptions) => {
     previousStatus: RequestStatus | null,
     workspace: Workspace | null,
   ) => {
-    background(async () => {
-      const published = await ports.events.publish([statusChangedEvent(request, previousStatus)]);
-      if (published.isErr()) {
-        options.onBackgroundError({ step: "publish", requestId: request.id, error: published.error });
-      }
-    });
-    background(async () => {
-      const resolved = workspace ?? (await ports.workspaces.get(request.workspaceId)).unwrapOr(null);
-      if (!resolved) return;
-      const notification = notificationFor(
-        options.notifications,
-        request,
-        previousStatus,
-        resolved,
-        statusChangeId(request),
-      );
-      if (!notification) return;
-      const sent = await ports.notifier.notify(notification);
-      if (sent.isErr())
-        options.onBackgroundError({ step: "notify", requestId: request.id, error: sent.error });
-    });
+    background(() =>
+      Promise.all([
+        ports.events.publish([statusChangedEvent(request, previousStatus)]).then((published) => {
+          if (published.isErr()) {
+            options.onBackgroundError({ step: "publish", requestId: request.id, error: published.error });
+          }
+        }),
+        notify(request, previousStatus, workspace),
+      ]),
+    );
+  };
+
+  const notify = async (
+    request: AirlockRequest,
+    previousStatus: RequestStatus | null,
+    workspace: Workspace | null,
+  ) => {
+    const resolved = workspace ?? (await ports.workspaces.get(request.workspaceId)).unwrapOr(null);
+    if (!resolved) return;
+    const notification = notificationFor(
+      options.notifications,
+      request,
+      previousStatus,
+      resolved,
+      statusChangeId(request),
+    );
+    if (!notification) return;
+    const sent = await ports.notifier.notify(notification);
+    if (sent.isErr()) options.onBackgroundError({ step: "notify", requestId: request.id, error: sent.error });
   };
 
   const announceReview = (request: AirlockRequest, review: Review, requiredApprovals: number) => {
@@ -234,46 +255,42 @@ export const createEngine = (ports: AirlockPorts, options: ResolvedOptions) => {
    * Stores `next` (conditional on the etag it was read with) together with its audit record, then
    * appends that record and announces a status change. `action` names the command or processor step.
    */
-  const commit = (
+  const commit = async (
     before: AirlockRequest,
     next: AirlockRequest,
     actor: Pick<Actor, "id" | "name">,
     action: string,
     workspace: Workspace | null,
-  ): ResultAsync<AirlockRequest, AirlockError> =>
-    flush(before).andThen(() => {
-      const changed = next.status !== before.status;
-      const revision = before.revision + 1;
-      const record = auditRecord({
-        stream: before.id,
-        workspaceId: before.workspaceId,
-        requestId: before.id,
-        actor,
-        action,
-        outcome: changed ? "transition" : "allowed",
-        reason: changed ? next.statusMessage : null,
-        fromStatus: before.status,
-        toStatus: next.status,
-        key: `revision-${revision}`,
-      });
-      return ports.repository
-        .update({ ...next, revision, pendingAudit: [record] })
-        .mapErr(
-          (error: RepositoryError): AirlockError =>
-            error.kind === "Conflict"
-              ? {
-                  kind: "Conflict",
-                  message: "the request was changed by someone else; read it again and retry",
-                }
-              : fromPortError(error),
-        )
-        .andThen((stored) =>
-          append(record).map(() => {
-            if (changed) announce(stored, before.status, workspace);
-            return stored;
-          }),
-        );
+  ): Outcome<AirlockRequest> => {
+    const flushed = await flush(before);
+    if (flushed.isErr()) return err(flushed.error);
+    const changed = next.status !== before.status;
+    const revision = before.revision + 1;
+    const record = auditRecord({
+      stream: before.id,
+      workspaceId: before.workspaceId,
+      requestId: before.id,
+      actor,
+      action,
+      outcome: changed ? "transition" : "allowed",
+      reason: changed ? next.statusMessage : null,
+      fromStatus: before.status,
+      toStatus: next.status,
+      key: `revision-${revision}`,
     });
+    const stored = await ports.repository.update({ ...next, revision, pendingAudit: [record] });
+    if (stored.isErr()) {
+      return err(
+        stored.error.kind === "Conflict"
+          ? { kind: "Conflict", message: "the request was changed by someone else; read it again and retry" }
+          : fromPortError(stored.error),
+      );
+    }
+    const appended = await append(record);
+    if (appended.isErr()) return err(appended.error);
+    if (changed) announce(stored.value, before.status, workspace);
+    return ok(stored.value);
+  };
 
   return {
     ports,
@@ -281,6 +298,8 @@ export const createEngine = (ports: AirlockPorts, options: ResolvedOptions) => {
     background,
     idle,
     nowSeconds,
+    workspaceOf,
+    requestOf,
     loadWorkspace,
     loadRequest,
     auditRecord,

@@ -1,4 +1,4 @@
-import { err, errAsync, ok, okAsync, type Result, ResultAsync } from "neverthrow";
+import { err, ok, type Result, ResultAsync } from "neverthrow";
 import type { AirlockError } from "../errors.js";
 import type { AirlockEvent as MachineEvent } from "../machine/airlock-machine.js";
 import { airlockMachine, type MachineStatus } from "../machine/airlock-machine.js";
@@ -12,7 +12,7 @@ import {
   type Stage,
 } from "../model/request.js";
 import { DEFAULT_POLICY, type Workspace } from "../model/workspace.js";
-import { containerOf, type Engine, fromPortError, withStatus } from "./engine.js";
+import { containerOf, type Engine, fromPort, fromPortError, type Outcome, withStatus } from "./engine.js";
 import type { ProcessSummary } from "./types.js";
 
 /**
@@ -61,22 +61,18 @@ export const createProcessor = (engine: Engine) => {
   const enteredAt = (request: AirlockRequest) => request.history.at(-1)?.updatedWhen ?? request.updatedWhen;
 
   /** Asks the machine to apply a system event, then stores the result. */
-  const fire = (
+  const fire = async (
     workspace: Workspace,
     request: AirlockRequest,
     event: MachineEvent,
     action: string,
     patch: Partial<AirlockRequest> = {},
-  ): ResultAsync<Step, AirlockError> => {
+  ): Outcome<Step> => {
     const decision = decide(request.status, contextOf(request, workspace.policy, null), event);
-    if (!decision.allowed) {
-      return errAsync<Step, AirlockError>({ kind: "IllegalTransition", message: decision.refusal.message });
-    }
+    if (!decision.allowed) return err({ kind: "IllegalTransition", message: decision.refusal.message });
     const next = withStatus(request, decision.to, SYSTEM_ACTOR, nowSeconds(), patch);
-    return commit(request, next, SYSTEM_ACTOR, action, workspace).map((stored) => ({
-      request: stored,
-      progressed: true,
-    }));
+    const stored = await commit(request, next, SYSTEM_ACTOR, action, workspace);
+    return stored.isErr() ? err(stored.error) : ok({ request: stored.value, progressed: true });
   };
 
   const fail = (workspace: Workspace, request: AirlockRequest, message: string) =>
@@ -84,47 +80,61 @@ export const createProcessor = (engine: Engine) => {
       statusMessage: message.slice(0, STATUS_MESSAGE_MAX),
     });
 
+  /** A write that records progress on the request without changing its status. */
+  const note = async (
+    request: AirlockRequest,
+    next: AirlockRequest,
+    action: string,
+    progressed: boolean,
+  ): Outcome<Step> => {
+    const stored = await commit(request, next, SYSTEM_ACTOR, action, null);
+    return stored.isErr() ? err(stored.error) : ok({ request: stored.value, progressed });
+  };
+
+  /** What is wrong with the files a move answered, or null when they are the ones recorded at submit. */
+  const integrityProblem = (request: AirlockRequest, moved: readonly FileRecord[], to: Stage) => {
+    if (moved.length === 0 && request.files.length > 0) {
+      return `integrity check failed: no file arrived in the ${to} stage`;
+    }
+    if (moved.length === 0) return "Request did not contain any files.";
+    if (!sameFiles(request.files, moved)) {
+      return `integrity check failed: the files in the ${to} stage do not match the sha256 recorded at submit`;
+    }
+    return null;
+  };
+
   /** Moves the files and checks them against the hashes recorded at submit. */
-  const moveVerified = (
+  const moveVerified = async (
     workspace: Workspace,
     request: AirlockRequest,
     from: Stage,
     to: Stage,
-    onMoved: (request: AirlockRequest) => ResultAsync<Step, AirlockError>,
-  ): ResultAsync<Step, AirlockError> =>
-    ports.storage
-      .move(containerOf(request), from, to, request.files)
-      .mapErr(fromPortError)
-      .andThen((moved) => {
-        if (moved.length === 0 && request.files.length > 0) {
-          return fail(workspace, request, `integrity check failed: no file arrived in the ${to} stage`);
-        }
-        if (moved.length === 0) return fail(workspace, request, "Request did not contain any files.");
-        if (!sameFiles(request.files, moved)) {
-          return fail(
-            workspace,
-            request,
-            `integrity check failed: the files in the ${to} stage do not match the sha256 recorded at submit`,
-          );
-        }
-        return onMoved(request);
-      })
-      .orElse((error) => {
-        // A backing service that stays down must not leave the request in progress for ever.
-        if (
-          statusMeta(request.status).inProgress &&
-          nowSeconds() - enteredAt(request) > options.processingDeadlineSeconds
-        ) {
-          return fail(
-            workspace,
-            request,
-            `processing did not finish within ${options.processingDeadlineSeconds} s: ${error.message}`,
-          );
-        }
-        return errAsync<Step, AirlockError>(error);
-      });
+    onMoved: (request: AirlockRequest) => Outcome<Step>,
+  ): Outcome<Step> => {
+    const moved = await fromPort(ports.storage.move(containerOf(request), from, to, request.files));
+    let result: Result<Step, AirlockError>;
+    if (moved.isErr()) {
+      result = err(moved.error);
+    } else {
+      const problem = integrityProblem(request, moved.value, to);
+      result = problem === null ? await onMoved(request) : await fail(workspace, request, problem);
+    }
+    if (result.isOk()) return result;
+    // A backing service that stays down must not leave the request in progress for ever.
+    if (
+      statusMeta(request.status).inProgress &&
+      nowSeconds() - enteredAt(request) > options.processingDeadlineSeconds
+    ) {
+      return fail(
+        workspace,
+        request,
+        `processing did not finish within ${options.processingDeadlineSeconds} s: ${result.error.message}`,
+      );
+    }
+    return result;
+  };
 
-  const scan = (workspace: Workspace, request: AirlockRequest): ResultAsync<Step, AirlockError> => {
+  const scan = async (workspace: Workspace, request: AirlockRequest): Outcome<Step> => {
     const now = nowSeconds();
     if (now - enteredAt(request) > options.scanDeadlineSeconds) {
       return fail(
@@ -134,36 +144,33 @@ export const createProcessor = (engine: Engine) => {
       );
     }
     if (request.scanRequestedWhen !== null && now - request.scanRequestedWhen < options.scanRetrySeconds) {
-      return okAsync({ request, progressed: false });
+      return ok({ request, progressed: false });
     }
     const waitForVerdict = () =>
-      commit(request, { ...request, scanRequestedWhen: now }, SYSTEM_ACTOR, "scan-requested", null).map(
-        (stored): Step => ({ request: stored, progressed: false }),
-      );
-    return ports.scanner
-      .scan(containerOf(request), "in_progress")
-      .andThen((outcome): ResultAsync<Step, AirlockError> => {
-        switch (outcome.verdict) {
-          case "clean":
-            return fire(workspace, request, { type: "SCAN_CLEAN" }, "scan-clean", { scanRequestedWhen: now });
-          case "threat":
-            return fire(workspace, request, { type: "SCAN_THREAT" }, "scan-threat", {
-              scanRequestedWhen: now,
-              statusMessage: `malware scan: ${outcome.detail}`.slice(0, STATUS_MESSAGE_MAX),
-            });
-          case "pending":
-            return waitForVerdict();
-        }
-      })
-      .orElse((error) => {
-        if (error.kind !== "Unavailable") return errAsync(error);
-        options.onBackgroundError({ step: "process", requestId: request.id, error });
-        return waitForVerdict();
+      note(request, { ...request, scanRequestedWhen: now }, "scan-requested", false);
+    const outcome = await ports.scanner.scan(containerOf(request), "in_progress");
+    let result: Result<Step, AirlockError>;
+    if (outcome.isErr()) {
+      result = err(outcome.error);
+    } else if (outcome.value.verdict === "clean") {
+      result = await fire(workspace, request, { type: "SCAN_CLEAN" }, "scan-clean", {
+        scanRequestedWhen: now,
       });
+    } else if (outcome.value.verdict === "threat") {
+      result = await fire(workspace, request, { type: "SCAN_THREAT" }, "scan-threat", {
+        scanRequestedWhen: now,
+        statusMessage: `malware scan: ${outcome.value.detail}`.slice(0, STATUS_MESSAGE_MAX),
+      });
+    } else {
+      result = await waitForVerdict();
+    }
+    if (result.isOk() || result.error.kind !== "Unavailable") return result;
+    options.onBackgroundError({ step: "process", requestId: request.id, error: result.error });
+    return waitForVerdict();
   };
 
   /** One step towards where the machine says the request should rest. */
-  const step = (workspace: Workspace, request: AirlockRequest): ResultAsync<Step, AirlockError> => {
+  const step = async (workspace: Workspace, request: AirlockRequest): Outcome<Step> => {
     const meta = statusMeta(request.status);
     if (request.status === "submitted") {
       if (request.dataStage === "draft") {
@@ -178,48 +185,45 @@ export const createProcessor = (engine: Engine) => {
     }
     if (meta.inProgress) {
       const moved = decide(request.status, contextOf(request, DEFAULT_POLICY, null), { type: "DATA_MOVED" });
-      if (!moved.allowed) return errAsync({ kind: "IllegalTransition", message: moved.refusal.message });
+      if (!moved.allowed) return err({ kind: "IllegalTransition", message: moved.refusal.message });
       const target = statusMeta(moved.to).stage as Stage;
       const from = request.dataStage ?? "in_progress";
       return moveVerified(workspace, request, from, target, (r) =>
         fire(workspace, r, { type: "DATA_MOVED" }, "data-moved", { dataStage: target }),
       );
     }
-    if (!needsProcessing(request) || request.dataStage === null)
-      return okAsync({ request, progressed: false });
+    if (!needsProcessing(request) || request.dataStage === null) return ok({ request, progressed: false });
     const ref = containerOf(request);
     const from = request.dataStage;
     if (meta.stage === null) {
-      return ports.storage
-        .deleteContainer(ref, from)
-        .mapErr(fromPortError)
-        .andThen(() => commit(request, { ...request, dataStage: null }, SYSTEM_ACTOR, "data-deleted", null))
-        .map((stored) => ({ request: stored, progressed: true }));
+      const deleted = await fromPort(ports.storage.deleteContainer(ref, from));
+      if (deleted.isErr()) return err(deleted.error);
+      return note(request, { ...request, dataStage: null }, "data-deleted", true);
     }
     const target = meta.stage as Stage;
-    return ports.storage
-      .move(ref, from, target, request.files.length > 0 ? request.files : undefined)
-      .mapErr(fromPortError)
-      .andThen(() => commit(request, { ...request, dataStage: target }, SYSTEM_ACTOR, "data-moved", null))
-      .map((stored) => ({ request: stored, progressed: true }));
+    const moved = await fromPort(
+      ports.storage.move(ref, from, target, request.files.length > 0 ? request.files : undefined),
+    );
+    if (moved.isErr()) return err(moved.error);
+    return note(request, { ...request, dataStage: target }, "data-moved", true);
   };
 
   const MAX_STEPS = 8;
 
   const run = async (requestId: string): Promise<Result<AirlockRequest, AirlockError>> => {
-    let current = await engine.loadRequest(null, requestId);
+    let current = await engine.requestOf(null, requestId);
     if (current.isErr()) return current;
-    const workspace = await engine.loadWorkspace(current.value.workspaceId);
+    const workspace = await engine.workspaceOf(current.value.workspaceId);
     if (workspace.isErr()) return err(workspace.error);
     for (let steps = 0; steps < MAX_STEPS && current.isOk(); steps += 1) {
       const result = await step(workspace.value, current.value);
       if (result.isErr()) {
-        if (result.error.kind !== "Conflict") return result.map((s) => s.request);
+        if (result.error.kind !== "Conflict") return err(result.error);
         // Someone else moved the request on: read it again and carry on from there.
-        current = await engine.loadRequest(null, requestId);
+        current = await engine.requestOf(null, requestId);
         continue;
       }
-      current = result.map((s) => s.request);
+      current = ok(result.value.request);
       if (!result.value.progressed) break;
     }
     return current;
@@ -278,50 +282,54 @@ export const createProcessor = (engine: Engine) => {
       ),
     );
 
+  const scanVerdict = async (
+    requestId: string,
+    outcome: { readonly verdict: "clean" } | { readonly verdict: "threat"; readonly detail: string },
+    file?: string,
+  ): Outcome<AirlockRequest> => {
+    let found = await engine.requestOf(null, requestId);
+    if (found.isErr()) return found;
+    // Scans look at the in-progress stage: stage the files first if the verdict came early.
+    if (found.value.status === "submitted" && found.value.dataStage === "draft") {
+      found = await process(requestId);
+      if (found.isErr()) return found;
+    }
+    const request = found.value;
+    const workspace = await engine.workspaceOf(request.workspaceId);
+    if (workspace.isErr()) return err(workspace.error);
+    // A verdict for a request that moved on (late, or delivered twice) changes nothing.
+    if (request.status !== "submitted") return ok(request);
+    const settled = (step: Result<Step, AirlockError>) => step.map((s) => s.request);
+    if (outcome.verdict === "threat") {
+      const detail = file === undefined ? outcome.detail : `${file}: ${outcome.detail}`;
+      return settled(
+        await fire(workspace.value, request, { type: "SCAN_THREAT" }, "scan-threat", {
+          statusMessage: `malware scan: ${detail}`.slice(0, STATUS_MESSAGE_MAX),
+        }),
+      );
+    }
+    if (file === undefined) {
+      return settled(await fire(workspace.value, request, { type: "SCAN_CLEAN" }, "scan-clean"));
+    }
+    if (!request.files.some((f) => f.name === file)) {
+      return err({ kind: "NotFound", message: `request ${requestId} has no file named ${file}` });
+    }
+    const cleanFiles = [...new Set([...request.cleanFiles, file])];
+    const allClean = request.files.every((f) => cleanFiles.includes(f.name));
+    if (!allClean) {
+      if (cleanFiles.length === request.cleanFiles.length) return ok(request);
+      return commit(request, { ...request, cleanFiles }, SYSTEM_ACTOR, "scan-clean-file", null);
+    }
+    return settled(
+      await fire(workspace.value, request, { type: "SCAN_CLEAN" }, "scan-clean", { cleanFiles }),
+    );
+  };
+
   const applyScanVerdict = (
     requestId: string,
     outcome: { readonly verdict: "clean" } | { readonly verdict: "threat"; readonly detail: string },
     file?: string,
-  ): ResultAsync<AirlockRequest, AirlockError> =>
-    engine
-      .loadRequest(null, requestId)
-      .andThen((request) =>
-        // Scans look at the in-progress stage: stage the files first if the verdict came early.
-        request.status === "submitted" && request.dataStage === "draft"
-          ? process(requestId)
-          : okAsync(request),
-      )
-      .andThen((request) =>
-        engine.loadWorkspace(request.workspaceId).map((workspace) => ({ request, workspace })),
-      )
-      .andThen(({ request, workspace }) => {
-        // A verdict for a request that moved on (late, or delivered twice) changes nothing.
-        if (request.status !== "submitted") return okAsync(request);
-        if (outcome.verdict === "threat") {
-          const detail = file === undefined ? outcome.detail : `${file}: ${outcome.detail}`;
-          return fire(workspace, request, { type: "SCAN_THREAT" }, "scan-threat", {
-            statusMessage: `malware scan: ${detail}`.slice(0, STATUS_MESSAGE_MAX),
-          }).map((s) => s.request);
-        }
-        if (file !== undefined) {
-          if (!request.files.some((f) => f.name === file)) {
-            return errAsync<AirlockRequest, AirlockError>({
-              kind: "NotFound",
-              message: `request ${requestId} has no file named ${file}`,
-            });
-          }
-          const cleanFiles = [...new Set([...request.cleanFiles, file])];
-          const allClean = request.files.every((f) => cleanFiles.includes(f.name));
-          if (!allClean) {
-            if (cleanFiles.length === request.cleanFiles.length) return okAsync(request);
-            return commit(request, { ...request, cleanFiles }, SYSTEM_ACTOR, "scan-clean-file", null);
-          }
-          return fire(workspace, request, { type: "SCAN_CLEAN" }, "scan-clean", { cleanFiles }).map(
-            (s) => s.request,
-          );
-        }
-        return fire(workspace, request, { type: "SCAN_CLEAN" }, "scan-clean").map((s) => s.request);
-      });
+  ): ResultAsync<AirlockRequest, AirlockError> => new ResultAsync(scanVerdict(requestId, outcome, file));
 
   /** Audit entries (and announcements) of recent writes that a crash cut off, newest first. */
   const recoverAudit = async (): Promise<Result<{ recovered: number }, AirlockError>> => {

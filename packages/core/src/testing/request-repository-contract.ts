@@ -353,16 +353,30 @@ export function requestRepositoryContract(
       }
     });
 
-    test("answers are copies: changing a returned request changes nothing stored", async () => {
+    test("answers share nothing mutable: changing a returned or passed request changes nothing stored", async () => {
       const repository = await fresh(make);
       const workspaceId = crypto.randomUUID();
       const request = sampleRequest({ workspaceId });
       // A deep snapshot, so an adapter that shares nested objects with its callers cannot hide it.
       const original = JSON.parse(JSON.stringify(request)) as NewRequest;
+      // An answer may be a copy or deeply frozen; either way no change may reach the store.
+      const attempt = (change: () => void) => {
+        try {
+          change();
+        } catch (error) {
+          if (!(error instanceof TypeError)) throw error;
+        }
+      };
       const mutate = (answer: NewRequest) => {
-        (answer as { title: string }).title = "changed by a caller";
-        (answer.history as unknown[]).push({ mutated: true });
-        (answer.createdBy as { name: string }).name = "Mallory";
+        attempt(() => {
+          (answer as { title: string }).title = "changed by a caller";
+        });
+        attempt(() => {
+          (answer.history as unknown[]).push({ mutated: true });
+        });
+        attempt(() => {
+          (answer.createdBy as { name: string }).name = "Mallory";
+        });
       };
       const created = assertOk(await repository.create(request), "create");
       mutate(request);
@@ -372,6 +386,19 @@ export function requestRepositoryContract(
         mutate(item);
       const stored = assertOk(await repository.get(original.id), "get after changes");
       assertEqual(withoutEtag(stored), original, "stored request");
+    });
+
+    test("an update copies what it is given: changing it afterwards changes nothing stored", async () => {
+      const repository = await fresh(make);
+      const created = assertOk(await repository.create(sampleRequest()), "create");
+      const history = [...created.history];
+      const next = { ...created, title: "updated", history };
+      const updated = assertOk(await repository.update(next), "update");
+      const snapshot = JSON.parse(JSON.stringify(updated)) as AirlockRequest;
+      history.length = 0;
+      (next as { title: string }).title = "changed by a caller";
+      const stored = assertOk(await repository.get(created.id), "get after changes");
+      assertEqual(stored, snapshot, "stored request");
     });
   });
 }
