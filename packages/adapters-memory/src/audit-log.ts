@@ -10,8 +10,8 @@ import {
   verifyAuditChain,
 } from "@airlock/core";
 import { err, errAsync, okAsync, ResultAsync } from "neverthrow";
-import { copyJson } from "./copy.js";
 import { createFaults } from "./faults.js";
+import { deepFrozen } from "./frozen.js";
 
 export type AuditLogMethod = keyof AuditLog;
 
@@ -28,8 +28,6 @@ export const createMemoryAuditLog = (): MemoryAuditLog => {
   const faults = createFaults<AuditLogMethod>();
 
   const entriesOf = (stream: string) => streams.get(stream) ?? [];
-  // Entries are flat but for `actor`: a shallow copy of both is a full copy.
-  const answerCopy = (entry: AuditEntry): AuditEntry => ({ ...entry, actor: { ...entry.actor } });
 
   const audit = {
     append: (record) => {
@@ -37,16 +35,17 @@ export const createMemoryAuditLog = (): MemoryAuditLog => {
       if (fault) return errAsync<AuditEntry, AuditLogError>(fault);
       const entries = streams.get(record.stream) ?? [];
       const existing = record.key === null ? undefined : entries.find((entry) => entry.key === record.key);
-      if (existing) return okAsync<AuditEntry, AuditLogError>(answerCopy(existing));
+      if (existing) return okAsync<AuditEntry, AuditLogError>(existing);
       const unhashed = unhashedAuditEntry(record, entries.length, entries.at(-1)?.hash ?? GENESIS_HASH);
       // The same SHA-256 over the same canonical text as core's `hashAuditEntry`, but synchronous:
       // Web Crypto's digest costs more than the rest of a command, and a synchronous append cannot
       // interleave with another append to the same stream.
       const hash = createHash("sha256").update(canonicalAuditText(unhashed)).digest("hex");
-      const entry: AuditEntry = { ...unhashed, hash };
+      // Frozen, so the entry itself can be the answer: nobody can change the stored chain through it.
+      const entry: AuditEntry = deepFrozen({ ...unhashed, hash });
       entries.push(entry);
       streams.set(record.stream, entries);
-      return okAsync<AuditEntry, AuditLogError>(answerCopy(entry));
+      return okAsync<AuditEntry, AuditLogError>(entry);
     },
     has: (stream, key) => {
       const fault = faults.take("has");
@@ -56,12 +55,12 @@ export const createMemoryAuditLog = (): MemoryAuditLog => {
     list: (stream) => {
       const fault = faults.take("list");
       if (fault) return new ResultAsync<readonly AuditEntry[], AuditLogError>(Promise.resolve(err(fault)));
-      return ResultAsync.fromSafePromise(Promise.resolve(copyJson(entriesOf(stream))));
+      return ResultAsync.fromSafePromise(Promise.resolve([...entriesOf(stream)]));
     },
     verify: (stream) => {
       const fault = faults.take("verify");
       if (fault) return new ResultAsync(Promise.resolve(err(fault)));
-      return ResultAsync.fromPromise(verifyAuditChain(copyJson(entriesOf(stream))), (cause) =>
+      return ResultAsync.fromPromise(verifyAuditChain([...entriesOf(stream)]), (cause) =>
         unavailable("verifying the audit log failed", cause),
       );
     },
@@ -70,7 +69,7 @@ export const createMemoryAuditLog = (): MemoryAuditLog => {
       const index = entries.findIndex((entry) => entry.seq === seq);
       const entry = entries[index];
       if (!entry) throw new Error(`tamper: stream ${stream} has no entry ${seq}`);
-      entries[index] = { ...entry, ...copyJson(patch) };
+      entries[index] = deepFrozen({ ...entry, ...patch });
     },
     failNext: (method, count) => faults.failNext(method, count),
   } satisfies MemoryAuditLog;

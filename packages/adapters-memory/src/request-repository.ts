@@ -11,7 +11,7 @@ import {
 } from "@airlock/core";
 import { err, ok, Result, ResultAsync } from "neverthrow";
 import { createFaults } from "./faults.js";
-import { createFreezer } from "./frozen.js";
+import { deepFrozen } from "./frozen.js";
 
 export type RequestRepositoryMethod = keyof RequestRepository;
 
@@ -86,9 +86,8 @@ export const createMemoryRequestRepository = (): MemoryRequestRepository => {
   const nextEtag = () => String(++writes);
   // Answers are the stored objects themselves, deeply frozen: no caller can change what is stored,
   // and neither reads nor writes pay for a full copy (writes copy only the parts that are new).
-  const { own } = createFreezer();
   const keep = (request: AirlockRequest): AirlockRequest => {
-    const stored = own(request);
+    const stored = deepFrozen(request);
     requests.set(stored.id, stored);
     return stored;
   };

@@ -6,7 +6,7 @@ import {
 } from "@airlock/core";
 import { err, ok, type Result, ResultAsync } from "neverthrow";
 import { createFaults } from "./faults.js";
-import { createFreezer } from "./frozen.js";
+import { deepFrozen } from "./frozen.js";
 
 export type WorkspaceRegistryMethod = keyof WorkspaceRegistry;
 
@@ -22,8 +22,7 @@ export interface MemoryWorkspaceRegistry extends WorkspaceRegistry {
 export const createMemoryWorkspaceRegistry = (
   initial: readonly Workspace[] = [],
 ): MemoryWorkspaceRegistry => {
-  const { own } = createFreezer();
-  const workspaces = new Map(initial.map((workspace) => [workspace.id, own(workspace)]));
+  const workspaces = new Map(initial.map((workspace) => [workspace.id, deepFrozen(workspace)]));
   const faults = createFaults<WorkspaceRegistryMethod>();
 
   const answer = <T>(method: WorkspaceRegistryMethod, work: () => Result<T, WorkspaceDirectoryError>) => {
@@ -40,7 +39,7 @@ export const createMemoryWorkspaceRegistry = (
     list: () => answer("list", () => ok([...workspaces.values()])),
     put: (workspace) =>
       answer("put", () => {
-        const stored = own(workspace);
+        const stored = deepFrozen(workspace);
         workspaces.set(stored.id, stored);
         return ok(stored);
       }),

@@ -73,11 +73,16 @@ describe("memory audit log", () => {
     expect(assertOk(await audit.verify(stream), "verify")).toEqual({ ok: true, entries: 3 });
   });
 
-  it("changing a listed entry does not change the log", async () => {
+  it("listed entries are frozen: a reader cannot change the log through them", async () => {
     const { audit, stream } = await logWith(1);
     const [entry] = assertOk(await audit.list(stream), "list");
-    (entry as { reason: string }).reason = "changed by a reader";
-    (entry as { prevHash: string }).prevHash = "x";
+    expect(entry?.reason).toBe("step 0");
+    expect(() => {
+      (entry as { reason: string }).reason = "changed by a reader";
+    }).toThrow(TypeError);
+    expect(() => {
+      (entry?.actor as { id: string }).id = "x";
+    }).toThrow(TypeError);
     expect(assertOk(await audit.list(stream), "list")[0]).toMatchObject({
       reason: "step 0",
       prevHash: GENESIS_HASH,
