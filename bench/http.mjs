@@ -1,13 +1,38 @@
 // The HTTP API under load, with memory ports: GET throughput against a bare Fastify route, whole
 // lifecycles per second, submit → in_review latency, and the server's RSS while a 1 GiB file is
-// uploaded and approved through a link. Writes bench/results/http.json.
-// Run: pnpm build && node bench/http.mjs
-import { spawn } from "node:child_process";
+// uploaded and approved through a link. Writes bench/results/http.json when every part ran.
+//
+// Run: pnpm build && node bench/http.mjs [get] [lifecycles] [latency] [rss]
+//
+// Every part runs in its own process, holding only the server(s) it measures; the load comes from
+// another child process (autocannon for GET, a node:http keep-alive client for lifecycles and
+// latency), so client and server never share an event loop, a heap or a garbage collector. The
+// throughput parts pin the server to core 0 and the client to core 1 (see PIN below).
+//
+// Environment switches:
+//   BENCH_ONLY=get,lifecycles   the parts to run, like naming them as arguments (no results file
+//                               is written unless every part ran)
+//   BENCH_CLIENTS=16            concurrent lifecycle clients
+//   BENCH_SECONDS=10            the measured lifecycle window
+//   BENCH_GET_ROUNDS=2          GET rounds; each round measures the API, then the bare route
+//   BENCH_GET_SERVERS=api       measure only `api` or only `bare` (for profiling one of them)
+//   BENCH_LATENCY_SAMPLES=1000  submit → in_review samples (after 50 unmeasured ones)
+//   BENCH_UPLOAD_BYTES=…        the file size of the RSS part (default 1 GiB)
+//   BENCH_CPU_PROF=dir          CPU profiles of the server over each measured window (no start-up,
+//                               no warm-up, never the client) into `dir`: get-api-1.cpuprofile,
+//                               get-bare-1.cpuprofile, …, lifecycles.cpuprofile
+//   BENCH_HEAP_PROF=dir         sampling allocation profiles (garbage included) of the same windows
+//                               into `dir`: get-api-1.heapprofile, …, lifecycles.heapprofile
+//   BENCH_PIN=0                 do not pin the throughput parts' server (core 0) and client (core 1)
+//   BENCH_NODE_FLAGS="…"        extra node flags for the server process (e.g. GC settings)
+import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { writeFile } from "node:fs/promises";
-import { request as httpRequest } from "node:http";
+import { mkdir, writeFile } from "node:fs/promises";
+import { Agent, request as httpRequest } from "node:http";
+import { Session } from "node:inspector/promises";
 import { createRequire } from "node:module";
 import { cpus, loadavg } from "node:os";
+import { PerformanceObserver } from "node:perf_hooks";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
@@ -22,9 +47,19 @@ const Fastify = createRequire(import.meta.resolve("@airlock/http"))("fastify");
 const SECRET = "bench-secret-0123456789abcdef0123";
 const WS = "ws";
 const GIB = 1024 ** 3;
-const CANNON = { connections: 10, durationSeconds: 5, warmupSeconds: 1 };
-const LIFECYCLE = { clients: Number(process.env.BENCH_CLIENTS ?? 16), seconds: 10 };
-const LATENCY_SAMPLES = 1000;
+const CANNON = {
+  connections: 10,
+  durationSeconds: 5,
+  warmupSeconds: 1,
+  rounds: Number(process.env.BENCH_GET_ROUNDS ?? 2),
+};
+const LIFECYCLE = {
+  clients: Number(process.env.BENCH_CLIENTS ?? 16),
+  seconds: Number(process.env.BENCH_SECONDS ?? 10),
+  warmupSeconds: 2,
+};
+const LATENCY_SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 1000);
+const LATENCY_WARMUP = 50;
 const UPLOAD_BYTES = Number(process.env.BENCH_UPLOAD_BYTES ?? GIB);
 const UPLOAD_CHUNK = 64 * 1024;
 
@@ -43,13 +78,13 @@ const token = (user, roles) =>
   mintDevToken({ secret: SECRET, userId: user, roles, audience: WS, ttlSeconds: 3600 });
 
 /** An API server on 127.0.0.1 with memory ports, inline processing and the system clock. */
-const startApi = async () => {
+const startApi = async (wrapPorts = (ports) => ports) => {
   const ports = createMemoryPorts({
     clock: { now: () => Date.now() },
     ids: createRandomIds(),
     workspaces: [workspace],
   });
-  const airlock = createAirlock(ports, { processing: "inline" });
+  const airlock = createAirlock(wrapPorts(ports), { processing: "inline" });
   const app = buildServer({
     airlock,
     ports,
@@ -61,120 +96,212 @@ const startApi = async () => {
   return { url, app, airlock, ports };
 };
 
-const must = async (response, expected) => {
-  if (response.status !== expected) {
-    throw new Error(`${response.url}: expected ${expected}, got ${response.status} ${await response.text()}`);
-  }
-  return response.headers.get("content-type")?.includes("json") ? response.json() : response.text();
+const round = (value, digits = 0) => Number(value.toFixed(digits));
+
+/** The server process's CPU time (all its threads: JS, GC helpers, libuv) over a window. */
+const cpuMeter = () => {
+  const start = process.cpuUsage();
+  return () => {
+    const used = process.cpuUsage(start);
+    return (used.user + used.system) / 1e6;
+  };
 };
 
-const api = (base, path, bearer, init = {}) =>
-  fetch(`${base}/api/workspaces/${WS}/requests${path}`, {
-    ...init,
-    headers: {
-      authorization: `Bearer ${bearer}`,
-      ...(init.body === undefined ? {} : { "content-type": "application/json" }),
-      ...init.headers,
-    },
+/** Garbage-collection pauses on the server's main thread over a window. */
+const gcMeter = () => {
+  const pauses = { scavenge: [], markSweep: [], other: [] };
+  const kinds = { 1: "scavenge", 4: "markSweep" };
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      pauses[kinds[entry.detail?.kind] ?? "other"].push(entry.duration);
+    }
   });
+  observer.observe({ entryTypes: ["gc"] });
+  return () => {
+    observer.disconnect();
+    const summary = {};
+    for (const [kind, list] of Object.entries(pauses)) {
+      if (list.length === 0) continue;
+      summary[kind] = {
+        count: list.length,
+        totalMs: round(
+          list.reduce((sum, ms) => sum + ms, 0),
+          1,
+        ),
+        maxMs: round(Math.max(...list), 2),
+      };
+    }
+    return summary;
+  };
+};
 
+// --- the client process ---------------------------------------------------------------------
+
+/**
+ * The throughput parts (GET, lifecycles), on a machine with two or more cores and `taskset`, run the
+ * server's process on core 0 and the client's on core 1: each has a core of its own, and the
+ * scheduler never puts them on one (unpinned, runs differed by a third). The latency part is not
+ * pinned: one call at a time leaves both processes idle between calls, and waking a process on the
+ * other, idle core of this VM added milliseconds to the tail (p99 about 4 ms pinned, 2 ms not).
+ * BENCH_PIN=0 leaves every placement to the scheduler.
+ */
+const PIN =
+  process.env.BENCH_PIN !== "0" &&
+  cpus().length >= 2 &&
+  spawnSync("taskset", ["-c", "0", "true"]).status === 0;
+const SERVER_CORE = "0";
+const CLIENT_CORE = "1";
+const PINNED_PARTS = new Set(["get", "lifecycles"]);
+
+/** `node …args`, on `core` when pinning. */
+const spawnNode = (core, args, options) =>
+  core !== undefined
+    ? spawn("taskset", ["-c", core, process.execPath, ...args], options)
+    : spawn(process.execPath, args, options);
+
+const placement = (part) =>
+  PIN && PINNED_PARTS.has(part)
+    ? `server process pinned to core ${SERVER_CORE}, client process to core ${CLIENT_CORE} (taskset)`
+    : "server and client processes placed by the scheduler";
+
+/** The client: a child process that runs one load job sent over IPC, reports back, then exits. */
+const startClient = (part) => {
+  const child = spawnNode(
+    PIN && PINNED_PARTS.has(part) ? CLIENT_CORE : undefined,
+    [fileURLToPath(import.meta.url), "--client"],
+    {
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+      serialization: "advanced",
+    },
+  );
+  const exited = once(child, "exit").then(([code]) => {
+    if (code !== 0) throw new Error(`the client process exited with ${code}`);
+  });
+  // A client that fails must fail the part rather than leave it waiting for a message.
+  exited.catch(() => {});
+  return {
+    child,
+    /** The next message, or the client's failure. */
+    next: () =>
+      Promise.race([
+        once(child, "message").then(([message]) => message),
+        exited.then(() => {
+          throw new Error("the client process ended before answering");
+        }),
+      ]),
+    done: exited,
+  };
+};
+
+/** A node:http client with keep-alive connections: about the cheapest a realistic caller gets. */
+const httpClient = (base) => {
+  const { hostname, port } = new URL(base);
+  const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
+  let calls = 0;
+  const call = (method, path, { bearer, body, headers = {} } = {}) =>
+    new Promise((resolve, reject) => {
+      calls += 1;
+      const request = httpRequest(
+        {
+          host: hostname,
+          port,
+          method,
+          path,
+          agent,
+          headers: {
+            ...(bearer === undefined ? {} : { authorization: `Bearer ${bearer}` }),
+            // As fetch does: a POST without a body says so, rather than starting a chunked one.
+            ...(body === undefined
+              ? method === "GET"
+                ? {}
+                : { "content-length": 0 }
+              : { "content-length": Buffer.byteLength(body) }),
+            ...headers,
+          },
+        },
+        (response) => {
+          let text = "";
+          response.setEncoding("utf8");
+          response.on("data", (chunk) => {
+            text += chunk;
+          });
+          response.on("end", () => resolve({ method, path, status: response.statusCode, text }));
+          response.on("error", reject);
+        },
+      );
+      request.on("error", reject);
+      request.end(body);
+    });
+  return { call, calls: () => calls, close: () => agent.destroy() };
+};
+
+/** The answer's JSON when its status is the expected one; anything else ends the run. */
+const must = (answer, expected) => {
+  if (answer.status !== expected) {
+    throw new Error(
+      `${answer.method} ${answer.path}: expected ${expected}, got ${answer.status} ${answer.text}`,
+    );
+  }
+  return answer.text === "" ? undefined : JSON.parse(answer.text);
+};
+
+const JSON_TYPE = { "content-type": "application/json" };
 const newRequest = JSON.stringify({ type: "import", title: "Bench", businessJustification: "Throughput" });
+const approve = JSON.stringify({ approval: true, decisionExplanation: "Nothing identifiable" });
+const requests = `/api/workspaces/${WS}/requests`;
 
-/** create → link → upload → submit: a draft's whole life before review. */
-const submittedRequest = async (base, alice, { submit = true } = {}) => {
-  const { airlockRequest } = await must(
-    await api(base, "", alice, { method: "POST", body: newRequest }),
+/** create → link → upload: a draft holding one file, ready to submit. */
+const draftWithFile = async (http, alice) => {
+  const { airlockRequest } = must(
+    await http.call("POST", requests, { bearer: alice, body: newRequest, headers: JSON_TYPE }),
     201,
   );
-  const { containerUrl } = await must(await api(base, `/${airlockRequest.id}/link`, alice), 200);
-  const file = new URL(containerUrl);
-  file.pathname = `${file.pathname}/data.csv`;
-  await must(
-    await fetch(file, { method: "PUT", body: "a,b\n1,2\n", headers: { "x-ms-blob-type": "BlockBlob" } }),
+  if (airlockRequest.status !== "draft") throw new Error(`created ${airlockRequest.status}`);
+  const { containerUrl } = must(
+    await http.call("GET", `${requests}/${airlockRequest.id}/link`, { bearer: alice }),
+    200,
+  );
+  const link = new URL(containerUrl);
+  must(
+    await http.call("PUT", `${link.pathname}/data.csv${link.search}`, {
+      body: "a,b\n1,2\n",
+      headers: { "x-ms-blob-type": "BlockBlob" },
+    }),
     201,
   );
-  if (submit) await must(await api(base, `/${airlockRequest.id}/submit`, alice, { method: "POST" }), 200);
   return airlockRequest.id;
 };
 
-const cannon = async (url, headers) => {
-  await autocannon({ url, headers, connections: CANNON.connections, duration: CANNON.warmupSeconds });
-  const result = await autocannon({
-    url,
-    headers,
-    connections: CANNON.connections,
-    duration: CANNON.durationSeconds,
-  });
-  if (result.non2xx > 0 || result.errors > 0) {
-    throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
-  }
-  return { requestsPerSecond: Math.round(result.requests.average), latencyP99Ms: result.latency.p99 };
-};
-
-async function getThroughput() {
-  const server = await startApi();
-  const alice = await token("alice", ["WorkspaceResearcher"]);
-  const id = await submittedRequest(server.url, alice);
-  await server.airlock.processor.idle();
-  const path = `/api/workspaces/${WS}/requests/${id}`;
-  const view = await must(await api(server.url, `/${id}`, alice), 200);
-
-  const bare = Fastify({ logger: false });
-  bare.get("/api/workspaces/:ws/requests/:id", async () => view);
-  const bareUrl = await bare.listen({ host: "127.0.0.1", port: 0 });
-
-  const headers = { authorization: `Bearer ${alice}` };
-  const through = await cannon(`${server.url}${path}`, headers);
-  const direct = await cannon(`${bareUrl}${path}`, headers);
-  await bare.close();
-  await server.app.close();
-  const ratio = through.requestsPerSecond / direct.requestsPerSecond;
-  return {
-    apiRequestsPerSecond: through.requestsPerSecond,
-    apiLatencyP99Ms: through.latencyP99Ms,
-    bareFastifyRequestsPerSecond: direct.requestsPerSecond,
-    bareFastifyLatencyP99Ms: direct.latencyP99Ms,
-    ratio: Number(ratio.toFixed(3)),
-    goal: "ratio >= 0.6",
-    met: ratio >= 0.6,
-    settings: {
-      connections: CANNON.connections,
-      durationSeconds: CANNON.durationSeconds,
-      warmupSeconds: CANNON.warmupSeconds,
-    },
-    notes:
-      "GET /api/workspaces/ws/requests/{id} with a valid HS256 token (verified on every call, workspace and request looked up, allowedUserActions computed, zod response serializer) against a bare Fastify route answering the same JSON; both servers and autocannon in this one process.",
-  };
-}
-
-async function lifecycles() {
-  const server = await startApi();
-  const alice = await token("alice", ["WorkspaceResearcher"]);
-  const bob = await token("bob", ["AirlockManager"]);
-  const review = JSON.stringify({ approval: true, decisionExplanation: "Nothing identifiable" });
-  let completed = 0;
-  let reviewRetries = 0;
-  let polls = 0;
+/** Whole lifecycles from `clients` concurrent callers: a warm-up, then the measured window. */
+async function lifecycleClient(job) {
+  const http = httpClient(job.url);
+  const counts = { reviewRetries: 0, extraStatusPolls: 0 };
 
   const one = async () => {
-    const id = await submittedRequest(server.url, alice);
-    // Inline processing usually has the request in review before the next call arrives; if not, ask again.
+    const id = await draftWithFile(http, job.alice);
+    const submitted = must(await http.call("POST", `${requests}/${id}/submit`, { bearer: job.alice }), 200);
+    if (submitted.airlockRequest.id !== id) throw new Error(`submit answered ${submitted.airlockRequest.id}`);
+    // Inline processing usually has the request in review before the next call arrives; if not
+    // (400, not allowed in this status yet), ask again.
     for (;;) {
-      const answer = await api(server.url, `/${id}/review`, bob, { method: "POST", body: review });
-      if (answer.status === 200) {
-        await answer.arrayBuffer();
-        break;
+      const answer = await http.call("POST", `${requests}/${id}/review`, {
+        bearer: job.bob,
+        body: approve,
+        headers: JSON_TYPE,
+      });
+      if (answer.status === 400 && JSON.parse(answer.text).code === "IllegalTransition") {
+        counts.reviewRetries += 1;
+        continue;
       }
-      if (answer.status !== 400) await must(answer, 200);
-      await answer.arrayBuffer();
-      reviewRetries += 1;
+      must(answer, 200);
+      break;
     }
     for (;;) {
-      const { airlockRequest } = await must(await api(server.url, `/${id}`, bob), 200);
-      if (airlockRequest.status === "approved") break;
+      const { airlockRequest } = must(await http.call("GET", `${requests}/${id}`, { bearer: job.bob }), 200);
+      if (airlockRequest.status === "approved") return;
       if (airlockRequest.status !== "approval_in_progress")
-        throw new Error(`lifecycle ended ${airlockRequest.status}`);
-      polls += 1;
+        throw new Error(`lifecycle of ${id} ended ${airlockRequest.status}`);
+      counts.extraStatusPolls += 1;
     }
   };
 
@@ -182,7 +309,7 @@ async function lifecycles() {
     const until = performance.now() + seconds * 1000;
     let done = 0;
     await Promise.all(
-      Array.from({ length: LIFECYCLE.clients }, async () => {
+      Array.from({ length: job.clients }, async () => {
         while (performance.now() < until) {
           await one();
           done += 1;
@@ -192,27 +319,239 @@ async function lifecycles() {
     return done;
   };
 
-  await run(1);
-  reviewRetries = 0;
-  polls = 0;
+  await run(job.warmupSeconds);
+  counts.reviewRetries = 0;
+  counts.extraStatusPolls = 0;
+  const callsBefore = http.calls();
+  process.send({ phase: "measuring" });
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
-  completed = await run(LIFECYCLE.seconds);
+  const completed = await run(job.seconds);
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  http.close();
+  return {
+    completed,
+    seconds,
+    calls: http.calls() - callsBefore,
+    ...counts,
+    clientCpuSeconds: (cpu.user + cpu.system) / 1e6,
+  };
+}
+
+/** One request at a time: submit, then the server says when the request reached in_review. */
+async function latencyClient(job) {
+  const http = httpClient(job.url);
+  const ids = [];
+  for (let i = 0; i < job.samples + job.warmup; i += 1) ids.push(await draftWithFile(http, job.alice));
+  process.send({ phase: "ready" });
+  const gc = gcMeter();
+  for (const id of ids) {
+    const sent = process.hrtime.bigint();
+    const answer = await http.call("POST", `${requests}/${id}/submit`, { bearer: job.alice });
+    const answered = process.hrtime.bigint();
+    must(answer, 200);
+    process.send({ phase: "submitted", id, sent, answered });
+    const [reply] = await once(process, "message");
+    if (reply !== "next") throw new Error(`the server answered ${reply}`);
+  }
+  http.close();
+  return { submitted: ids.length, clientGcPauses: gc() };
+}
+
+/** autocannon against one URL: a warm-up, then the measured run. */
+async function cannonClient(job) {
+  const options = { url: job.url, headers: job.headers, connections: job.connections };
+  await autocannon({ ...options, duration: job.warmupSeconds });
+  process.send({ phase: "measuring" });
+  const result = await autocannon({ ...options, duration: job.durationSeconds });
+  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
+    throw new Error(
+      `${job.url}: ${result.non2xx} non-2xx answers, ${result.errors} errors, ${result.timeouts} timeouts`,
+    );
+  }
+  return {
+    requestsPerSecond: result.requests.average,
+    requests: result.requests.total,
+    latencyP50Ms: result.latency.p50,
+    latencyP99Ms: result.latency.p99,
+  };
+}
+
+const CLIENT_JOBS = { lifecycles: lifecycleClient, latency: latencyClient, cannon: cannonClient };
+
+async function clientMain() {
+  const [job] = await once(process, "message");
+  const result = await CLIENT_JOBS[job.kind](job);
+  process.send({ phase: "result", result }, () => process.exit(0));
+}
+
+// --- the server parts -------------------------------------------------------------------------
+
+/**
+ * With BENCH_CPU_PROF, a CPU profile of this (the server's) process over one measured window, written
+ * as `{dir}/{label}.cpuprofile`: the server's work only, without start-up or warm-up. With
+ * BENCH_HEAP_PROF, a sampling allocation profile of the same window (garbage included, so it shows
+ * what the collector has to clean up) as `{dir}/{label}.heapprofile`.
+ */
+const profiler = async (label) => {
+  const cpuDir = process.env.BENCH_CPU_PROF;
+  const heapDir = process.env.BENCH_HEAP_PROF;
+  if (!cpuDir && !heapDir) return async () => {};
+  const session = new Session();
+  session.connect();
+  if (cpuDir) {
+    await session.post("Profiler.enable");
+    await session.post("Profiler.start");
+  }
+  if (heapDir) {
+    await session.post("HeapProfiler.enable");
+    await session.post("HeapProfiler.startSampling", {
+      samplingInterval: 4096,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
+  }
+  return async () => {
+    const write = async (dir, name, data) => {
+      await mkdir(dir, { recursive: true });
+      await writeFile(`${dir}/${name}`, JSON.stringify(data));
+    };
+    if (cpuDir) await write(cpuDir, `${label}.cpuprofile`, (await session.post("Profiler.stop")).profile);
+    if (heapDir) {
+      const { profile } = await session.post("HeapProfiler.stopSampling");
+      await write(heapDir, `${label}.heapprofile`, profile);
+    }
+    session.disconnect();
+  };
+};
+
+/** Runs one client job against this process's server, metering the server over the measured part. */
+const drive = async (part, job, label) => {
+  const client = startClient(part);
+  client.child.send(job);
+  const first = await client.next();
+  if (first.phase !== "measuring") throw new Error(`the client said ${first.phase}`);
+  const stopProfile = await profiler(label);
+  const cpu = cpuMeter();
+  const gc = gcMeter();
+  const { result } = await client.next();
+  const serverCpuSeconds = cpu();
+  const gcPauses = gc();
+  await stopProfile();
+  await client.done;
+  return { result, serverCpuSeconds, gcPauses };
+};
+
+const mean = (values) => values.reduce((sum, value) => sum + value, 0) / values.length;
+
+async function getThroughput() {
+  const server = await startApi();
+  const alice = await token("alice", ["WorkspaceResearcher"]);
+  const setup = httpClient(server.url);
+  const id = await draftWithFile(setup, alice);
+  must(await setup.call("POST", `${requests}/${id}/submit`, { bearer: alice }), 200);
   await server.airlock.processor.idle();
+  const view = must(await setup.call("GET", `${requests}/${id}`, { bearer: alice }), 200);
+  setup.close();
+  if (view.airlockRequest.status !== "in_review")
+    throw new Error(`the request is ${view.airlockRequest.status}`);
+
+  const bare = Fastify({ logger: false });
+  bare.get("/api/workspaces/:ws/requests/:id", async () => view);
+  const bareUrl = await bare.listen({ host: "127.0.0.1", port: 0 });
+
+  const which = process.env.BENCH_GET_SERVERS ?? "api,bare";
+  const measure = async (base, label) => {
+    const { result, serverCpuSeconds, gcPauses } = await drive(
+      "get",
+      {
+        kind: "cannon",
+        url: `${base}${requests}/${id}`,
+        headers: { authorization: `Bearer ${alice}` },
+        connections: CANNON.connections,
+        durationSeconds: CANNON.durationSeconds,
+        warmupSeconds: CANNON.warmupSeconds,
+      },
+      label,
+    );
+    return {
+      requestsPerSecond: Math.round(result.requestsPerSecond),
+      latencyP50Ms: result.latencyP50Ms,
+      latencyP99Ms: result.latencyP99Ms,
+      serverCpuMicrosPerRequest: round((serverCpuSeconds * 1e6) / result.requests, 1),
+      gcPauses,
+    };
+  };
+  const rounds = [];
+  for (let n = 0; n < CANNON.rounds; n += 1) {
+    rounds.push({
+      ...(which.includes("api") ? { api: await measure(server.url, `get-api-${n + 1}`) } : {}),
+      ...(which.includes("bare") ? { bare: await measure(bareUrl, `get-bare-${n + 1}`) } : {}),
+    });
+  }
+  await bare.close();
   await server.app.close();
-  const perSecond = completed / seconds;
+  const of = (name, key) => (rounds[0][name] ? mean(rounds.map((r) => r[name][key])) : Number.NaN);
+  const ratio = of("api", "requestsPerSecond") / of("bare", "requestsPerSecond");
+  return {
+    apiRequestsPerSecond: Math.round(of("api", "requestsPerSecond")),
+    apiLatencyP99Ms: of("api", "latencyP99Ms"),
+    apiServerCpuMicrosPerRequest: round(of("api", "serverCpuMicrosPerRequest"), 1),
+    bareFastifyRequestsPerSecond: Math.round(of("bare", "requestsPerSecond")),
+    bareFastifyLatencyP99Ms: of("bare", "latencyP99Ms"),
+    bareServerCpuMicrosPerRequest: round(of("bare", "serverCpuMicrosPerRequest"), 1),
+    ratio: round(ratio, 3),
+    goal: "ratio >= 0.6",
+    met: ratio >= 0.6,
+    settings: { ...CANNON },
+    rounds,
+    placement: placement("get"),
+    notes:
+      "GET /api/workspaces/ws/requests/{id} with a valid HS256 token (verified on every call, workspace and request looked up, allowedUserActions computed, zod response serializer) against a bare Fastify route answering the same JSON. Both servers live in the measuring process, each measured alone; autocannon runs in a separate child process (one per run, same settings for both), so the load generator never shares the server's event loop or heap. Each round measures the API then the bare route; figures are the means over the rounds. serverCpuMicrosPerRequest: the server process's CPU time (all threads) over the measured run ÷ requests answered.",
+  };
+}
+
+async function lifecycles() {
+  const server = await startApi();
+  const job = {
+    kind: "lifecycles",
+    url: server.url,
+    alice: await token("alice", ["WorkspaceResearcher"]),
+    bob: await token("bob", ["AirlockManager"]),
+    clients: LIFECYCLE.clients,
+    seconds: LIFECYCLE.seconds,
+    warmupSeconds: LIFECYCLE.warmupSeconds,
+  };
+  const { result, serverCpuSeconds, gcPauses } = await drive("lifecycles", job, "lifecycles");
+  await server.airlock.processor.idle();
+  // The client checked every answer; the store must agree that every lifecycle ended approved.
+  const stored = server.ports.repository.inspect();
+  const approved = stored.filter((request) => request.status === "approved").length;
+  if (approved !== stored.length || approved < result.completed) {
+    throw new Error(
+      `${approved} of ${stored.length} stored requests are approved; ${result.completed} lifecycles counted`,
+    );
+  }
+  await server.app.close();
+  const perSecond = result.completed / result.seconds;
   return {
     perSecond: Math.round(perSecond),
-    completed,
-    seconds: Number(seconds.toFixed(2)),
+    completed: result.completed,
+    seconds: round(result.seconds, 2),
     clients: LIFECYCLE.clients,
-    httpCallsPerLifecycle: 6,
-    reviewRetries,
-    extraStatusPolls: polls,
+    httpCallsPerLifecycle: round(result.calls / result.completed, 2),
+    httpCallsPerSecond: Math.round(result.calls / result.seconds),
+    reviewRetries: result.reviewRetries,
+    extraStatusPolls: result.extraStatusPolls,
+    serverCpuMicrosPerLifecycle: Math.round((serverCpuSeconds * 1e6) / result.completed),
+    serverCpuUtilisation: round(serverCpuSeconds / result.seconds, 2),
+    clientCpuUtilisation: round(result.clientCpuSeconds / result.seconds, 2),
+    serverGcPauses: gcPauses,
     goal: ">= 2000 lifecycles/s",
     met: perSecond >= 2000,
-    notes:
-      "each lifecycle: POST create, GET link, PUT the file through the link, POST submit (inline processing, scanning off), POST review (approve), GET until approved; clients use fetch from the server's own process, so client and server share the 2 cores.",
+    placement: placement("lifecycles"),
+    notes: `each lifecycle: POST create, GET link, PUT the file through the link, POST submit (inline processing, scanning off), POST review (approve), GET until approved; every answer's status is checked (a failure ends the run), the last GET must say approved, and afterwards every stored request must be approved. The server runs alone in the measuring process; ${LIFECYCLE.clients} clients run in a separate child process on node:http with a keep-alive Agent, after a ${LIFECYCLE.warmupSeconds} s warm-up. Utilisation = CPU seconds ÷ wall seconds (1.0 = one core; the server's includes its GC and libuv threads).`,
   };
 }
 
@@ -220,35 +559,79 @@ const percentile = (sorted, p) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
 async function submitLatency() {
-  const server = await startApi();
-  const alice = await token("alice", ["WorkspaceResearcher"]);
-  const ids = [];
-  for (let i = 0; i < LATENCY_SAMPLES + 50; i += 1)
-    ids.push(await submittedRequest(server.url, alice, { submit: false }));
+  // When each request's in_review write landed, on the clock the client process reads too.
+  const reachedReview = new Map();
+  const server = await startApi((ports) => {
+    const repository = new Proxy(ports.repository, {
+      get(target, property) {
+        if (property === "update") {
+          return (request) =>
+            target.update(request).map((stored) => {
+              if (stored.status === "in_review") reachedReview.set(stored.id, process.hrtime.bigint());
+              return stored;
+            });
+        }
+        const value = target[property];
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    return { ...ports, repository };
+  });
+  const client = startClient("latency");
+  client.child.send({
+    kind: "latency",
+    url: server.url,
+    alice: await token("alice", ["WorkspaceResearcher"]),
+    samples: LATENCY_SAMPLES,
+    warmup: LATENCY_WARMUP,
+  });
+  const ready = await client.next();
+  if (ready.phase !== "ready") throw new Error(`the client said ${ready.phase}`);
   const samples = [];
-  for (const [n, id] of ids.entries()) {
-    const started = process.hrtime.bigint();
-    await must(await api(server.url, `/${id}/submit`, alice, { method: "POST" }), 200);
+  const answers = [];
+  let gc;
+  let clientGcPauses;
+  for (let n = 0; ; n += 1) {
+    if (n === LATENCY_WARMUP) gc = gcMeter();
+    const message = await client.next();
+    if (message.phase === "result") {
+      clientGcPauses = message.result.clientGcPauses;
+      break;
+    }
+    const { id, sent, answered } = message;
     await server.airlock.processor.idle();
-    const ms = Number(process.hrtime.bigint() - started) / 1e6;
     const stored = (await server.ports.repository.get(id))._unsafeUnwrap();
     if (stored.status !== "in_review") throw new Error(`submit left ${id} ${stored.status}`);
-    // The first 50 warm the path up.
-    if (n >= 50) samples.push(ms);
+    const inReview = reachedReview.get(id);
+    if (inReview === undefined) throw new Error(`no in_review write was seen for ${id}`);
+    const answerMs = Number(answered - sent) / 1e6;
+    // The first ones warm the path up.
+    if (n >= LATENCY_WARMUP) {
+      samples.push(Math.max(answerMs, Number(inReview - sent) / 1e6));
+      answers.push(answerMs);
+    }
+    client.child.send("next");
   }
+  const gcPauses = gc();
+  await client.done;
   await server.app.close();
   samples.sort((a, b) => a - b);
+  answers.sort((a, b) => a - b);
   const p50 = percentile(samples, 50);
   const p99 = percentile(samples, 99);
   return {
     samples: samples.length,
-    p50Ms: Number(p50.toFixed(3)),
-    p99Ms: Number(p99.toFixed(3)),
-    maxMs: Number((samples.at(-1) ?? 0).toFixed(3)),
+    p50Ms: round(p50, 3),
+    p99Ms: round(p99, 3),
+    maxMs: round(samples.at(-1) ?? 0, 3),
+    answerP50Ms: round(percentile(answers, 50), 3),
+    answerP99Ms: round(percentile(answers, 99), 3),
+    serverGcPauses: gcPauses,
+    clientGcPauses,
     goal: "p99 < 5 ms",
     met: p99 < 5,
-    method:
-      "one request at a time: from sending POST submit (fetch) until its answer arrived and the inline processor had finished (awaiting airlock.processor.idle() in process); the request is then checked to be in_review. Scanning off.",
+    placement: placement("latency"),
+    method: `one request at a time, from a separate client process (node:http, keep-alive): from sending POST submit until both its 200 answer arrived at the client and the server's repository write of in_review landed (both on CLOCK_MONOTONIC, which the two processes share); the server then awaits processor.idle() and checks the request is in_review before the next one. ${LATENCY_WARMUP} unmeasured submits first. answerP50/P99: the answer alone. Scanning off.`,
   };
 }
 
@@ -311,16 +694,20 @@ async function uploadRss() {
   const [{ url, baseline }] = await once(child, "message");
   const alice = await token("alice", ["WorkspaceResearcher"]);
   const bob = await token("bob", ["AirlockManager"]);
+  const http = httpClient(url);
   const started = performance.now();
-  const { airlockRequest } = await must(await api(url, "", alice, { method: "POST", body: newRequest }), 201);
+  const { airlockRequest } = must(
+    await http.call("POST", requests, { bearer: alice, body: newRequest, headers: JSON_TYPE }),
+    201,
+  );
   const id = airlockRequest.id;
-  const { containerUrl } = await must(await api(url, `/${id}/link`, alice), 200);
+  const { containerUrl } = must(await http.call("GET", `${requests}/${id}/link`, { bearer: alice }), 200);
   await upload(containerUrl, UPLOAD_BYTES);
   const uploadedSeconds = (performance.now() - started) / 1000;
-  await must(await api(url, `/${id}/submit`, alice, { method: "POST" }), 200);
+  must(await http.call("POST", `${requests}/${id}/submit`, { bearer: alice }), 200);
   const waitFor = async (status) => {
     for (;;) {
-      const { airlockRequest: now } = await must(await api(url, `/${id}`, bob), 200);
+      const { airlockRequest: now } = must(await http.call("GET", `${requests}/${id}`, { bearer: bob }), 200);
       if (now.status === status) return;
       if (!now.status.endsWith("_in_progress") && now.status !== "submitted") {
         throw new Error(`expected ${status}, the request is ${now.status}: ${now.statusMessage}`);
@@ -330,8 +717,12 @@ async function uploadRss() {
   };
   await waitFor("in_review");
   const decision = JSON.stringify({ approval: true, decisionExplanation: "Fine" });
-  await must(await api(url, `/${id}/review`, bob, { method: "POST", body: decision }), 200);
+  must(
+    await http.call("POST", `${requests}/${id}/review`, { bearer: bob, body: decision, headers: JSON_TYPE }),
+    200,
+  );
   await waitFor("approved");
+  http.close();
   const totalSeconds = (performance.now() - started) / 1000;
   child.send("report");
   const [{ peak, after, stored }] = await once(child, "message");
@@ -359,7 +750,9 @@ async function uploadRss() {
 
 /** Each part runs in its own process, so one part's garbage never lands in another's figures. */
 const runPart = async (name) => {
-  const child = spawn(process.execPath, ["--expose-gc", fileURLToPath(import.meta.url), "--part", name], {
+  const flags = ["--expose-gc", ...(process.env.BENCH_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean)];
+  const core = PIN && PINNED_PARTS.has(name) ? SERVER_CORE : undefined;
+  const child = spawnNode(core, [...flags, fileURLToPath(import.meta.url), "--part", name], {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const [[result], [code]] = await Promise.all([once(child, "message"), once(child, "exit")]);
@@ -375,23 +768,26 @@ const PARTS = {
 };
 
 const partIndex = process.argv.indexOf("--part");
-if (process.argv.includes("--rss-child")) {
+if (process.argv.includes("--client")) {
+  await clientMain();
+} else if (process.argv.includes("--rss-child")) {
   await rssChild();
 } else if (partIndex !== -1) {
   const part = PARTS[process.argv[partIndex + 1]];
   const result = await part.run();
   process.send(result, () => process.exit(0));
 } else {
-  // `node bench/http.mjs rss latency` runs only those parts (and writes no results file).
-  const asked = process.argv.slice(2).filter((arg) => arg in PARTS);
-  const only = asked.length > 0 ? asked : Object.keys(PARTS);
+  const asked = [...process.argv.slice(2), ...(process.env.BENCH_ONLY ?? "").split(",")].filter(
+    (arg) => arg in PARTS,
+  );
+  const only = asked.length > 0 ? [...new Set(asked)] : Object.keys(PARTS);
   const result = {
     benchmark: "http",
     node: process.version,
     date: new Date().toISOString(),
     cpus: cpus().length,
     // The machine is shared: a busy one lowers every figure here.
-    loadAverageAtStart: loadavg().map((load) => Number(load.toFixed(2))),
+    loadAverageAtStart: loadavg().map((load) => round(load, 2)),
   };
   for (const name of only) {
     console.log(`${PARTS[name].title}…`);

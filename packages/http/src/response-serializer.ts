@@ -85,18 +85,20 @@ const build = (schema: z.ZodType): Writer => {
     const shape = def.shape as Record<string, z.ZodType>;
     const keys = Object.keys(shape);
     const names = keys.map((key) => `${JSON.stringify(key)}:`);
+    const laterNames = names.map((name) => `,${name}`);
     const fields = keys.map((key) => writerOf(shape[key] as z.ZodType));
     return (value) => {
       if (!isPlainRecord(value)) return JSON.stringify(value);
       let text = "{";
+      let first = true;
       // An indexed loop: this runs for every object of every answer.
       for (let index = 0; index < keys.length; index += 1) {
         const field = value[keys[index] as string];
         if (field === undefined) continue;
         const written = (fields[index] as Writer)(field);
         if (written === undefined) continue;
-        text += text.length === 1 ? names[index] : `,${names[index]}`;
-        text += written;
+        text += (first ? (names[index] as string) : (laterNames[index] as string)) + written;
+        first = false;
       }
       return `${text}}`;
     };

@@ -63,6 +63,19 @@ describe("link tokens", () => {
     }
   });
 
+  it("are written as URLSearchParams writes them, for every stage and set of permissions", () => {
+    for (const stage of ["draft", "in_progress", "approved", "rejected", "blocked"] as const) {
+      for (const access of [["read"], ["read", "list"], ["write", "delete", "read", "list"]] as const) {
+        const text = signer.sign({ ...grant, stage, access: [...access] });
+        const query = queryOf(text);
+        expect(text).toBe(new URLSearchParams(query).toString());
+        expect(Object.keys(query)).toEqual(["sv", "sr", "sp", "stg", "se", "sig"]);
+        expect(query.stg).toBe(stage);
+        expect(signer.verify("req-1", query, "read", NOW).isOk()).toBe(true);
+      }
+    }
+  });
+
   it("refuse a secret too short to sign with", () => {
     expect(() => createLinkSigner("short")).toThrow(/16 bytes/);
   });

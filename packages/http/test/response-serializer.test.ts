@@ -94,6 +94,44 @@ describe("the response serializer", () => {
     );
   });
 
+  it("writes the same text whatever order a value's keys come in, and whatever prototype it has", () => {
+    const write = ours(Sample);
+    const before = zods(Sample);
+    /** The same record with its keys in reverse, at every depth. */
+    const reversed = (value: unknown): unknown => {
+      if (Array.isArray(value)) return value.map(reversed);
+      if (typeof value !== "object" || value === null) return value;
+      return Object.fromEntries(
+        Object.entries(value)
+          .reverse()
+          .map(([key, field]) => [key, reversed(field)]),
+      );
+    };
+    fc.assert(
+      fc.property(sample, (value) => {
+        expect(write(reversed(value))).toBe(before(value));
+        expect(write(Object.assign(Object.create(null), value))).toBe(before(value));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("writes a schema key that a value only inherits, as zod's serializer did", () => {
+    const inherited = Object.assign(Object.create({ optional: "from the prototype" }), {
+      text: "t",
+      maybe: null,
+      count: 1,
+      flag: true,
+      kind: "a",
+      role: "x",
+      items: [],
+      nested: null,
+      withDefault: 3,
+    });
+    expect(ours(Sample)(inherited)).toBe(zods(Sample)(inherited));
+    expect(JSON.parse(ours(Sample)(inherited))).toMatchObject({ optional: "from the prototype" });
+  });
+
   it("leaves out keys the schema does not name, at every depth", () => {
     const text = ours(Sample)({
       secret: "top",

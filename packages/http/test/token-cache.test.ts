@@ -168,6 +168,39 @@ describe("the verified-token cache", () => {
   });
 });
 
+describe("the verifier's known tokens", () => {
+  it("answers at once only a token verified before and still valid", async () => {
+    const time = clock(T0);
+    const verify = verifierAt(time);
+    const bearer = await token("alice", 600);
+    expect(verify.known(bearer)).toBeUndefined();
+
+    const verified = (await verify(bearer))._unsafeUnwrap();
+    expect(verify.known(bearer)).toBe(verified);
+
+    time.advance(600 + TOLERANCE);
+    expect(verify.known(bearer)).toBeUndefined();
+  });
+
+  it("never knows a token that failed, nor one that differs by its signature", async () => {
+    const time = clock(T0);
+    const verify = verifierAt(time);
+    const bearer = await token();
+    const forged = `${bearer.slice(0, -2)}${bearer.endsWith("AA") ? "BB" : "AA"}`;
+    expect((await verify(forged)).isErr()).toBe(true);
+    expect(verify.known(forged)).toBeUndefined();
+    await verify(bearer);
+    expect(verify.known(forged)).toBeUndefined();
+  });
+
+  it("knows nothing when the cache size is 0", async () => {
+    const verify = verifierAt(clock(T0), 0);
+    const bearer = await token();
+    expect((await verify(bearer)).isOk()).toBe(true);
+    expect(verify.known(bearer)).toBeUndefined();
+  });
+});
+
 describe("createTokenCache", () => {
   const entry = (exp: number) => ({ identity: exp, exp, nbf: undefined });
 
@@ -182,6 +215,30 @@ describe("createTokenCache", () => {
     expect(cache.get("b", 0)).toBeUndefined();
     expect(cache.get("c", 0)).toBeUndefined();
     expect(["a", "d", "e"].map((name) => cache.get(name, 0))).toEqual([100, 100, 100]);
+  });
+
+  it("keeps the order of use when the token used last is asked for again", () => {
+    const cache = createTokenCache<number>({ maxEntries: 3, toleranceSeconds: 0 });
+    for (const name of ["a", "b", "c"]) cache.set(name, entry(100));
+    expect(cache.get("a", 0)).toBe(100);
+    expect(cache.get("a", 0)).toBe(100);
+    expect(cache.get("c", 0)).toBe(100);
+    cache.set("d", entry(100));
+
+    expect(cache.get("b", 0)).toBeUndefined();
+    expect(["a", "c", "d"].map((name) => cache.get(name, 0))).toEqual([100, 100, 100]);
+  });
+
+  it("forgets the token used last once it expired, and takes it again afterwards", () => {
+    const cache = createTokenCache<number>({ maxEntries: 2, toleranceSeconds: 0 });
+    cache.set("a", entry(100));
+    cache.set("b", entry(10));
+    expect(cache.get("b", 10)).toBeUndefined();
+    cache.set("b", entry(100));
+    cache.set("c", entry(100));
+
+    expect(cache.get("a", 0)).toBeUndefined();
+    expect(["b", "c"].map((name) => cache.get(name, 0))).toEqual([100, 100]);
   });
 
   it("drops an entry found expired, as jose compares exp (exp <= now - tolerance)", () => {

@@ -1,5 +1,5 @@
 import type { Actor, Role, TreRole, Workspace, WorkspaceDirectory } from "@airlock/core";
-import type { FastifyReply, FastifyRequest, onRequestHookHandler } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from "fastify";
 import { problem, sendAirlockError, sendProblem } from "../problem.js";
 import { bearerToken, type TokenError, type TokenIdentity, type TokenVerifier } from "./verifier.js";
 
@@ -18,22 +18,53 @@ export interface Guard {
   actorOf(request: FastifyRequest): Actor;
   /** The workspace a workspace guard found. */
   workspaceOf(request: FastifyRequest): Workspace;
+  /**
+   * Declares where the guards keep what they found on every request of `app` (call it before
+   * registering routes), so requests keep one shape; without it the guards still work.
+   */
+  decorate(app: FastifyInstance): void;
 }
 
-const asActor = (identity: TokenIdentity, roles: readonly Role[]): Actor => ({
-  id: identity.id,
-  name: identity.name,
-  email: identity.email,
-  roles: [...roles],
-});
+/** Where an admitted request keeps its caller and workspace: request slots, not a side table. */
+const ACTOR = Symbol("airlock.actor");
+const WORKSPACE = Symbol("airlock.workspace");
+interface Slots {
+  [ACTOR]?: Actor | null;
+  [WORKSPACE]?: Workspace | null;
+}
+const slots = (request: FastifyRequest) => request as FastifyRequest & Slots;
+
+/**
+ * The actor a verified identity acts as, with `roles`. Identities are shared by every call with the
+ * same token, and so are their actors (frozen, like the identity): one per identity and role set.
+ */
+const actorCache = () => {
+  const actors = new WeakMap<TokenIdentity, Actor>();
+  return (identity: TokenIdentity, roles: (identity: TokenIdentity) => readonly Role[]): Actor => {
+    let actor = actors.get(identity);
+    if (actor === undefined) {
+      actor = Object.freeze({
+        id: identity.id,
+        name: identity.name,
+        email: identity.email,
+        roles: Object.freeze([...roles(identity)]) as Role[],
+      });
+      actors.set(identity, actor);
+    }
+    return actor;
+  };
+};
+
+const ownRoles = (identity: TokenIdentity) => identity.roles;
+const treRoles = (identity: TokenIdentity) => identity.roles.filter((role) => TRE_ROLES.includes(role));
 
 export const createGuard = (deps: {
   readonly verify: TokenVerifier;
   readonly workspaces: WorkspaceDirectory;
   readonly apiAudience: string;
 }): Guard => {
-  const actors = new WeakMap<FastifyRequest, Actor>();
-  const workspaces = new WeakMap<FastifyRequest, Workspace>();
+  const workspaceActor = actorCache();
+  const treActor = actorCache();
 
   const refuseToken = (request: FastifyRequest, reply: FastifyReply, error: TokenError) => {
     if (error.kind === "Unavailable") return sendAirlockError(request, reply, error);
@@ -44,12 +75,8 @@ export const createGuard = (deps: {
   const authenticate = async (
     request: FastifyRequest,
     reply: FastifyReply,
+    token: string,
   ): Promise<TokenIdentity | undefined> => {
-    const token = bearerToken(request.headers.authorization);
-    if (!token) {
-      sendProblem(request, reply, problem("Unauthorized", "a bearer token is required"));
-      return undefined;
-    }
     const verified = await deps.verify(token);
     if (verified.isErr()) {
       refuseToken(request, reply, verified.error);
@@ -58,10 +85,20 @@ export const createGuard = (deps: {
     return verified.value;
   };
 
+  /** The bearer token, or `undefined` once the 401 has been sent. */
+  const tokenOf = (request: FastifyRequest, reply: FastifyReply): string | undefined => {
+    const token = bearerToken(request.headers.authorization);
+    if (!token) sendProblem(request, reply, problem("Unauthorized", "a bearer token is required"));
+    return token;
+  };
+
   return {
     workspace: ({ treAdmin }) =>
       async function workspaceGuard(request, reply) {
-        const identity = await authenticate(request, reply);
+        const token = tokenOf(request, reply);
+        if (!token) return reply;
+        // A token verified before needs no wait for its answer.
+        const identity = deps.verify.known(token) ?? (await authenticate(request, reply, token));
         if (!identity) return reply;
         const workspaceId = (request.params as { ws?: string }).ws ?? "";
         const found = await deps.workspaces.get(workspaceId);
@@ -71,15 +108,15 @@ export const createGuard = (deps: {
             : sendAirlockError(request, reply, found.error);
         }
         const workspace = found.value;
-        let roles: readonly Role[];
+        let actor: Actor;
         if (identity.audiences.includes(workspace.clientId)) {
-          roles = identity.roles;
+          actor = workspaceActor(identity, ownRoles);
         } else if (
           treAdmin &&
           identity.audiences.includes(deps.apiAudience) &&
           identity.roles.includes("TREAdmin")
         ) {
-          roles = identity.roles.filter((role) => TRE_ROLES.includes(role));
+          actor = treActor(identity, treRoles);
         } else {
           return sendProblem(
             request,
@@ -87,37 +124,45 @@ export const createGuard = (deps: {
             problem("Unauthorized", "the token's audience is not this workspace"),
           );
         }
-        actors.set(request, asActor(identity, roles));
-        workspaces.set(request, workspace);
+        const admitted = slots(request);
+        admitted[ACTOR] = actor;
+        admitted[WORKSPACE] = workspace;
         return undefined;
       },
 
     api: ({ role }) =>
       async function apiGuard(request, reply) {
-        const identity = await authenticate(request, reply);
+        const token = tokenOf(request, reply);
+        if (!token) return reply;
+        const identity = deps.verify.known(token) ?? (await authenticate(request, reply, token));
         if (!identity) return reply;
         if (!identity.audiences.includes(deps.apiAudience)) {
           return sendProblem(request, reply, problem("Unauthorized", "the token's audience is not this API"));
         }
-        const roles = identity.roles.filter((held) => TRE_ROLES.includes(held));
-        if (role && !roles.includes(role)) {
+        const actor = treActor(identity, treRoles);
+        if (role && !actor.roles.includes(role)) {
           return sendProblem(request, reply, problem("Forbidden", `this needs the ${role} role`));
         }
-        actors.set(request, asActor(identity, roles));
+        slots(request)[ACTOR] = actor;
         return undefined;
       },
 
     actorOf: (request) => {
-      const actor = actors.get(request);
+      const actor = slots(request)[ACTOR];
       if (!actor) throw new Error(`no guard admitted ${request.method} ${request.routeOptions.url}`);
       return actor;
     },
 
     workspaceOf: (request) => {
-      const workspace = workspaces.get(request);
+      const workspace = slots(request)[WORKSPACE];
       if (!workspace)
         throw new Error(`no workspace guard ran for ${request.method} ${request.routeOptions.url}`);
       return workspace;
+    },
+
+    decorate: (app) => {
+      app.decorateRequest(ACTOR, null);
+      app.decorateRequest(WORKSPACE, null);
     },
   };
 };

@@ -30,6 +30,8 @@ export const createTokenCache = <T>(options: {
   readonly toleranceSeconds: number;
 }): TokenCache<T> => {
   const entries = new Map<string, VerifiedToken<T>>();
+  // The token used last is already at the end; a caller's calls in a row need no move.
+  let newest: string | undefined;
   return {
     get: (token, nowSeconds) => {
       const entry = entries.get(token);
@@ -37,17 +39,22 @@ export const createTokenCache = <T>(options: {
       const early = entry.nbf !== undefined && entry.nbf > nowSeconds + options.toleranceSeconds;
       if (early || entry.exp <= nowSeconds - options.toleranceSeconds) {
         entries.delete(token);
+        if (token === newest) newest = undefined;
         return undefined;
       }
-      // Map order is insertion order: moving the entry to the end makes the first the least recent.
-      entries.delete(token);
-      entries.set(token, entry);
+      if (token !== newest) {
+        // Map order is insertion order: moving the entry to the end makes the first the least recent.
+        entries.delete(token);
+        entries.set(token, entry);
+        newest = token;
+      }
       return entry.identity;
     },
     set: (token, verified) => {
       if (options.maxEntries <= 0) return;
       entries.delete(token);
       entries.set(token, verified);
+      newest = token;
       while (entries.size > options.maxEntries) {
         const oldest = entries.keys().next();
         if (oldest.done) break;

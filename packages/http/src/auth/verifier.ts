@@ -25,7 +25,14 @@ export type TokenError =
   | { readonly kind: "Unauthorized"; readonly message: string }
   | { readonly kind: "Unavailable"; readonly message: string; readonly cause?: unknown };
 
-export type TokenVerifier = (token: string) => ResultAsync<TokenIdentity, TokenError>;
+export interface TokenVerifier {
+  (token: string): ResultAsync<TokenIdentity, TokenError>;
+  /**
+   * The identity of a token verified before that is still valid now, answered at once; `undefined`
+   * when the token has to be verified (call the verifier), never for a token that failed.
+   */
+  readonly known: (token: string) => TokenIdentity | undefined;
+}
 
 const unauthorized = (message: string): TokenError => ({ kind: "Unauthorized", message });
 
@@ -148,15 +155,17 @@ export const createTokenVerifier = (
     maxEntries: options.cacheSize ?? DEFAULT_TOKEN_CACHE_SIZE,
     toleranceSeconds: tolerance,
   });
-  return (token) => {
-    // Whole seconds, as jose compares them.
-    const known = cache.get(token, Math.floor(now() / 1000));
-    if (known) return okAsync(known);
+  // Whole seconds, as jose compares them.
+  const known = (token: string) => cache.get(token, Math.floor(now() / 1000));
+  const verifier = (token: string) => {
+    const identity = known(token);
+    if (identity) return okAsync<TokenIdentity, TokenError>(identity);
     return verify(token).map((verified) => {
       cache.set(token, verified);
       return verified.identity;
     });
   };
+  return Object.assign(verifier, { known });
 };
 
 /** The token of an `Authorization: Bearer …` header, if any. */
