@@ -47,6 +47,12 @@ const passesAsItIs = (writer: Writer) =>
 const writers = new WeakMap<z.ZodType, Writer>();
 
 /**
+ * Objects with this many schema keys or more keep the text of their frozen values (a request);
+ * smaller ones cost less to write again than to look up.
+ */
+const CACHED_FROM_KEYS = 8;
+
+/**
  * The writer of a response schema, which does not validate: object keys the schema does not name
  * are left out (as zod's default `strip` drops them), everything else is written as it is. Any
  * other kind of schema (unions of objects, records, pipes, lazy, objects with a catchall) goes
@@ -87,8 +93,7 @@ const build = (schema: z.ZodType): Writer => {
     const names = keys.map((key) => `${JSON.stringify(key)}:`);
     const laterNames = names.map((name) => `,${name}`);
     const fields = keys.map((key) => writerOf(shape[key] as z.ZodType));
-    return (value) => {
-      if (!isPlainRecord(value)) return JSON.stringify(value);
+    const write = (value: Record<string, unknown>) => {
       let text = "{";
       let first = true;
       // An indexed loop: this runs for every object of every answer.
@@ -101,6 +106,22 @@ const build = (schema: z.ZodType): Writer => {
         first = false;
       }
       return `${text}}`;
+    };
+    if (keys.length < CACHED_FROM_KEYS) {
+      return (value) => (isPlainRecord(value) ? write(value) : JSON.stringify(value));
+    }
+    // A frozen answer (the memory adapters answer stored requests frozen) can never change, so its
+    // text is written once per version and reused by every later read of that version.
+    const written = new WeakMap<object, string>();
+    return (value) => {
+      if (!isPlainRecord(value)) return JSON.stringify(value);
+      if (!Object.isFrozen(value)) return write(value);
+      let text = written.get(value);
+      if (text === undefined) {
+        text = write(value);
+        written.set(value, text);
+      }
+      return text;
     };
   }
   if (

@@ -94,6 +94,43 @@ describe("the response serializer", () => {
     );
   });
 
+  it("writes a frozen value as zod did, the first time and every later time", () => {
+    const write = ours(Sample);
+    const before = zods(Sample);
+    fc.assert(
+      fc.property(sample, (value) => {
+        const frozen = Object.freeze(value);
+        const first = write(frozen);
+        expect(first).toBe(before(value));
+        expect(write(frozen)).toBe(first);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("writes a new version of a frozen value anew, and an unfrozen value every time", () => {
+    const write = ours(Sample);
+    const base = {
+      text: "one",
+      maybe: null,
+      count: 1,
+      flag: true,
+      kind: "a",
+      role: "x",
+      items: [],
+      nested: null,
+      withDefault: 1,
+    };
+    const first = Object.freeze({ ...base });
+    const second = Object.freeze({ ...first, text: "two" });
+    expect(write(first)).toContain('"text":"one"');
+    expect(write(second)).toContain('"text":"two"');
+    const open: Record<string, unknown> = { ...base };
+    expect(write(open)).toContain('"count":1');
+    open.count = 2;
+    expect(write(open)).toContain('"count":2');
+  });
+
   it("writes the same text whatever order a value's keys come in, and whatever prototype it has", () => {
     const write = ours(Sample);
     const before = zods(Sample);
