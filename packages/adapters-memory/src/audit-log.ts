@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash as digest } from "node:crypto";
 import {
   type AuditEntry,
   type AuditLog,
@@ -40,9 +40,11 @@ export const createMemoryAuditLog = (): MemoryAuditLog => {
       // The same SHA-256 over the same canonical text as core's `hashAuditEntry`, but synchronous:
       // Web Crypto's digest costs more than the rest of a command, and a synchronous append cannot
       // interleave with another append to the same stream.
-      const hash = createHash("sha256").update(canonicalAuditText(unhashed)).digest("hex");
+      const hash = digest("sha256", canonicalAuditText(unhashed), "hex");
       // Frozen, so the entry itself can be the answer: nobody can change the stored chain through it.
-      const entry: AuditEntry = deepFrozen({ ...unhashed, hash });
+      // Every object in it was built here, so freezing needs no copy.
+      Object.freeze(unhashed.actor);
+      const entry: AuditEntry = Object.freeze({ ...unhashed, hash });
       entries.push(entry);
       streams.set(record.stream, entries);
       return okAsync<AuditEntry, AuditLogError>(entry);

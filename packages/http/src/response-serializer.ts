@@ -44,7 +44,9 @@ const isPlainRecord = (value: unknown): value is Record<string, unknown> =>
 const passesAsItIs = (writer: Writer) =>
   writer === stringify || writer === writeString || writer === writeNumber;
 
-const writers = new WeakMap<z.ZodType, Writer>();
+/** Writers by schema: one set that keeps frozen values' text (for reads), one that does not. */
+const writers = { keeping: new WeakMap<z.ZodType, Writer>(), plain: new WeakMap<z.ZodType, Writer>() };
+type Keeping = keyof typeof writers;
 
 /**
  * Objects with this many schema keys or more keep the text of their frozen values (a request);
@@ -58,25 +60,25 @@ const CACHED_FROM_KEYS = 8;
  * other kind of schema (unions of objects, records, pipes, lazy, objects with a catchall) goes
  * through zod's own encode for that part, so it answers exactly what it did.
  */
-const writerOf = (schema: z.ZodType): Writer => {
-  const known = writers.get(schema);
+const writerOf = (schema: z.ZodType, keeping: Keeping): Writer => {
+  const known = writers[keeping].get(schema);
   if (known) return known;
-  const writer = build(schema);
-  writers.set(schema, writer);
+  const writer = build(schema, keeping);
+  writers[keeping].set(schema, writer);
   return writer;
 };
 
-const build = (schema: z.ZodType): Writer => {
+const build = (schema: z.ZodType, keeping: Keeping): Writer => {
   const def = (schema as z.ZodType & { _zod: { def: Record<string, unknown> & { type: string } } })._zod.def;
   const scalar = SCALARS[def.type];
   if (scalar) return scalar;
   if (PASS_THROUGH.has(def.type)) return stringify;
   if (WRAPPERS.has(def.type)) {
-    const inner = writerOf(def.innerType as z.ZodType);
+    const inner = writerOf(def.innerType as z.ZodType, keeping);
     return (value) => (value === undefined ? undefined : value === null ? "null" : inner(value));
   }
   if (def.type === "array") {
-    const element = writerOf(def.element as z.ZodType);
+    const element = writerOf(def.element as z.ZodType, keeping);
     return (value) => {
       if (!Array.isArray(value)) return JSON.stringify(value);
       let text = "[";
@@ -92,7 +94,7 @@ const build = (schema: z.ZodType): Writer => {
     const keys = Object.keys(shape);
     const names = keys.map((key) => `${JSON.stringify(key)}:`);
     const laterNames = names.map((name) => `,${name}`);
-    const fields = keys.map((key) => writerOf(shape[key] as z.ZodType));
+    const fields = keys.map((key) => writerOf(shape[key] as z.ZodType, keeping));
     const write = (value: Record<string, unknown>) => {
       let text = "{";
       let first = true;
@@ -107,7 +109,7 @@ const build = (schema: z.ZodType): Writer => {
       }
       return `${text}}`;
     };
-    if (keys.length < CACHED_FROM_KEYS) {
+    if (keeping === "plain" || keys.length < CACHED_FROM_KEYS) {
       return (value) => (isPlainRecord(value) ? write(value) : JSON.stringify(value));
     }
     // A frozen answer (the memory adapters answer stored requests frozen) can never change, so its
@@ -126,7 +128,7 @@ const build = (schema: z.ZodType): Writer => {
   }
   if (
     def.type === "union" &&
-    (def.options as z.ZodType[]).every((option) => passesAsItIs(writerOf(option)))
+    (def.options as z.ZodType[]).every((option) => passesAsItIs(writerOf(option, keeping)))
   ) {
     return stringify;
   }
@@ -145,7 +147,8 @@ export const responseSerializerCompiler: FastifySerializerCompiler<unknown> = (r
   if (!(schema instanceof z.core.$ZodType)) {
     return serializerCompiler(route as Parameters<typeof serializerCompiler>[0]);
   }
-  const writer = writerOf(schema as z.ZodType);
+  // A command answers a version nobody has read yet; reads are what come again for the same one.
+  const writer = writerOf(schema as z.ZodType, method === "GET" ? "keeping" : "plain");
   return (data) => {
     try {
       // Fastify sends what it is given; `JSON.stringify(undefined)` is undefined as well.
