@@ -80,12 +80,14 @@ const workspace = WorkspaceSchema.parse({
 const token = (user, roles) =>
   mintDevToken({ secret: SECRET, userId: user, roles, audience: WS, ttlSeconds: 3600 });
 
-/** An API server on 127.0.0.1 with memory ports, inline processing and the system clock. */
+/** An API server on 127.0.0.1 with memory ports as the embedded profile sets them, inline processing and the system clock. */
 const startApi = async (wrapPorts = (ports) => ports) => {
   const ports = createMemoryPorts({
     clock: { now: () => Date.now() },
     ids: createRandomIds(),
     workspaces: [workspace],
+    // As the embedded server (`pnpm start`) keeps them: a bounded window, not every one ever sent.
+    keepSent: 1_000,
   });
   const airlock = createAirlock(wrapPorts(ports), { processing: "inline" });
   const app = buildServer({

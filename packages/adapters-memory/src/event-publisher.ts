@@ -2,25 +2,33 @@ import type { AirlockEvent, EventPublisher } from "@airlock/core";
 import { err, ok, ResultAsync } from "neverthrow";
 import { createFaults } from "./faults.js";
 import { deepFrozen } from "./frozen.js";
+import { createRecent } from "./recent.js";
 
 export interface MemoryEventPublisher extends EventPublisher {
-  /** Every event published, deeply frozen, in order (batches that failed are not in it). */
+  /** The events published (the latest `keep` of them), deeply frozen, in order; failed batches are not in it. */
   published(): readonly AirlockEvent[];
   /** The next `count` batches (default 1) answer `Unavailable` ("injected fault") and publish nothing; 0 heals. */
   failNext(count?: number): void;
 }
 
-export const createMemoryEventPublisher = (): MemoryEventPublisher => {
+export interface MemoryEventPublisherOptions {
+  /** How many of the latest events `published()` keeps. Default: every one (tests); a server bounds it. */
+  readonly keep?: number;
+}
+
+export const createMemoryEventPublisher = (
+  options: MemoryEventPublisherOptions = {},
+): MemoryEventPublisher => {
   // Kept as frozen copies: no object is shared with the publisher's caller.
-  const events: AirlockEvent[] = [];
+  const events = createRecent<AirlockEvent>(options.keep);
   const faults = createFaults<"publish">();
   const publisher = {
     publish: (batch) => {
       const fault = faults.take("publish");
-      if (!fault) for (const event of batch) events.push(deepFrozen(event));
+      if (!fault) for (const event of batch) events.add(deepFrozen(event));
       return new ResultAsync(Promise.resolve(fault ? err(fault) : ok(undefined)));
     },
-    published: () => [...events],
+    published: () => events.list(),
     failNext: (count) => faults.failNext("publish", count),
   } satisfies MemoryEventPublisher;
   return publisher;

@@ -16,6 +16,11 @@ export interface MemoryPortsOptions<C extends Clock = ManualClock, I extends IdG
   readonly ids?: I;
   readonly linkSigner?: LinkSigner;
   readonly workspaces?: readonly Workspace[];
+  /**
+   * How many of the latest events and notifications the publisher and notifier keep for inspection.
+   * Default: every one, as tests want; a long-running server sets a bound, or they grow for ever.
+   */
+  readonly keepSent?: number;
 }
 
 /** Every port in memory, each keeping its inspection and fault-injection methods. */
@@ -51,8 +56,8 @@ export function createMemoryPorts(
     repository: createMemoryRequestRepository(),
     storage,
     scanner: createMemoryScanner({ storage }),
-    notifier: createMemoryNotifier(),
-    events: createMemoryEventPublisher(),
+    notifier: createMemoryNotifier(options.keepSent === undefined ? {} : { keep: options.keepSent }),
+    events: createMemoryEventPublisher(options.keepSent === undefined ? {} : { keep: options.keepSent }),
     audit: createMemoryAuditLog(),
     workspaces: createMemoryWorkspaceRegistry(options.workspaces ?? []),
     clock: options.clock ?? createManualClock(),
