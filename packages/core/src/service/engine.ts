@@ -1,4 +1,4 @@
-import { err, ok, type Result, ResultAsync } from "neverthrow";
+import { err, ok, type Result, type ResultAsync } from "neverthrow";
 import type { AirlockError } from "../errors.js";
 import type { Actor, UserRef } from "../model/actor.js";
 import { userRef } from "../model/actor.js";
@@ -105,14 +105,6 @@ export const createEngine = (ports: AirlockPorts, options: ResolvedOptions) => {
     }
     return ok(found.value);
   };
-
-  const loadWorkspace = (workspaceId: string): ResultAsync<Workspace, AirlockError> =>
-    new ResultAsync(workspaceOf(workspaceId));
-
-  const loadRequest = (
-    workspaceId: string | null,
-    requestId: string,
-  ): ResultAsync<AirlockRequest, AirlockError> => new ResultAsync(requestOf(workspaceId, requestId));
 
   type AuditInput = {
     stream: string;
@@ -300,8 +292,6 @@ export const createEngine = (ports: AirlockPorts, options: ResolvedOptions) => {
     nowSeconds,
     workspaceOf,
     requestOf,
-    loadWorkspace,
-    loadRequest,
     auditRecord,
     append,
     audit,
