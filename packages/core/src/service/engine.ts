@@ -3,6 +3,7 @@ import type { AirlockError } from "../errors.js";
 import type { Actor, UserRef } from "../model/actor.js";
 import { userRef } from "../model/actor.js";
 import type { AuditOutcome, AuditRecord } from "../model/audit.js";
+import type { AirlockEvent } from "../model/events.js";
 import type { AirlockRequest, RequestStatus, Review } from "../model/request.js";
 import type { Workspace } from "../model/workspace.js";
 import type { ContainerRef } from "../ports/storage.js";
@@ -205,14 +206,18 @@ export const createEngine = (ports: AirlockPorts, options: ResolvedOptions) => {
   ) => {
     background(() =>
       Promise.all([
-        ports.events.publish([statusChangedEvent(request, previousStatus)]).then((published) => {
-          if (published.isErr()) {
-            options.onBackgroundError({ step: "publish", requestId: request.id, error: published.error });
-          }
-        }),
+        publish(request, statusChangedEvent(request, previousStatus)),
         notify(request, previousStatus, workspace),
       ]),
     );
+  };
+
+  /** Publishes one event; a failure is reported, never thrown at the change it announces. */
+  const publish = async (request: AirlockRequest, event: AirlockEvent) => {
+    const published = await ports.events.publish([event]);
+    if (published.isErr()) {
+      options.onBackgroundError({ step: "publish", requestId: request.id, error: published.error });
+    }
   };
 
   const notify = async (
@@ -235,12 +240,7 @@ export const createEngine = (ports: AirlockPorts, options: ResolvedOptions) => {
   };
 
   const announceReview = (request: AirlockRequest, review: Review, requiredApprovals: number) => {
-    background(async () => {
-      const published = await ports.events.publish([reviewedEvent(request, review, requiredApprovals)]);
-      if (published.isErr()) {
-        options.onBackgroundError({ step: "publish", requestId: request.id, error: published.error });
-      }
-    });
+    background(() => publish(request, reviewedEvent(request, review, requiredApprovals)));
   };
 
   /**
