@@ -59,9 +59,18 @@ export const problemResponses = {
   "5xx": problemContent("A backing service is unavailable (503), or the server failed (500)"),
 } as const;
 
+/**
+ * A request as the API shows it: the engine's own bookkeeping (the audit outbox, the write
+ * counter, scan progress) stays inside. The serializer leaves out every key a schema does not name.
+ */
+export const PublicRequestSchema = named(
+  AirlockRequestSchema.omit({ pendingAudit: true, revision: true, cleanFiles: true, scanRequestedWhen: true }),
+  "AirlockRequest",
+);
+
 export const RequestViewSchema = named(
   z.object({
-    airlockRequest: named(AirlockRequestSchema, "AirlockRequest"),
+    airlockRequest: PublicRequestSchema,
     allowedUserActions: z.array(UserActionSchema),
   }),
   "RequestView",

@@ -69,6 +69,13 @@ describe("an import through the HTTP API", () => {
     expect(approved.body.airlockRequest.files).toEqual([
       expect.objectContaining({ name: "scores.csv", size: Buffer.byteLength(content) }),
     ]);
+    // The engine's bookkeeping stays inside: the audit outbox, the write counter, scan progress.
+    for (const answer of [submitted, inReview, reviewed, approved]) {
+      for (const internal of ["pendingAudit", "revision", "cleanFiles", "scanRequestedWhen"]) {
+        expect(answer.body.airlockRequest).not.toHaveProperty(internal);
+      }
+    }
+    expect(approved.body.airlockRequest).toMatchObject({ etag: expect.any(String), dataStage: "approved" });
 
     // Inside the workspace, any researcher may take the imported data.
     const download = await getBlob(await linkOf(server, "ws1", id, people.rita), "scores.csv");
