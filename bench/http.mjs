@@ -1,8 +1,9 @@
 // The HTTP API under load, with memory ports: GET throughput against a bare Fastify route, whole
-// lifecycles per second, submit → in_review latency, and the server's RSS while a 1 GiB file is
-// uploaded and approved through a link. Writes bench/results/http.json when every part ran.
+// lifecycles per second (and the same traffic against bare routes at the API's paths, which is
+// what the HTTP traffic alone costs), submit → in_review latency, and the server's RSS while a 1 GiB
+// file is uploaded and approved through a link. Writes bench/results/http.json when every part ran.
 //
-// Run: pnpm build && node bench/http.mjs [get] [lifecycles] [latency] [rss]
+// Run: pnpm build && node bench/http.mjs [get] [lifecycles] [floor] [latency] [rss]
 //
 // Every part runs in its own process, holding only the server(s) it measures; the load comes from
 // another child process (autocannon for GET, a node:http keep-alive client for lifecycles and
@@ -27,6 +28,7 @@
 //   BENCH_PIN=0                 do not pin the throughput parts' server (core 0) and client (core 1)
 //   BENCH_NODE_FLAGS="…"        extra node flags for the server process (e.g. GC settings)
 import { spawn, spawnSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { mkdir, writeFile } from "node:fs/promises";
 import { Agent, request as httpRequest } from "node:http";
@@ -156,7 +158,7 @@ const PIN =
   spawnSync("taskset", ["-c", "0", "true"]).status === 0;
 const SERVER_CORE = "0";
 const CLIENT_CORE = "1";
-const PINNED_PARTS = new Set(["get", "lifecycles"]);
+const PINNED_PARTS = new Set(["get", "lifecycles", "floor"]);
 
 /** `node …args`, on `core` when pinning. */
 const spawnNode = (core, args, options) =>
@@ -560,6 +562,104 @@ async function lifecycles() {
   };
 }
 
+/**
+ * What the same lifecycle traffic costs a server that does nothing: bare Fastify routes at the
+ * API's paths answering the API's own answers (captured from one real lifecycle, with the request
+ * id swapped in), the upload's body read and dropped. The client, its checks and the placement are
+ * the lifecycle part's; the difference between the two is the airlock's own work.
+ */
+async function lifecycleFloor() {
+  const api = await startApi();
+  const capture = httpClient(api.url);
+  const alice = await token("alice", ["WorkspaceResearcher"]);
+  const bob = await token("bob", ["AirlockManager"]);
+  const created = must(
+    await capture.call("POST", requests, { bearer: alice, body: newRequest, headers: JSON_TYPE }),
+    201,
+  );
+  const id = created.airlockRequest.id;
+  const answers = { created: JSON.stringify(created) };
+  answers.link = JSON.stringify(
+    must(await capture.call("GET", `${requests}/${id}/link`, { bearer: alice }), 200),
+  );
+  const link = new URL(JSON.parse(answers.link).containerUrl);
+  const uploaded = await capture.call("PUT", `${link.pathname}/data.csv${link.search}`, {
+    body: "a,b\n1,2\n",
+    headers: { "x-ms-blob-type": "BlockBlob" },
+  });
+  answers.uploaded = JSON.stringify(must(uploaded, 201));
+  answers.submitted = JSON.stringify(
+    must(await capture.call("POST", `${requests}/${id}/submit`, { bearer: alice }), 200),
+  );
+  await api.airlock.processor.idle();
+  answers.reviewed = JSON.stringify(
+    must(
+      await capture.call("POST", `${requests}/${id}/review`, {
+        bearer: bob,
+        body: approve,
+        headers: JSON_TYPE,
+      }),
+      200,
+    ),
+  );
+  await api.airlock.processor.idle();
+  answers.approved = JSON.stringify(
+    must(await capture.call("GET", `${requests}/${id}`, { bearer: bob }), 200),
+  );
+  capture.close();
+  await api.app.close();
+
+  const bare = Fastify({ logger: false });
+  const origin = link.origin;
+  const as = (text, requestId) => text.replaceAll(id, requestId);
+  const json = (reply, status, text) => reply.code(status).type("application/json; charset=utf-8").send(text);
+  bare.addContentTypeParser("*", (_request, payload, done) => done(null, payload));
+  bare.post("/api/workspaces/:ws/requests", async (_request, reply) =>
+    json(reply, 201, as(answers.created, randomUUID())),
+  );
+  bare.get("/api/workspaces/:ws/requests/:id/link", async (request, reply) =>
+    json(reply, 200, as(answers.link, request.params.id)),
+  );
+  bare.put("/blob/:id/:name", async (request, reply) => {
+    for await (const _ of request.body);
+    return json(reply, 201, answers.uploaded);
+  });
+  bare.post("/api/workspaces/:ws/requests/:id/submit", async (request, reply) =>
+    json(reply, 200, as(answers.submitted, request.params.id)),
+  );
+  bare.post("/api/workspaces/:ws/requests/:id/review", async (request, reply) =>
+    json(reply, 200, as(answers.reviewed, request.params.id)),
+  );
+  bare.get("/api/workspaces/:ws/requests/:id", async (request, reply) =>
+    json(reply, 200, as(answers.approved, request.params.id)),
+  );
+  const url = await bare.listen({ host: "127.0.0.1", port: Number(new URL(origin).port) });
+  const job = {
+    kind: "lifecycles",
+    url,
+    alice,
+    bob,
+    clients: LIFECYCLE.clients,
+    seconds: LIFECYCLE.seconds,
+    warmupSeconds: LIFECYCLE.warmupSeconds,
+  };
+  const { result, serverCpuSeconds, gcPauses } = await drive("floor", job, "floor");
+  await bare.close();
+  return {
+    perSecond: Math.round(result.completed / result.seconds),
+    completed: result.completed,
+    seconds: round(result.seconds, 2),
+    clients: LIFECYCLE.clients,
+    serverCpuMicrosPerLifecycle: Math.round((serverCpuSeconds * 1e6) / result.completed),
+    serverCpuUtilisation: round(serverCpuSeconds / result.seconds, 2),
+    clientCpuUtilisation: round(result.clientCpuSeconds / result.seconds, 2),
+    serverGcPauses: gcPauses,
+    placement: placement("floor"),
+    notes:
+      "the lifecycle part's client and checks against bare Fastify routes at the same paths, answering the API's own answers captured from one real lifecycle (request id swapped in), the upload's body read and dropped: what the HTTP traffic alone costs on this machine, with no airlock behind it.",
+  };
+}
+
 const percentile = (sorted, p) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
@@ -768,6 +868,7 @@ const runPart = async (name) => {
 const PARTS = {
   get: { title: "GET throughput", key: "getThroughput", run: getThroughput },
   lifecycles: { title: "lifecycles", key: "lifecycles", run: lifecycles },
+  floor: { title: "lifecycles against bare routes", key: "lifecycleFloor", run: lifecycleFloor },
   latency: { title: "submit → in_review latency", key: "submitToInReview", run: submitLatency },
   rss: { title: `${UPLOAD_BYTES} bytes through a link, RSS`, key: "uploadRss", run: uploadRss },
 };

@@ -64,7 +64,12 @@ export const problemResponses = {
  * counter, scan progress) stays inside. The serializer leaves out every key a schema does not name.
  */
 export const PublicRequestSchema = named(
-  AirlockRequestSchema.omit({ pendingAudit: true, revision: true, cleanFiles: true, scanRequestedWhen: true }),
+  AirlockRequestSchema.omit({
+    pendingAudit: true,
+    revision: true,
+    cleanFiles: true,
+    scanRequestedWhen: true,
+  }),
   "AirlockRequest",
 );
 
