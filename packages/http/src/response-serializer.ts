@@ -55,6 +55,14 @@ type Keeping = keyof typeof writers;
 const CACHED_FROM_KEYS = 8;
 
 /**
+ * How many frozen values' text each such writer keeps, the oldest going first: enough for the
+ * versions that are being read again and again. Never one per stored request: a store keeps every
+ * request's latest version for good, and its text (a tree of pieces, three times the size of the
+ * value) would stay with it.
+ */
+export const KEPT_TEXTS = 64;
+
+/**
  * The writer of a response schema, which does not validate: object keys the schema does not name
  * are left out (as zod's default `strip` drops them), everything else is written as it is. Any
  * other kind of schema (unions of objects, records, pipes, lazy, objects with a catchall) goes
@@ -112,15 +120,16 @@ const build = (schema: z.ZodType, keeping: Keeping): Writer => {
     if (keeping === "plain" || keys.length < CACHED_FROM_KEYS) {
       return (value) => (isPlainRecord(value) ? write(value) : JSON.stringify(value));
     }
-    // A frozen answer (the memory adapters answer stored requests frozen) can never change, so its
-    // text is written once per version and reused by every later read of that version.
-    const written = new WeakMap<object, string>();
+    // A frozen answer (the memory adapters answer stored requests frozen) can never change, so the
+    // text of a version read lately is written once and reused by the reads that follow.
+    const written = new Map<object, string>();
     return (value) => {
       if (!isPlainRecord(value)) return JSON.stringify(value);
       if (!Object.isFrozen(value)) return write(value);
       let text = written.get(value);
       if (text === undefined) {
         text = write(value);
+        if (written.size >= KEPT_TEXTS) written.delete(written.keys().next().value as object);
         written.set(value, text);
       }
       return text;

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { ResponseSerializationError, serializerCompiler } from "fastify-type-provider-zod";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { responseSerializerCompiler } from "../src/response-serializer.js";
+import { KEPT_TEXTS, responseSerializerCompiler } from "../src/response-serializer.js";
 import {
   AuditTrailSchema,
   HealthSchema,
@@ -132,6 +132,31 @@ describe("the response serializer", () => {
     expect(write(open)).toContain('"count":1');
     open.count = 2;
     expect(write(open)).toContain('"count":2');
+  });
+
+  it("reuses the text of a frozen value read lately, and keeps no more than the latest few", () => {
+    const write = ours(Sample);
+    let reads = 0;
+    /** A frozen sample that counts how often its text is written (each writing reads `text` once). */
+    const counted = () =>
+      Object.freeze(
+        Object.defineProperty({ ...minimalSample }, "text", {
+          enumerable: true,
+          get: () => {
+            reads += 1;
+            return "t";
+          },
+        }),
+      );
+    const watched = counted();
+    const text = write(watched);
+    expect(write(watched)).toBe(text);
+    expect(reads).toBe(1);
+    for (let other = 0; other < KEPT_TEXTS; other += 1) write(counted());
+    expect(reads).toBe(1 + KEPT_TEXTS);
+    // Pushed out by the later ones: written again, as it would be after a store dropped it.
+    expect(write(watched)).toBe(text);
+    expect(reads).toBe(2 + KEPT_TEXTS);
   });
 
   it("writes the same text whatever order a value's keys come in, and whatever prototype it has", () => {
