@@ -519,18 +519,34 @@ async function getThroughput() {
   };
 }
 
+/** The lifecycle client's job against `url`. */
+const lifecycleJob = async (url) => ({
+  kind: "lifecycles",
+  url,
+  alice: await token("alice", ["WorkspaceResearcher"]),
+  bob: await token("bob", ["AirlockManager"]),
+  clients: LIFECYCLE.clients,
+  seconds: LIFECYCLE.seconds,
+  warmupSeconds: LIFECYCLE.warmupSeconds,
+});
+
+/** What both lifecycle parts report of a measured window. */
+const lifecycleFigures = (part, { result, serverCpuSeconds, gcPauses }) => ({
+  perSecond: Math.round(result.completed / result.seconds),
+  completed: result.completed,
+  seconds: round(result.seconds, 2),
+  clients: LIFECYCLE.clients,
+  serverCpuMicrosPerLifecycle: Math.round((serverCpuSeconds * 1e6) / result.completed),
+  serverCpuUtilisation: round(serverCpuSeconds / result.seconds, 2),
+  clientCpuUtilisation: round(result.clientCpuSeconds / result.seconds, 2),
+  serverGcPauses: gcPauses,
+  placement: placement(part),
+});
+
 async function lifecycles() {
   const server = await startApi();
-  const job = {
-    kind: "lifecycles",
-    url: server.url,
-    alice: await token("alice", ["WorkspaceResearcher"]),
-    bob: await token("bob", ["AirlockManager"]),
-    clients: LIFECYCLE.clients,
-    seconds: LIFECYCLE.seconds,
-    warmupSeconds: LIFECYCLE.warmupSeconds,
-  };
-  const { result, serverCpuSeconds, gcPauses } = await drive("lifecycles", job, "lifecycles");
+  const driven = await drive("lifecycles", await lifecycleJob(server.url), "lifecycles");
+  const { result } = driven;
   await server.airlock.processor.idle();
   // The client checked every answer; the store must agree that every lifecycle ended approved.
   const stored = server.ports.repository.inspect();
@@ -541,23 +557,15 @@ async function lifecycles() {
     );
   }
   await server.app.close();
-  const perSecond = result.completed / result.seconds;
+  const figures = lifecycleFigures("lifecycles", driven);
   return {
-    perSecond: Math.round(perSecond),
-    completed: result.completed,
-    seconds: round(result.seconds, 2),
-    clients: LIFECYCLE.clients,
+    ...figures,
     httpCallsPerLifecycle: round(result.calls / result.completed, 2),
     httpCallsPerSecond: Math.round(result.calls / result.seconds),
     reviewRetries: result.reviewRetries,
     extraStatusPolls: result.extraStatusPolls,
-    serverCpuMicrosPerLifecycle: Math.round((serverCpuSeconds * 1e6) / result.completed),
-    serverCpuUtilisation: round(serverCpuSeconds / result.seconds, 2),
-    clientCpuUtilisation: round(result.clientCpuSeconds / result.seconds, 2),
-    serverGcPauses: gcPauses,
     goal: ">= 2000 lifecycles/s",
-    met: perSecond >= 2000,
-    placement: placement("lifecycles"),
+    met: result.completed / result.seconds >= 2000,
     notes: `each lifecycle: POST create, GET link, PUT the file through the link, POST submit (inline processing, scanning off), POST review (approve), GET until approved; every answer's status is checked (a failure ends the run), the last GET must say approved, and afterwards every stored request must be approved. The server runs alone in the measuring process; ${LIFECYCLE.clients} clients run in a separate child process on node:http with a keep-alive Agent, after a ${LIFECYCLE.warmupSeconds} s warm-up. Utilisation = CPU seconds ÷ wall seconds (1.0 = one core; the server's includes its GC and libuv threads).`,
   };
 }
@@ -573,39 +581,39 @@ async function lifecycleFloor() {
   const capture = httpClient(api.url);
   const alice = await token("alice", ["WorkspaceResearcher"]);
   const bob = await token("bob", ["AirlockManager"]);
-  const created = must(
-    await capture.call("POST", requests, { bearer: alice, body: newRequest, headers: JSON_TYPE }),
+  /** An answer's text, once its status is the expected one. */
+  const text = (answer, expected) => {
+    must(answer, expected);
+    return answer.text;
+  };
+  const answers = {
+    created: text(
+      await capture.call("POST", requests, { bearer: alice, body: newRequest, headers: JSON_TYPE }),
+      201,
+    ),
+  };
+  const id = JSON.parse(answers.created).airlockRequest.id;
+  answers.link = text(await capture.call("GET", `${requests}/${id}/link`, { bearer: alice }), 200);
+  const link = new URL(JSON.parse(answers.link).containerUrl);
+  answers.uploaded = text(
+    await capture.call("PUT", `${link.pathname}/data.csv${link.search}`, {
+      body: "a,b\n1,2\n",
+      headers: { "x-ms-blob-type": "BlockBlob" },
+    }),
     201,
   );
-  const id = created.airlockRequest.id;
-  const answers = { created: JSON.stringify(created) };
-  answers.link = JSON.stringify(
-    must(await capture.call("GET", `${requests}/${id}/link`, { bearer: alice }), 200),
-  );
-  const link = new URL(JSON.parse(answers.link).containerUrl);
-  const uploaded = await capture.call("PUT", `${link.pathname}/data.csv${link.search}`, {
-    body: "a,b\n1,2\n",
-    headers: { "x-ms-blob-type": "BlockBlob" },
-  });
-  answers.uploaded = JSON.stringify(must(uploaded, 201));
-  answers.submitted = JSON.stringify(
-    must(await capture.call("POST", `${requests}/${id}/submit`, { bearer: alice }), 200),
+  answers.submitted = text(await capture.call("POST", `${requests}/${id}/submit`, { bearer: alice }), 200);
+  await api.airlock.processor.idle();
+  answers.reviewed = text(
+    await capture.call("POST", `${requests}/${id}/review`, {
+      bearer: bob,
+      body: approve,
+      headers: JSON_TYPE,
+    }),
+    200,
   );
   await api.airlock.processor.idle();
-  answers.reviewed = JSON.stringify(
-    must(
-      await capture.call("POST", `${requests}/${id}/review`, {
-        bearer: bob,
-        body: approve,
-        headers: JSON_TYPE,
-      }),
-      200,
-    ),
-  );
-  await api.airlock.processor.idle();
-  answers.approved = JSON.stringify(
-    must(await capture.call("GET", `${requests}/${id}`, { bearer: bob }), 200),
-  );
+  answers.approved = text(await capture.call("GET", `${requests}/${id}`, { bearer: bob }), 200);
   capture.close();
   await api.app.close();
 
@@ -634,27 +642,10 @@ async function lifecycleFloor() {
     json(reply, 200, as(answers.approved, request.params.id)),
   );
   const url = await bare.listen({ host: "127.0.0.1", port: Number(new URL(origin).port) });
-  const job = {
-    kind: "lifecycles",
-    url,
-    alice,
-    bob,
-    clients: LIFECYCLE.clients,
-    seconds: LIFECYCLE.seconds,
-    warmupSeconds: LIFECYCLE.warmupSeconds,
-  };
-  const { result, serverCpuSeconds, gcPauses } = await drive("floor", job, "floor");
+  const driven = await drive("floor", await lifecycleJob(url), "floor");
   await bare.close();
   return {
-    perSecond: Math.round(result.completed / result.seconds),
-    completed: result.completed,
-    seconds: round(result.seconds, 2),
-    clients: LIFECYCLE.clients,
-    serverCpuMicrosPerLifecycle: Math.round((serverCpuSeconds * 1e6) / result.completed),
-    serverCpuUtilisation: round(serverCpuSeconds / result.seconds, 2),
-    clientCpuUtilisation: round(result.clientCpuSeconds / result.seconds, 2),
-    serverGcPauses: gcPauses,
-    placement: placement("floor"),
+    ...lifecycleFigures("floor", driven),
     notes:
       "the lifecycle part's client and checks against bare Fastify routes at the same paths, answering the API's own answers captured from one real lifecycle (request id swapped in), the upload's body read and dropped: what the HTTP traffic alone costs on this machine, with no airlock behind it.",
   };
