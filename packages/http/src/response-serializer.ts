@@ -57,8 +57,7 @@ const CACHED_FROM_KEYS = 8;
 /**
  * How many frozen values' text each such writer keeps, the oldest going first: enough for the
  * versions that are being read again and again. Never one per stored request: a store keeps every
- * request's latest version for good, and its text (a tree of pieces, three times the size of the
- * value) would stay with it.
+ * request's latest version for good, and its text would stay with it as long.
  */
 export const KEPT_TEXTS = 64;
 

@@ -63,7 +63,7 @@ export const problemResponses = {
  * A request as the API shows it: the engine's own bookkeeping (the audit outbox, the write
  * counter, scan progress) stays inside. The serializer leaves out every key a schema does not name.
  */
-export const PublicRequestSchema = named(
+const PublicRequestSchema = named(
   AirlockRequestSchema.omit({
     pendingAudit: true,
     revision: true,
