@@ -1,9 +1,10 @@
 // The HTTP API under load, with memory ports: GET throughput against a bare Fastify route, whole
-// lifecycles per second (and the same traffic against bare routes at the API's paths, which is
+// lifecycles per second (bounded by two more runs of the same traffic: against an API whose audit
+// log, events and notifications cost nothing, and against bare routes at the API's paths, which is
 // what the HTTP traffic alone costs), submit → in_review latency, and the server's RSS while a 1 GiB
 // file is uploaded and approved through a link. Writes bench/results/http.json when every part ran.
 //
-// Run: pnpm build && node bench/http.mjs [get] [lifecycles] [floor] [latency] [rss]
+// Run: pnpm build && node bench/http.mjs [get] [lifecycles] [bound] [floor] [latency] [rss]
 //
 // Every part runs in its own process, holding only the server(s) it measures; the load comes from
 // another child process (autocannon for GET, a node:http keep-alive client for lifecycles and
@@ -43,6 +44,7 @@ import { createMemoryPorts, createRandomIds } from "@airlock/adapters-memory";
 import { createAirlock, WorkspaceSchema } from "@airlock/core";
 import { buildServer, mintDevToken } from "@airlock/http";
 import autocannon from "autocannon";
+import { okAsync } from "neverthrow";
 
 // The same Fastify the API is built on, for the bare route.
 const Fastify = createRequire(import.meta.resolve("@airlock/http"))("fastify");
@@ -158,7 +160,7 @@ const PIN =
   spawnSync("taskset", ["-c", "0", "true"]).status === 0;
 const SERVER_CORE = "0";
 const CLIENT_CORE = "1";
-const PINNED_PARTS = new Set(["get", "lifecycles", "floor"]);
+const PINNED_PARTS = new Set(["get", "lifecycles", "bound", "floor"]);
 
 /** `node …args`, on `core` when pinning. */
 const spawnNode = (core, args, options) =>
@@ -543,9 +545,26 @@ const lifecycleFigures = (part, { result, serverCpuSeconds, gcPauses }) => ({
   placement: placement(part),
 });
 
-async function lifecycles() {
-  const server = await startApi();
-  const driven = await drive("lifecycles", await lifecycleJob(server.url), "lifecycles");
+/**
+ * Ports whose audit log, event publisher and notifier keep and send nothing (the log answers every
+ * key as present, so nothing is appended late either). Not a configuration anyone may run: it
+ * bounds what the lifecycle rate could be if those three cost nothing at all.
+ */
+const withoutAuditEventsNotifications = (ports) => ({
+  ...ports,
+  audit: {
+    ...ports.audit,
+    append: (record) => okAsync({ ...record, seq: 0, prevHash: "", hash: "" }),
+    has: () => okAsync(true),
+  },
+  events: { ...ports.events, publish: () => okAsync(undefined) },
+  notifier: { ...ports.notifier, notify: () => okAsync(undefined) },
+});
+
+/** The lifecycle part's run and checks against an API on `wrapPorts`' ports. */
+const measureLifecycles = async (part, wrapPorts) => {
+  const server = await startApi(wrapPorts);
+  const driven = await drive(part, await lifecycleJob(server.url), part);
   const { result } = driven;
   await server.airlock.processor.idle();
   // The client checked every answer; the store must agree that every lifecycle ended approved.
@@ -557,9 +576,14 @@ async function lifecycles() {
     );
   }
   await server.app.close();
-  const figures = lifecycleFigures("lifecycles", driven);
+  return driven;
+};
+
+async function lifecycles() {
+  const driven = await measureLifecycles("lifecycles");
+  const { result } = driven;
   return {
-    ...figures,
+    ...lifecycleFigures("lifecycles", driven),
     httpCallsPerLifecycle: round(result.calls / result.completed, 2),
     httpCallsPerSecond: Math.round(result.calls / result.seconds),
     reviewRetries: result.reviewRetries,
@@ -567,6 +591,14 @@ async function lifecycles() {
     goal: ">= 2000 lifecycles/s",
     met: result.completed / result.seconds >= 2000,
     notes: `each lifecycle: POST create, GET link, PUT the file through the link, POST submit (inline processing, scanning off), POST review (approve), GET until approved; every answer's status is checked (a failure ends the run), the last GET must say approved, and afterwards every stored request must be approved. The server runs alone in the measuring process; ${LIFECYCLE.clients} clients run in a separate child process on node:http with a keep-alive Agent, after a ${LIFECYCLE.warmupSeconds} s warm-up. Utilisation = CPU seconds ÷ wall seconds (1.0 = one core; the server's includes its GC and libuv threads).`,
+  };
+}
+
+async function lifecyclesBound() {
+  return {
+    ...lifecycleFigures("bound", await measureLifecycles("bound", withoutAuditEventsNotifications)),
+    notes:
+      "the lifecycle part with the audit log, event publisher and notifier replaced by ports that keep and send nothing: no audit chain, no hashing, no events, no notifications. Never a configuration to run; it bounds the lifecycle rate had those three no cost at all.",
   };
 }
 
@@ -859,6 +891,11 @@ const runPart = async (name) => {
 const PARTS = {
   get: { title: "GET throughput", key: "getThroughput", run: getThroughput },
   lifecycles: { title: "lifecycles", key: "lifecycles", run: lifecycles },
+  bound: {
+    title: "lifecycles without audit, events or notifications",
+    key: "lifecyclesWithoutAuditEventsNotifications",
+    run: lifecyclesBound,
+  },
   floor: { title: "lifecycles against bare routes", key: "lifecycleFloor", run: lifecycleFloor },
   latency: { title: "submit → in_review latency", key: "submitToInReview", run: submitLatency },
   rss: { title: `${UPLOAD_BYTES} bytes through a link, RSS`, key: "uploadRss", run: uploadRss },
