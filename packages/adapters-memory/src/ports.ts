@@ -52,12 +52,13 @@ export function createMemoryPorts(
   options: MemoryPortsOptions<Clock, IdGenerator> = {},
 ): MemoryPorts<Clock, IdGenerator> {
   const storage = createMemoryStorage(options.linkSigner ? { linkSigner: options.linkSigner } : {});
+  const sentWindow = options.keepSent === undefined ? {} : { keep: options.keepSent };
   return {
     repository: createMemoryRequestRepository(),
     storage,
     scanner: createMemoryScanner({ storage }),
-    notifier: createMemoryNotifier(options.keepSent === undefined ? {} : { keep: options.keepSent }),
-    events: createMemoryEventPublisher(options.keepSent === undefined ? {} : { keep: options.keepSent }),
+    notifier: createMemoryNotifier(sentWindow),
+    events: createMemoryEventPublisher(sentWindow),
     audit: createMemoryAuditLog(),
     workspaces: createMemoryWorkspaceRegistry(options.workspaces ?? []),
     clock: options.clock ?? createManualClock(),

@@ -200,12 +200,7 @@ describe("the response serializer", () => {
     });
     expect(text).not.toContain("secret");
     expect(JSON.parse(text)).toEqual({
-      text: "t",
-      maybe: null,
-      count: 1,
-      flag: true,
-      kind: "a",
-      role: "x",
+      ...minimalSample,
       items: [{ name: "n", size: 1, tags: [] }],
       nested: { name: "n", size: 2, tags: ["a"] },
       withDefault: 3,

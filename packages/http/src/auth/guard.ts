@@ -85,20 +85,26 @@ export const createGuard = (deps: {
     return verified.value;
   };
 
-  /** The bearer token, or `undefined` once the 401 has been sent. */
-  const tokenOf = (request: FastifyRequest, reply: FastifyReply): string | undefined => {
+  /**
+   * The caller's identity, or `undefined` once the refusal has been sent. A token verified before
+   * is answered at once, without waiting on the verifier.
+   */
+  const identityOf = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): TokenIdentity | undefined | Promise<TokenIdentity | undefined> => {
     const token = bearerToken(request.headers.authorization);
-    if (!token) sendProblem(request, reply, problem("Unauthorized", "a bearer token is required"));
-    return token;
+    if (!token) {
+      sendProblem(request, reply, problem("Unauthorized", "a bearer token is required"));
+      return undefined;
+    }
+    return deps.verify.known(token) ?? authenticate(request, reply, token);
   };
 
   return {
     workspace: ({ treAdmin }) =>
       async function workspaceGuard(request, reply) {
-        const token = tokenOf(request, reply);
-        if (!token) return reply;
-        // A token verified before needs no wait for its answer.
-        const identity = deps.verify.known(token) ?? (await authenticate(request, reply, token));
+        const identity = await identityOf(request, reply);
         if (!identity) return reply;
         const workspaceId = (request.params as { ws?: string }).ws ?? "";
         const found = await deps.workspaces.get(workspaceId);
@@ -132,9 +138,7 @@ export const createGuard = (deps: {
 
     api: ({ role }) =>
       async function apiGuard(request, reply) {
-        const token = tokenOf(request, reply);
-        if (!token) return reply;
-        const identity = deps.verify.known(token) ?? (await authenticate(request, reply, token));
+        const identity = await identityOf(request, reply);
         if (!identity) return reply;
         if (!identity.audiences.includes(deps.apiAudience)) {
           return sendProblem(request, reply, problem("Unauthorized", "the token's audience is not this API"));
