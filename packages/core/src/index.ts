@@ -63,6 +63,7 @@ export type {
   FileRecord,
   HistoryEntry,
   NewRequestInput,
+  PublicRequest,
   RequestStatus,
   RequestType,
   Review,
@@ -75,6 +76,7 @@ export {
   FileRecord as FileRecordSchema,
   JUSTIFICATION_MAX,
   NewRequestInput as NewRequestInputSchema,
+  PublicRequest as PublicRequestSchema,
   RequestStatus as RequestStatusSchema,
   RequestType as RequestTypeSchema,
   Review as ReviewSchema,
@@ -125,6 +127,7 @@ export {
   ListQuery as ListQuerySchema,
   ReviewInput as ReviewInputSchema,
   RevokeInput as RevokeInputSchema,
+  UserListQuery as UserListQuerySchema,
 } from "./service/inputs.js";
 export { DEFAULT_NOTIFICATIONS, notificationFor } from "./service/notifications.js";
 export { SWEPT_STATUSES } from "./service/processor.js";

@@ -79,6 +79,18 @@ export const AirlockRequest = z.object({
 });
 export type AirlockRequest = z.infer<typeof AirlockRequest>;
 
+/**
+ * A request as callers outside the engine see it (the API's answers): the engine's own bookkeeping
+ * (the audit outbox, the write counter, scan progress) stays inside.
+ */
+export const PublicRequest = AirlockRequest.omit({
+  pendingAudit: true,
+  revision: true,
+  cleanFiles: true,
+  scanRequestedWhen: true,
+});
+export type PublicRequest = z.infer<typeof PublicRequest>;
+
 export const NewRequestInput = z.object({
   type: RequestType,
   title: boundedText(TITLE_MAX),

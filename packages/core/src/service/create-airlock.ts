@@ -460,6 +460,35 @@ export const createAirlock = (ports: AirlockPorts, options: AirlockOptions = {})
     return fromPort(ports.storage.upload(ref, "draft", name, content, { maxBytes: policy.maxFileSize }));
   };
 
+  const validFileName = (name: string): Result<string, AirlockError> => {
+    const valid = FileName.safeParse(name);
+    return valid.success
+      ? ok(valid.data)
+      : err({ kind: "InvalidInput", message: "the file name is not valid", issues: issuesOf(valid.error) });
+  };
+
+  const readFile = async (requestId: string, stage: Stage, name: string) => {
+    const request = await authorizeBlobCall(requestId, stage, "read");
+    if (request.isErr()) return err(request.error);
+    const valid = validFileName(name);
+    if (valid.isErr()) return err(valid.error);
+    return fromPort(ports.storage.openRead(containerOf(request.value), stage, name));
+  };
+
+  const deleteFile = async (requestId: string, stage: Stage, name: string) => {
+    const request = await authorizeBlobCall(requestId, stage, "delete");
+    if (request.isErr()) return err(request.error);
+    const valid = validFileName(name);
+    if (valid.isErr()) return err(valid.error);
+    return fromPort(ports.storage.deleteFile(containerOf(request.value), stage, name));
+  };
+
+  const listFiles = async (requestId: string, stage: Stage) => {
+    const request = await authorizeBlobCall(requestId, stage, "list");
+    if (request.isErr()) return err(request.error);
+    return fromPort(ports.storage.listFiles(containerOf(request.value), stage));
+  };
+
   const airlock: Airlock = {
     create: (actor, workspaceId, input) => answer(create(actor, workspaceId, input)),
     get: (actor, workspaceId, requestId) => answer(get(actor, workspaceId, requestId)),
@@ -527,6 +556,9 @@ export const createAirlock = (ports: AirlockPorts, options: AirlockOptions = {})
     authorizeBlobCall: (requestId, stage, operation) =>
       answer(authorizeBlobCall(requestId, stage, operation)),
     upload: (requestId, name, content) => answer(upload(requestId, name, content)),
+    readFile: (requestId, stage, name) => answer(readFile(requestId, stage, name)),
+    deleteFile: (requestId, stage, name) => answer(deleteFile(requestId, stage, name)),
+    listFiles: (requestId, stage) => answer(listFiles(requestId, stage)),
 
     processor: {
       process: processor.process,

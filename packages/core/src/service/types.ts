@@ -11,7 +11,7 @@ import type { IdGenerator } from "../ports/id-generator.js";
 import type { MalwareScanner } from "../ports/malware-scanner.js";
 import type { Notifier } from "../ports/notifier.js";
 import type { RequestOrderBy, RequestRepository } from "../ports/request-repository.js";
-import type { AirlockStorage, LinkAccess } from "../ports/storage.js";
+import type { AirlockStorage, LinkAccess, StoredFile } from "../ports/storage.js";
 import type { WorkspaceDirectory } from "../ports/workspace-directory.js";
 
 export interface AirlockPorts {
@@ -172,6 +172,19 @@ export interface Airlock {
     stage: Stage,
     operation: BlobOperation,
   ): ResultAsync<AirlockRequest, AirlockError>;
+  /**
+   * Streams one file of the request's container in `stage` (a link's download). The request's
+   * current status decides whether the stage may be read now, as for every call below.
+   */
+  readFile(
+    requestId: string,
+    stage: Stage,
+    name: string,
+  ): ResultAsync<AsyncIterable<Uint8Array>, AirlockError>;
+  /** Deletes one file of the container in `stage` (a link's delete); an absent file is not an error. */
+  deleteFile(requestId: string, stage: Stage, name: string): ResultAsync<void, AirlockError>;
+  /** The files of the container in `stage` (a link's listing). */
+  listFiles(requestId: string, stage: Stage): ResultAsync<readonly StoredFile[], AirlockError>;
   /** Uploads one file into a draft request (the embedded blob endpoint and in-process users). */
   upload(
     requestId: string,
