@@ -11,7 +11,6 @@ import {
 } from "@airlock/core";
 import { err, errAsync, okAsync, ResultAsync } from "neverthrow";
 import { createFaults } from "./faults.js";
-import { deepFrozen } from "./frozen.js";
 
 export type AuditLogMethod = keyof AuditLog;
 
@@ -35,19 +34,16 @@ export const createMemoryAuditLog = (): MemoryAuditLog => {
       if (fault) return errAsync<AuditEntry, AuditLogError>(fault);
       const entries = streams.get(record.stream) ?? [];
       const existing = record.key === null ? undefined : entries.find((entry) => entry.key === record.key);
-      if (existing) return okAsync<AuditEntry, AuditLogError>(existing);
+      if (existing) return okAsync<AuditEntry, AuditLogError>(structuredClone(existing));
       const unhashed = unhashedAuditEntry(record, entries.length, entries.at(-1)?.hash ?? GENESIS_HASH);
       // The same SHA-256 over the same canonical text as core's `hashAuditEntry`, but synchronous:
       // Web Crypto's digest costs more than the rest of a command, and a synchronous append cannot
       // interleave with another append to the same stream.
       const hash = digest("sha256", canonicalAuditText(unhashed), "hex");
-      // Frozen, so the entry itself can be the answer: nobody can change the stored chain through it.
-      // Every object in it was built here, so freezing needs no copy.
-      Object.freeze(unhashed.actor);
-      const entry: AuditEntry = Object.freeze({ ...unhashed, hash });
+      const entry: AuditEntry = { ...unhashed, hash };
       entries.push(entry);
       streams.set(record.stream, entries);
-      return okAsync<AuditEntry, AuditLogError>(entry);
+      return okAsync<AuditEntry, AuditLogError>(structuredClone(entry));
     },
     has: (stream, key) => {
       const fault = faults.take("has");
@@ -57,7 +53,7 @@ export const createMemoryAuditLog = (): MemoryAuditLog => {
     list: (stream) => {
       const fault = faults.take("list");
       if (fault) return new ResultAsync<readonly AuditEntry[], AuditLogError>(Promise.resolve(err(fault)));
-      return ResultAsync.fromSafePromise(Promise.resolve([...entriesOf(stream)]));
+      return ResultAsync.fromSafePromise(Promise.resolve(structuredClone(entriesOf(stream))));
     },
     verify: (stream) => {
       const fault = faults.take("verify");
@@ -71,7 +67,7 @@ export const createMemoryAuditLog = (): MemoryAuditLog => {
       const index = entries.findIndex((entry) => entry.seq === seq);
       const entry = entries[index];
       if (!entry) throw new Error(`tamper: stream ${stream} has no entry ${seq}`);
-      entries[index] = deepFrozen({ ...entry, ...patch });
+      entries[index] = structuredClone({ ...entry, ...patch });
     },
     failNext: (method, count) => faults.failNext(method, count),
   } satisfies MemoryAuditLog;

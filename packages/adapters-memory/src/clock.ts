@@ -6,6 +6,9 @@ export interface ManualClock extends Clock {
   set(ms: number): void;
 }
 
+/** The system's time. */
+export const systemClock: Clock = Object.freeze({ now: () => Date.now() });
+
 /** 2026-01-01T00:00:00Z: a fixed start, so tests read the same on every run. */
 export const MANUAL_CLOCK_START_MS = Date.UTC(2026, 0, 1);
 

@@ -1,11 +1,10 @@
 import type { AirlockEvent, EventPublisher } from "@airlock/core";
 import { err, ok, ResultAsync } from "neverthrow";
 import { createFaults } from "./faults.js";
-import { deepFrozen } from "./frozen.js";
 import { createRecent } from "./recent.js";
 
 export interface MemoryEventPublisher extends EventPublisher {
-  /** The events published (the latest `keep` of them), deeply frozen, in order; failed batches are not in it. */
+  /** The events published (the latest `keep` of them), copies, in order; failed batches are not in it. */
   published(): readonly AirlockEvent[];
   /** The next `count` batches (default 1) answer `Unavailable` ("injected fault") and publish nothing; 0 heals. */
   failNext(count?: number): void;
@@ -19,16 +18,16 @@ export interface MemoryEventPublisherOptions {
 export const createMemoryEventPublisher = (
   options: MemoryEventPublisherOptions = {},
 ): MemoryEventPublisher => {
-  // Kept as frozen copies: no object is shared with the publisher's caller.
+  // Kept as copies: no object is shared with the caller.
   const events = createRecent<AirlockEvent>(options.keep);
   const faults = createFaults<"publish">();
   const publisher = {
     publish: (batch) => {
       const fault = faults.take("publish");
-      if (!fault) for (const event of batch) events.add(deepFrozen(event));
+      if (!fault) for (const event of batch) events.add(structuredClone(event));
       return new ResultAsync(Promise.resolve(fault ? err(fault) : ok(undefined)));
     },
-    published: () => events.list(),
+    published: () => structuredClone(events.list()),
     failNext: (count) => faults.failNext("publish", count),
   } satisfies MemoryEventPublisher;
   return publisher;

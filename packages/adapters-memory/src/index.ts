@@ -1,10 +1,9 @@
-// The public surface of @airlock/adapters-memory: every port in memory, deterministic and
-// inspectable, for tests, examples and the embedded profile.
+// The public surface of @airlock/adapters-memory: every port in memory, inspectable, for tests, examples and the embedded profile.
 
 export type { AuditLogMethod, MemoryAuditLog } from "./audit-log.js";
 export { createMemoryAuditLog } from "./audit-log.js";
 export type { ManualClock } from "./clock.js";
-export { createManualClock, MANUAL_CLOCK_START_MS } from "./clock.js";
+export { createManualClock, MANUAL_CLOCK_START_MS, systemClock } from "./clock.js";
 export type { MemoryEventPublisher, MemoryEventPublisherOptions } from "./event-publisher.js";
 export { createMemoryEventPublisher } from "./event-publisher.js";
 export { INJECTED_FAULT } from "./faults.js";

@@ -1,11 +1,10 @@
 import type { Notification, Notifier } from "@airlock/core";
 import { err, ok, ResultAsync } from "neverthrow";
 import { createFaults } from "./faults.js";
-import { deepFrozen } from "./frozen.js";
 import { createRecent } from "./recent.js";
 
 export interface MemoryNotifier extends Notifier {
-  /** The notifications delivered (the latest `keep` of them), deeply frozen, in order; failed deliveries are not in it. */
+  /** The notifications delivered (the latest `keep` of them), copies, in order; failed deliveries are not in it. */
   sent(): readonly Notification[];
   /** The next `count` notifications (default 1) answer `Unavailable` ("injected fault") and are not delivered; 0 heals. */
   failNext(count?: number): void;
@@ -17,16 +16,16 @@ export interface MemoryNotifierOptions {
 }
 
 export const createMemoryNotifier = (options: MemoryNotifierOptions = {}): MemoryNotifier => {
-  // Kept as frozen copies: no object is shared with the caller.
+  // Kept as copies: no object is shared with the caller.
   const delivered = createRecent<Notification>(options.keep);
   const faults = createFaults<"notify">();
   const notifier = {
     notify: (notification) => {
       const fault = faults.take("notify");
-      if (!fault) delivered.add(deepFrozen(notification));
+      if (!fault) delivered.add(structuredClone(notification));
       return new ResultAsync(Promise.resolve(fault ? err(fault) : ok(undefined)));
     },
-    sent: () => delivered.list(),
+    sent: () => structuredClone(delivered.list()),
     failNext: (count) => faults.failNext("notify", count),
   } satisfies MemoryNotifier;
   return notifier;

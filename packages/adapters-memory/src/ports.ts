@@ -1,18 +1,18 @@
 import type { AirlockPorts, Clock, IdGenerator, Workspace } from "@airlock/core";
 import { createMemoryAuditLog, type MemoryAuditLog } from "./audit-log.js";
-import { createManualClock, type ManualClock } from "./clock.js";
+import { systemClock } from "./clock.js";
 import { createMemoryEventPublisher, type MemoryEventPublisher } from "./event-publisher.js";
-import { createSequentialIds, type SequentialIds } from "./ids.js";
+import { createRandomIds } from "./ids.js";
 import { createMemoryScanner, type MemoryScanner } from "./malware-scanner.js";
 import { createMemoryNotifier, type MemoryNotifier } from "./notifier.js";
 import { createMemoryRequestRepository, type MemoryRequestRepository } from "./request-repository.js";
 import { createMemoryStorage, type LinkSigner, type MemoryStorage } from "./storage.js";
 import { createMemoryWorkspaceRegistry, type MemoryWorkspaceRegistry } from "./workspace-registry.js";
 
-export interface MemoryPortsOptions<C extends Clock = ManualClock, I extends IdGenerator = SequentialIds> {
-  /** Default: a manual clock starting at 2026-01-01T00:00:00Z. */
+export interface MemoryPortsOptions<C extends Clock = Clock, I extends IdGenerator = IdGenerator> {
+  /** Default: the system clock. Tests pass `createManualClock()` to move time themselves. */
   readonly clock?: C;
-  /** Default: sequential uuid-shaped ids. */
+  /** Default: random uuids. Tests pass `createSequentialIds()` for predictable ones. */
   readonly ids?: I;
   readonly linkSigner?: LinkSigner;
   readonly workspaces?: readonly Workspace[];
@@ -24,7 +24,7 @@ export interface MemoryPortsOptions<C extends Clock = ManualClock, I extends IdG
 }
 
 /** Every port in memory, each keeping its inspection and fault-injection methods. */
-export interface MemoryPorts<C extends Clock = ManualClock, I extends IdGenerator = SequentialIds>
+export interface MemoryPorts<C extends Clock = Clock, I extends IdGenerator = IdGenerator>
   extends AirlockPorts {
   readonly repository: MemoryRequestRepository;
   readonly storage: MemoryStorage;
@@ -37,20 +37,13 @@ export interface MemoryPorts<C extends Clock = ManualClock, I extends IdGenerato
   readonly ids: I;
 }
 
-/** The whole set of ports for `createAirlock`, in memory and deterministic by default. */
-export function createMemoryPorts(options?: MemoryPortsOptions<ManualClock, SequentialIds>): MemoryPorts;
-export function createMemoryPorts<C extends Clock>(
-  options: MemoryPortsOptions<C, SequentialIds> & { readonly clock: C },
-): MemoryPorts<C, SequentialIds>;
-export function createMemoryPorts<I extends IdGenerator>(
-  options: MemoryPortsOptions<ManualClock, I> & { readonly ids: I },
-): MemoryPorts<ManualClock, I>;
-export function createMemoryPorts<C extends Clock, I extends IdGenerator>(
-  options: MemoryPortsOptions<C, I> & { readonly clock: C; readonly ids: I },
-): MemoryPorts<C, I>;
-export function createMemoryPorts(
-  options: MemoryPortsOptions<Clock, IdGenerator> = {},
-): MemoryPorts<Clock, IdGenerator> {
+/**
+ * The whole set of ports for `createAirlock`, in memory. Time and ids are real unless a test passes
+ * its own (`createManualClock()`, `createSequentialIds()`); the clock's and ids' types follow.
+ */
+export const createMemoryPorts = <C extends Clock = Clock, I extends IdGenerator = IdGenerator>(
+  options: MemoryPortsOptions<C, I> = {},
+): MemoryPorts<C, I> => {
   const storage = createMemoryStorage(options.linkSigner ? { linkSigner: options.linkSigner } : {});
   const sentWindow = options.keepSent === undefined ? {} : { keep: options.keepSent };
   return {
@@ -61,7 +54,7 @@ export function createMemoryPorts(
     events: createMemoryEventPublisher(sentWindow),
     audit: createMemoryAuditLog(),
     workspaces: createMemoryWorkspaceRegistry(options.workspaces ?? []),
-    clock: options.clock ?? createManualClock(),
-    ids: options.ids ?? createSequentialIds(),
-  } satisfies MemoryPorts<Clock, IdGenerator>;
-}
+    clock: options.clock ?? (systemClock as C),
+    ids: options.ids ?? (createRandomIds() as I),
+  };
+};

@@ -11,12 +11,11 @@ import {
 } from "@airlock/core";
 import { err, ok, Result, ResultAsync } from "neverthrow";
 import { createFaults } from "./faults.js";
-import { deepFrozen } from "./frozen.js";
 
 export type RequestRepositoryMethod = keyof RequestRepository;
 
 export interface MemoryRequestRepository extends RequestRepository {
-  /** Every stored request (frozen, as every answer is), in creation order. */
+  /** A copy of every stored request, in creation order. */
   inspect(): readonly AirlockRequest[];
   /** The next `count` calls of `method` (default 1) answer `Unavailable` ("injected fault") and change nothing; a new count replaces the pending one, so 0 heals. */
   failNext(method: RequestRepositoryMethod, count?: number): void;
@@ -84,12 +83,10 @@ export const createMemoryRequestRepository = (): MemoryRequestRepository => {
   const faults = createFaults<RequestRepositoryMethod>();
   let writes = 0;
   const nextEtag = () => String(++writes);
-  // Answers are the stored objects themselves, deeply frozen: no caller can change what is stored,
-  // and neither reads nor writes pay for a full copy (writes copy only the parts that are new).
+  // What goes in and what comes out are copies: no caller shares an object with the store.
   const keep = (request: AirlockRequest): AirlockRequest => {
-    const stored = deepFrozen(request);
-    requests.set(stored.id, stored);
-    return stored;
+    requests.set(request.id, structuredClone(request));
+    return structuredClone(request);
   };
   // Every call does its work at once, in one turn of the event loop: the check-then-write of
   // `update` cannot interleave with another call, which is what an etag condition guarantees.
@@ -126,7 +123,7 @@ export const createMemoryRequestRepository = (): MemoryRequestRepository => {
     const page = sorted.slice(0, pageSize);
     const last = page.at(-1);
     return ok({
-      items: page.map((item) => item.request),
+      items: page.map((item) => structuredClone(item.request)),
       continuation:
         sorted.length > pageSize && last !== undefined
           ? encodeCursor({ orderBy, ascending, key: last.key, id: last.id })
@@ -144,7 +141,7 @@ export const createMemoryRequestRepository = (): MemoryRequestRepository => {
     get: (id) =>
       answer("get", () => {
         const stored = requests.get(id);
-        return stored ? ok(stored) : err(notFound(`request ${id} not found`));
+        return stored ? ok(structuredClone(stored)) : err(notFound(`request ${id} not found`));
       }),
     update: (request) =>
       answer("update", () => {
@@ -157,7 +154,7 @@ export const createMemoryRequestRepository = (): MemoryRequestRepository => {
         return ok(updated);
       }),
     list: (query) => answer("list", () => list(query)),
-    inspect: () => [...requests.values()],
+    inspect: () => [...requests.values()].map((request) => structuredClone(request)),
     failNext: (method, count) => faults.failNext(method, count),
   } satisfies MemoryRequestRepository;
   return repository;

@@ -6,7 +6,6 @@ import {
 } from "@airlock/core";
 import { err, ok, type Result, ResultAsync } from "neverthrow";
 import { createFaults } from "./faults.js";
-import { deepFrozen } from "./frozen.js";
 
 export type WorkspaceRegistryMethod = keyof WorkspaceRegistry;
 
@@ -16,13 +15,13 @@ export interface MemoryWorkspaceRegistry extends WorkspaceRegistry {
 }
 
 /**
- * A `WorkspaceRegistry` in memory, holding copies of `initial` to start with. Answers are the stored
- * workspaces themselves, deeply frozen, so no caller can change what is stored.
+ * A `WorkspaceRegistry` in memory, holding copies of `initial` to start with. Answers are copies,
+ * so no caller can change what is stored.
  */
 export const createMemoryWorkspaceRegistry = (
   initial: readonly Workspace[] = [],
 ): MemoryWorkspaceRegistry => {
-  const workspaces = new Map(initial.map((workspace) => [workspace.id, deepFrozen(workspace)]));
+  const workspaces = new Map(initial.map((workspace) => [workspace.id, structuredClone(workspace)]));
   const faults = createFaults<WorkspaceRegistryMethod>();
 
   const answer = <T>(method: WorkspaceRegistryMethod, work: () => Result<T, WorkspaceDirectoryError>) => {
@@ -34,14 +33,16 @@ export const createMemoryWorkspaceRegistry = (
     get: (workspaceId) =>
       answer("get", () => {
         const workspace = workspaces.get(workspaceId);
-        return workspace ? ok(workspace) : err(notFound(`workspace ${workspaceId} not found`));
+        return workspace
+          ? ok(structuredClone(workspace))
+          : err(notFound(`workspace ${workspaceId} not found`));
       }),
-    list: () => answer("list", () => ok([...workspaces.values()])),
+    list: () =>
+      answer("list", () => ok([...workspaces.values()].map((workspace) => structuredClone(workspace)))),
     put: (workspace) =>
       answer("put", () => {
-        const stored = deepFrozen(workspace);
-        workspaces.set(stored.id, stored);
-        return ok(stored);
+        workspaces.set(workspace.id, structuredClone(workspace));
+        return ok(structuredClone(workspace));
       }),
     failNext: (method, count) => faults.failNext(method, count),
   } satisfies MemoryWorkspaceRegistry;

@@ -73,16 +73,12 @@ describe("memory audit log", () => {
     expect(assertOk(await audit.verify(stream), "verify")).toEqual({ ok: true, entries: 3 });
   });
 
-  it("listed entries are frozen: a reader cannot change the log through them", async () => {
+  it("listed entries are copies: a reader cannot change the log through them", async () => {
     const { audit, stream } = await logWith(1);
     const [entry] = assertOk(await audit.list(stream), "list");
     expect(entry?.reason).toBe("step 0");
-    expect(() => {
-      (entry as { reason: string }).reason = "changed by a reader";
-    }).toThrow(TypeError);
-    expect(() => {
-      (entry?.actor as { id: string }).id = "x";
-    }).toThrow(TypeError);
+    (entry as { reason: string }).reason = "changed by a reader";
+    (entry?.actor as { id: string }).id = "x";
     expect(assertOk(await audit.list(stream), "list")[0]).toMatchObject({
       reason: "step 0",
       prevHash: GENESIS_HASH,

@@ -1,7 +1,13 @@
 import type { AirlockPorts, Clock } from "@airlock/core";
 import { assertOk, EICAR, sampleWorkspace, streamOf } from "@airlock/core/testing";
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { createMemoryPorts, createRandomIds, type ManualClock } from "../src/index.js";
+import {
+  createManualClock,
+  createMemoryPorts,
+  createSequentialIds,
+  type ManualClock,
+  type SequentialIds,
+} from "../src/index.js";
 
 describe("createMemoryPorts", () => {
   it("wires the scanner to the storage it returns", async () => {
@@ -12,22 +18,29 @@ describe("createMemoryPorts", () => {
     expect(assertOk(await ports.scanner.scan(ref, "in_progress"), "scan").verdict).toBe("threat");
   });
 
-  it("is deterministic by default and takes the workspaces, clock, ids and link signer given", async () => {
+  it("keeps real time and random ids by default, so an embedder's requests and links are dated now", async () => {
+    const before = Date.now();
     const defaults = createMemoryPorts();
-    expect(defaults.ids.next()).toBe("00000000-0000-4000-8000-000000000001");
-    expect(defaults.clock.now()).toBe(Date.UTC(2026, 0, 1));
+    const now = defaults.clock.now();
+    expect(now).toBeGreaterThanOrEqual(before);
+    expect(now).toBeLessThanOrEqual(Date.now());
+    const [first, second] = [defaults.ids.next(), defaults.ids.next()];
+    expect(first).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(second).not.toBe(first);
+  });
 
+  it("takes the workspaces, clock, ids and link signer given", async () => {
     const workspace = sampleWorkspace();
     const clock: Clock = { now: () => 7 };
     const ports = createMemoryPorts({
       workspaces: [workspace],
       clock,
-      ids: createRandomIds(),
+      ids: createSequentialIds(),
       linkSigner: ({ ref }) => `https://airlock.test/${ref.requestId}`,
     });
     expect(assertOk(await ports.workspaces.get(workspace.id), "get")).toEqual(workspace);
     expect(ports.clock).toBe(clock);
-    expect(ports.ids.next()).not.toBe("00000000-0000-4000-8000-000000000001");
+    expect(ports.ids.next()).toBe("00000000-0000-4000-8000-000000000001");
     const link = await ports.storage.link(
       { requestId: "r1", workspaceId: workspace.id, type: "import" },
       "draft",
@@ -37,10 +50,13 @@ describe("createMemoryPorts", () => {
     expect(assertOk(link, "link").containerUrl).toBe("https://airlock.test/r1");
   });
 
-  it("keeps the memory types, and the whole satisfies AirlockPorts", () => {
+  it("keeps the memory types, and the types of the clock and ids given", () => {
     const ports = createMemoryPorts();
     expectTypeOf(ports).toExtend<AirlockPorts>();
-    expectTypeOf(ports.clock).toEqualTypeOf<ManualClock>();
+    expectTypeOf(ports.clock).toEqualTypeOf<Clock>();
+    const manual = createMemoryPorts({ clock: createManualClock(), ids: createSequentialIds() });
+    expectTypeOf(manual.clock).toEqualTypeOf<ManualClock>();
+    expectTypeOf(manual.ids).toEqualTypeOf<SequentialIds>();
     expectTypeOf(ports.repository.failNext).toBeFunction();
     expectTypeOf(ports.storage.stagesHolding).toBeFunction();
   });

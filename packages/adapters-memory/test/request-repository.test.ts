@@ -1,4 +1,4 @@
-import { assertOk, sampleRequest, sampleUser } from "@airlock/core/testing";
+import { assertOk, sampleRequest } from "@airlock/core/testing";
 import { describe, expect, it } from "vitest";
 import { createMemoryRequestRepository, INJECTED_FAULT } from "../src/index.js";
 
@@ -11,37 +11,15 @@ describe("memory request repository", () => {
     expect([a.etag, b.etag, a2.etag].map(Number)).toEqual([1, 2, 3]);
   });
 
-  it("inspect answers every stored request in creation order, frozen", async () => {
+  it("inspect answers copies of every stored request, in creation order", async () => {
     const repository = createMemoryRequestRepository();
     const first = assertOk(await repository.create(sampleRequest()), "create");
     const second = assertOk(await repository.create(sampleRequest()), "create");
     const inspected = repository.inspect();
     expect(inspected).toEqual([first, second]);
-    expect(() => {
-      (inspected[0] as { title: string }).title = "changed";
-    }).toThrow(TypeError);
-    expect(() => {
-      (first.history as unknown[]).push({});
-    }).toThrow(TypeError);
-    expect(repository.inspect()[0]?.title).toBe(first.title);
-  });
-
-  it("reuses the frozen parts of an answer in the next write and copies the rest", async () => {
-    const repository = createMemoryRequestRepository();
-    const created = assertOk(await repository.create(sampleRequest()), "create");
-    const reviews = [
-      {
-        id: "review-1",
-        reviewer: sampleUser(),
-        reviewDecision: "approved" as const,
-        decisionExplanation: "fine",
-        dateCreated: 1,
-      },
-    ];
-    const updated = assertOk(await repository.update({ ...created, reviews }), "update");
-    expect(updated.history).toBe(created.history);
-    expect(updated.reviews).not.toBe(reviews);
-    expect(Object.isFrozen(updated.reviews[0])).toBe(true);
+    (inspected[0] as { title: string }).title = "changed";
+    (first.history as unknown[]).push({});
+    expect(repository.inspect()[0]).toEqual({ ...first, history: first.history.slice(0, -1) });
   });
 
   it("failNext makes the next calls of one method Unavailable without doing anything", async () => {

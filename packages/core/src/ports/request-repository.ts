@@ -38,9 +38,8 @@ export interface RequestPage {
  *   new `etag`. An absent request is `NotFound`.
  * - `list` filters, orders (ties by id) and pages; every request matching at the first call and not
  *   changed since is returned exactly once across the pages.
- * - Answers never share mutable state with the store: each is either a copy, or deeply frozen so
- *   that changing it throws. Likewise a request passed in is copied (or frozen parts of an earlier
- *   answer are reused): changing it afterwards never changes what is stored.
+ * - Answers are copies that share nothing with the store: a caller may change them freely. Likewise
+ *   a request passed in is copied: changing it afterwards never changes what is stored.
  */
 export interface RequestRepository {
   create(request: Omit<AirlockRequest, "etag">): ResultAsync<AirlockRequest, RepositoryError>;

@@ -8,6 +8,7 @@ export type WorkspaceDirectoryError = NotFound | Unavailable;
  * Knows each workspace's airlock policy and who holds which role in it.
  * - `get` answers `NotFound` for an unknown workspace.
  * - `list` answers every workspace (used for cross-workspace review queues).
+ * - Answers are copies that share nothing with the store.
  */
 export interface WorkspaceDirectory {
   get(workspaceId: string): ResultAsync<Workspace, WorkspaceDirectoryError>;

@@ -44,6 +44,27 @@ export function workspaceRegistryContract(
       assertEqual(listed, [replacement], "list holds the workspace once, replaced");
     });
 
+    test("answers are copies: changing an answer or what was put changes nothing stored", async () => {
+      const registry = await fresh(make);
+      const workspace = sampleWorkspace();
+      const original = JSON.parse(JSON.stringify(workspace)) as Workspace;
+      const mutate = (answer: Workspace) => {
+        (answer as { displayName: string }).displayName = "changed by a caller";
+        (answer.members as unknown[]).push({ mutated: true });
+        (answer.policy as { enabled: boolean }).enabled = !original.policy.enabled;
+      };
+      const put = assertOk(await registry.put(workspace), "put");
+      mutate(workspace);
+      mutate(put);
+      mutate(assertOk(await registry.get(original.id), "get"));
+      for (const listed of assertOk(await registry.list(), "list")) mutate(listed);
+      assertEqual(
+        assertOk(await registry.get(original.id), "get after changes"),
+        original,
+        "stored workspace",
+      );
+    });
+
     test("list contains every workspace put", async () => {
       const registry = await fresh(make);
       const workspaces = [sampleWorkspace(), sampleWorkspace(), sampleWorkspace()];

@@ -1,5 +1,12 @@
 import type { Writable } from "node:stream";
-import { createMemoryPorts, type MemoryPorts } from "@airlock/adapters-memory";
+import {
+  createManualClock,
+  createMemoryPorts,
+  createSequentialIds,
+  type ManualClock,
+  type MemoryPorts,
+  type SequentialIds,
+} from "@airlock/adapters-memory";
 import {
   type Airlock,
   type AirlockOptions,
@@ -28,7 +35,7 @@ export interface TestServer {
   readonly url: string;
   readonly app: FastifyInstance;
   readonly airlock: Airlock;
-  readonly ports: MemoryPorts;
+  readonly ports: MemoryPorts<ManualClock, SequentialIds>;
   token(request: TokenRequest): Promise<string>;
   /** Waits for the processing that commands started inline. */
   idle(): Promise<void>;
@@ -43,12 +50,16 @@ export interface TestServerOptions {
   readonly publicBaseUrl?: string;
   readonly logStream?: Writable;
   /** What the engine is given instead of the memory ports (a slower repository, say); `ports` stays the memory ones. */
-  readonly decoratePorts?: (ports: MemoryPorts) => AirlockPorts;
+  readonly decoratePorts?: (ports: MemoryPorts<ManualClock, SequentialIds>) => AirlockPorts;
 }
 
 /** A server on 127.0.0.1 with memory ports, reached over a real socket. */
 export const startTestServer = async (options: TestServerOptions = {}): Promise<TestServer> => {
-  const ports = createMemoryPorts({ workspaces: options.workspaces ?? [] });
+  const ports = createMemoryPorts({
+    clock: createManualClock(),
+    ids: createSequentialIds(),
+    workspaces: options.workspaces ?? [],
+  });
   const airlock = createAirlock(options.decoratePorts ? options.decoratePorts(ports) : ports, {
     processing: "inline",
     ...options.airlock,
