@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Airlock, AirlockStorage, Clock, LinkView, WorkspaceRegistry } from "@airlock/core";
+import type { Airlock, Clock, LinkView, WorkspaceRegistry } from "@airlock/core";
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
 import Fastify, {
@@ -35,7 +35,6 @@ import { isDocumentedOnly, openApiRegistry } from "./schemas.js";
 export const JSON_BODY_LIMIT = 64 * 1024;
 
 export interface ServerPorts {
-  readonly storage: AirlockStorage;
   readonly workspaces: WorkspaceRegistry;
   /** The clock links and tokens are checked against; the system clock when absent. */
   readonly clock?: Clock;
@@ -283,7 +282,6 @@ export const buildServer = (options: ServerOptions): FastifyInstance => {
     app.register(async (blob) =>
       registerBlobRoutes(blob, {
         airlock: options.airlock,
-        storage: options.ports.storage,
         signer,
         now,
         baseUrl,
