@@ -4,6 +4,8 @@ import { createMemoryPorts } from "@airlock/adapters-memory";
 import { createAirlock } from "@airlock/core";
 import { buildServer } from "@airlock/http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectProblem, putBlob } from "../../http/test/support/flow.js";
+import { call, TEST_SECRET, workspace } from "../../http/test/support/server.js";
 import { createScanBlobLocator } from "../src/profiles/blob-locator.js";
 import {
   type AzureBackends,
@@ -15,8 +17,6 @@ import {
   startAzureBackends,
   startAzureTestServer,
 } from "./support/azure-stack.js";
-import { expectProblem, putBlob } from "./support/flow.js";
-import { call, TEST_SECRET, workspace } from "./support/server.js";
 
 let backends: AzureBackends;
 let server: AzureTestServer;

@@ -1,6 +1,5 @@
 import { parseArgs } from "node:util";
-import { DEFAULT_API_AUDIENCE, DEV_SECRET_DEFAULT } from "./auth/config.js";
-import { mintDevToken } from "./auth/dev-token.js";
+import { DEFAULT_API_AUDIENCE, DEV_SECRET_DEFAULT, mintDevToken } from "@airlock/http";
 
 /**
  * `pnpm token`: mints a development token and prints only the token, so it can be captured:

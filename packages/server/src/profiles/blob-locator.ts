@@ -1,6 +1,6 @@
 import type { StorageAccountResolver } from "@airlock/adapters-azure";
 import type { AirlockError, RequestRepository } from "@airlock/core";
-import type { ScanBlobLocator } from "../routes/events.js";
+import type { ScanBlobLocator } from "@airlock/http";
 
 export type ScanBlobLocatorOptions = {
   readonly accounts: StorageAccountResolver;

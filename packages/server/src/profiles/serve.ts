@@ -1,7 +1,6 @@
 import type { Workspace } from "@airlock/core";
+import { authConfigFromEnv, buildServer } from "@airlock/http";
 import type { Logger } from "pino";
-import { authConfigFromEnv } from "../auth/config.js";
-import { buildServer } from "../server.js";
 import type { Profile } from "./profile.js";
 
 /** A workspace to try things in straight away; the walkthrough registers its own. */

@@ -1,5 +1,5 @@
 import type { Airlock, AirlockStorage, Clock, WorkspaceRegistry } from "@airlock/core";
-import type { ScanEventsOptions } from "../routes/events.js";
+import type { ScanEventsOptions } from "@airlock/http";
 
 /** A server's wiring: the engine, the ports the transport reads, and how links and verdicts reach it. */
 export interface Profile {
