@@ -16,6 +16,6 @@ export type { LinkGrant, LinkSigner, LinkTokenError } from "./blob/link-token.js
 export { createLinkSigner } from "./blob/link-token.js";
 export type { FieldIssue, Problem, ProblemCode, TransportCode } from "./problem.js";
 export { problemFromAirlockError, statusOf } from "./problem.js";
-export type { BlobLocation, ScanBlobLocator, ScanEventsOptions } from "./routes/events.js";
+export type { BlobLocation, ScanBlobLocator, ScanEvent, ScanEventsOptions } from "./routes/events.js";
 export type { ServerOptions, ServerPorts } from "./server.js";
 export { buildServer, JSON_BODY_LIMIT, redactUrl } from "./server.js";

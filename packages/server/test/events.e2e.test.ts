@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectProblem, putBlob } from "../../http/test/support/flow.js";
 import { call, TEST_SECRET, workspace } from "../../http/test/support/server.js";
 import { createScanBlobLocator } from "../src/profiles/blob-locator.js";
+import { defenderScanEvents } from "../src/profiles/defender-scan-events.js";
 import {
   type AzureBackends,
   type AzureTestServer,
@@ -349,15 +350,15 @@ describe("a backing service that fails while a verdict arrives", () => {
       ports,
       auth: { mode: "development", secret: TEST_SECRET },
       blobEndpoint: "embedded",
-      scanEvents: {
+      scanEvents: defenderScanEvents({
         key,
-        locator: createScanBlobLocator({
+        containers: createScanBlobLocator({
           layout: "single-account-prefixes",
           accountName: "devstoreaccount1",
           accounts,
           requests: ports.repository,
         }),
-      },
+      }),
       logger: false,
     });
     const url = await app.listen({ host: "127.0.0.1", port: 0 });
