@@ -347,7 +347,8 @@ describe("a backing service that fails while a verdict arrives", () => {
     const accounts = accountsByConvention({ treId: "tre" });
     const app = buildServer({
       airlock,
-      ports,
+      workspaces: ports.workspaces,
+      clock: ports.clock,
       auth: { mode: "development", secret: TEST_SECRET },
       blobEndpoint: "embedded",
       scanEvents: defenderScanEvents({

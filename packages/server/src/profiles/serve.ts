@@ -63,7 +63,8 @@ export const serve = async (options: ServeOptions): Promise<void> => {
   const { airlock } = profile;
   const app = buildServer({
     airlock,
-    ports: profile.ports,
+    workspaces: profile.ports.workspaces,
+    ...(profile.ports.clock ? { clock: profile.ports.clock } : {}),
     auth,
     blobEndpoint: profile.blobEndpoint,
     ...(env.AIRLOCK_PUBLIC_URL ? { publicBaseUrl: env.AIRLOCK_PUBLIC_URL } : {}),

@@ -126,7 +126,7 @@ export const startAzureTestServer = async (
   }
   const app = buildServer({
     airlock: profile.airlock,
-    ports: profile.ports,
+    workspaces: profile.ports.workspaces,
     auth: { mode: "development", secret: TEST_SECRET },
     blobEndpoint: profile.blobEndpoint,
     ...(profile.scanEvents ? { scanEvents: profile.scanEvents } : {}),
