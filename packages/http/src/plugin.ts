@@ -6,6 +6,7 @@ import {
   createJsonSchemaTransform,
   createJsonSchemaTransformObject,
   hasZodFastifySchemaValidationErrors,
+  serializerCompiler,
   validatorCompiler,
 } from "fastify-type-provider-zod";
 import { type AuthConfig, apiAudienceOf, refuseAuthConfig } from "./auth/config.js";
@@ -13,14 +14,13 @@ import { createGuard } from "./auth/guard.js";
 import { createTokenVerifier } from "./auth/verifier.js";
 import { createLinkSigner } from "./blob/link-token.js";
 import { type Problem, problem, sendProblem } from "./problem.js";
-import { responseSerializerCompiler } from "./response-serializer.js";
 import { registerBlobRoutes } from "./routes/blob.js";
 import { registerEventRoutes, type ScanEventsOptions } from "./routes/events.js";
 import { registerHealthRoutes } from "./routes/health.js";
 import { registerRequestRoutes } from "./routes/requests.js";
 import { MALFORMED_JSON } from "./routes/respond.js";
 import { registerWorkspaceRoutes } from "./routes/workspaces.js";
-import { isDocumentedOnly, openApiRegistry } from "./schemas.js";
+import { isDocumentedOnly, openApiRegistry, withoutUnusedSchemas } from "./schemas.js";
 
 /** JSON bodies are small commands; files travel through links, never through the JSON API. */
 export const JSON_BODY_LIMIT = 64 * 1024;
@@ -117,7 +117,8 @@ export const airlockApi: FastifyPluginAsync<AirlockApiOptions> = async (app, opt
       ? (data: unknown) => ({ value: data })
       : validatorCompiler(route as Parameters<typeof validatorCompiler>[0]),
   );
-  app.setSerializerCompiler(responseSerializerCompiler);
+  // Answers are checked against their schemas, and keys a schema does not name are left out.
+  app.setSerializerCompiler(serializerCompiler);
 
   if (options.auth.mode === "development") {
     app.log.warn(
@@ -167,12 +168,35 @@ export const airlockApi: FastifyPluginAsync<AirlockApiOptions> = async (app, opt
         description:
           "Moves data across a Trusted Research Environment workspace's boundary: requests, review, links. Errors are RFC 9457 problem+json whose `code` is stable.",
       },
+      tags: [
+        {
+          name: "requests",
+          description: "Airlock requests: create, submit, review, and their links and audit trail",
+        },
+        { name: "workspaces", description: "The workspace directory, for TRE admins" },
+        ...(options.blobEndpoint === "embedded"
+          ? [{ name: "links", description: "Files through a link, as through an Azure container SAS URL" }]
+          : []),
+        ...(options.scanEvents
+          ? [
+              {
+                name: "events",
+                description: "A scanning service's malware verdicts, as its delivery service sends them",
+              },
+            ]
+          : []),
+        { name: "health", description: "Probes for the platform that runs the server" },
+      ],
       components: {
-        securitySchemes: { bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
+        securitySchemes: {
+          bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT" },
+          ...(options.scanEvents ? { eventsKey: { type: "apiKey", in: "query", name: "code" } } : {}),
+        },
       },
     },
     transform: createJsonSchemaTransform({ schemaRegistry: openApiRegistry, skipList: [] }),
-    transformObject: createJsonSchemaTransformObject({ schemaRegistry: openApiRegistry }),
+    transformObject: (document) =>
+      withoutUnusedSchemas(createJsonSchemaTransformObject({ schemaRegistry: openApiRegistry })(document)),
   });
   await app.register(fastifySwaggerUi, { routePrefix: "/api/docs" });
 
@@ -211,7 +235,11 @@ export const airlockApi: FastifyPluginAsync<AirlockApiOptions> = async (app, opt
     registerRequestRoutes(api, { airlock: options.airlock, guard, containerUrl });
     registerWorkspaceRoutes(api, { guard, workspaces: options.workspaces });
     registerHealthRoutes(api, { workspaces: options.workspaces });
-    api.get("/api/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+    // The server is where this document was asked for (or the public URL): paths carry any prefix.
+    api.get("/api/openapi.json", { schema: { hide: true } }, async (request) => ({
+      ...app.swagger(),
+      servers: [{ url: publicBaseUrl ?? `${request.protocol}://${request.host}` }],
+    }));
   });
 
   const { scanEvents } = options;

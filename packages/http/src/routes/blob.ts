@@ -4,6 +4,16 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { enumerationResults } from "../blob/enumeration.js";
 import type { LinkSigner } from "../blob/link-token.js";
 import { problem, sendAirlockError, sendProblem } from "../problem.js";
+import {
+  BlobParams as BlobParamsSchema,
+  ContainerListQuery,
+  ContainerParams,
+  LinkQuery,
+  NoContent,
+  problemResponses,
+  rawContent,
+  UploadedFileSchema,
+} from "../schemas.js";
 
 export interface BlobRoutesDeps {
   readonly airlock: Airlock;
@@ -24,11 +34,14 @@ const asPathName = (error: AirlockError): AirlockError =>
     ? { ...error, issues: error.issues.map((issue) => ({ ...issue, path: issue.path || "name" })) }
     : error;
 
-const tags = ["links"];
-const summary = (text: string) => ({
-  tags,
-  summary: text,
-  description: "Authorised by the link's query string, not a bearer token.",
+/** Authorised by the link's query string, not by a bearer token. */
+const linkRoute = (operationId: string, summary: string) => ({
+  tags: ["links"],
+  security: [],
+  operationId,
+  summary,
+  description:
+    "Authorised by the link's query string (the token `GET …/link` hands out), not by a bearer token; the request's current status decides whether the call may happen now.",
 });
 
 /**
@@ -62,7 +75,17 @@ export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps):
 
   blob.put<{ Params: BlobParams }>(
     "/blob/:requestId/:name",
-    { schema: summary("Upload one file into a draft (Azure Put Blob)") },
+    {
+      schema: {
+        ...linkRoute(
+          "uploadFile",
+          "Upload one file into a draft (Azure Put Blob, `x-ms-blob-type: BlockBlob`)",
+        ),
+        params: BlobParamsSchema,
+        querystring: LinkQuery,
+        response: { 201: UploadedFileSchema, ...problemResponses },
+      },
+    },
     async (request, reply) => {
       const { requestId, name } = request.params;
       const stage = grantedStage(request, reply, requestId, "write");
@@ -94,7 +117,17 @@ export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps):
 
   blob.get<{ Params: BlobParams }>(
     "/blob/:requestId/:name",
-    { schema: summary("Download one file (Azure Get Blob)") },
+    {
+      schema: {
+        ...linkRoute("downloadFile", "Download one file (Azure Get Blob)"),
+        params: BlobParamsSchema,
+        querystring: LinkQuery,
+        response: {
+          200: rawContent("application/octet-stream", "The file's bytes", "binary"),
+          ...problemResponses,
+        },
+      },
+    },
     async (request, reply) => {
       const { requestId, name } = request.params;
       const stage = grantedStage(request, reply, requestId, "read");
@@ -110,7 +143,14 @@ export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps):
 
   blob.delete<{ Params: BlobParams }>(
     "/blob/:requestId/:name",
-    { schema: summary("Delete one file from a draft (Azure Delete Blob)") },
+    {
+      schema: {
+        ...linkRoute("deleteFile", "Delete one file from a draft (Azure Delete Blob)"),
+        params: BlobParamsSchema,
+        querystring: LinkQuery,
+        response: { 202: NoContent("Deleted, or there was no such file"), ...problemResponses },
+      },
+    },
     async (request, reply) => {
       const { requestId, name } = request.params;
       const stage = grantedStage(request, reply, requestId, "delete");
@@ -124,7 +164,20 @@ export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps):
 
   blob.get<{ Params: { readonly requestId: string }; Querystring: Record<string, string | undefined> }>(
     "/blob/:requestId",
-    { schema: summary("List the container's files (Azure List Blobs: restype=container&comp=list)") },
+    {
+      schema: {
+        ...linkRoute(
+          "listFiles",
+          "List the container's files (Azure List Blobs: restype=container&comp=list)",
+        ),
+        params: ContainerParams,
+        querystring: ContainerListQuery,
+        response: {
+          200: rawContent("application/xml", "Azure's EnumerationResults: each file's name and size"),
+          ...problemResponses,
+        },
+      },
+    },
     async (request, reply) => {
       const { requestId } = request.params;
       const stage = grantedStage(request, reply, requestId, "list");

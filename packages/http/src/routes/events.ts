@@ -8,8 +8,9 @@ import type {
   onRequestHookHandler,
 } from "fastify";
 import type { Result, ResultAsync } from "neverthrow";
+import { z } from "zod";
 import { type FieldIssue, problem, sendAirlockError, sendProblem } from "../problem.js";
-import { problemResponses } from "../schemas.js";
+import { HandshakeAnswerSchema, NoContent, problemResponses, ScanSummarySchema } from "../schemas.js";
 
 /** Event Grid delivers batches of at most 1 MB. */
 export const EVENT_BATCH_LIMIT = 1024 * 1024;
@@ -112,6 +113,8 @@ type Outcome = "applied" | "ignored" | "unknown";
 export const registerEventRoutes = (app: FastifyInstance, deps: EventRoutesDeps): void => {
   const { airlock, locator } = deps;
   const tags = ["events"];
+  // The subscription's key in the query string, or a bearer token of an allowed principal.
+  const security = [{ eventsKey: [] }, { bearerAuth: [] }];
 
   const principals = new Set(deps.principals ?? []);
   const authenticate: onRequestHookHandler = async function authenticateEvents(request, reply) {
@@ -238,8 +241,13 @@ export const registerEventRoutes = (app: FastifyInstance, deps: EventRoutesDeps)
       onRequest: authenticate,
       schema: {
         tags,
+        security,
+        operationId: "allowScanResultsSender",
         summary: "CloudEvents webhook handshake (WebHook-Request-Origin)",
-        response: problemResponses,
+        response: {
+          200: NoContent("The sender is accepted: WebHook-Allowed-Origin and WebHook-Allowed-Rate say so"),
+          ...problemResponses,
+        },
       },
     },
     async (request, reply) => {
@@ -262,9 +270,11 @@ export const registerEventRoutes = (app: FastifyInstance, deps: EventRoutesDeps)
       onRequest: authenticate,
       schema: {
         tags,
+        security,
+        operationId: "postScanResults",
         summary:
           "Malware scanning results (Defender for Storage through Event Grid, in either schema); `?code=` or a bearer token",
-        response: problemResponses,
+        response: { 200: z.union([ScanSummarySchema, HandshakeAnswerSchema]), ...problemResponses },
       },
     },
     async (request, reply) => {

@@ -50,6 +50,7 @@ export const registerWorkspaceRoutes = (
       schema: {
         tags,
         security,
+        operationId: "registerWorkspace",
         summary: "Register or replace a workspace, its airlock policy and its members (TREAdmin)",
         params: WorkspaceParams,
         body: WorkspaceRegistrationBody,
@@ -108,6 +109,7 @@ export const registerWorkspaceRoutes = (
       schema: {
         tags,
         security,
+        operationId: "getWorkspace",
         summary: "A registered workspace (TREAdmin)",
         params: WorkspaceParams,
         response: { 200: WorkspaceViewSchema, ...problemResponses },
