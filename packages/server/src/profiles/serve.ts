@@ -18,6 +18,12 @@ export const DEMO_WORKSPACE: Workspace = {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/**
+ * The repository's token script, silent so that only the token is printed (`TOKEN=$(…)` works).
+ * Not `pnpm token`: that is pnpm's own command for registry tokens.
+ */
+export const DEV_TOKEN_COMMAND = "pnpm -s dev-token";
+
 export interface ServeOptions {
   readonly profile: Profile;
   readonly env: Env;
@@ -131,8 +137,8 @@ export const serve = async (options: ServeOptions): Promise<void> => {
       ...(options.banner ?? []),
       ...(auth.mode === "development"
         ? [
-            `Get a token      pnpm token --user alice --role WorkspaceResearcher --workspace ${demo?.id ?? "<workspace>"}`,
-            "TRE admin token  pnpm token --user admin --role TREAdmin",
+            `Get a token      ${DEV_TOKEN_COMMAND} --user alice --role WorkspaceResearcher --workspace ${demo?.id ?? "<workspace>"}`,
+            `TRE admin token  ${DEV_TOKEN_COMMAND} --user admin --role TREAdmin`,
             ...(demo
               ? [
                   `Demo workspace   ${demo.id} (${demo.members.map((m) => `${m.id}: ${m.roles.join("+")}`).join(", ")})`,
