@@ -71,7 +71,7 @@ const start = async () => {
   return { url, ports, airlock, post };
 };
 
-describe("the events route with the reader the profile passes", () => {
+describe("the events route with the reader the application passes", () => {
   it("records a verdict the reader found, and acknowledges what is no verdict", async () => {
     const { ports, airlock, post } = await start();
     const id = (

@@ -45,9 +45,9 @@ const linkRoute = (operationId: string, summary: string) => ({
 });
 
 /**
- * The embedded profile's stand-in for an Azure container SAS URL: `{containerUrl}` with
- * `/{name}` appended uploads (PUT, `x-ms-blob-type: BlockBlob`), downloads (GET) and deletes
- * (DELETE); `restype=container&comp=list` lists. The token says what the link was issued for; the
+ * With `blobEndpoint: "embedded"`, the API's stand-in for an Azure container SAS URL:
+ * `{containerUrl}` with `/{name}` appended uploads (PUT, `x-ms-blob-type: BlockBlob`), downloads
+ * (GET) and deletes (DELETE); `restype=container&comp=list` lists. The token says what the link was issued for; the
  * service asks the request's current status whether the call may happen now.
  */
 export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps): void => {

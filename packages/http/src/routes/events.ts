@@ -21,7 +21,7 @@ export interface BlobLocation {
   readonly container: string;
 }
 
-/** Where scanned blobs belong. The storage layout decides it, so the profile that wires the storage provides it. */
+/** Where scanned blobs belong. The storage layout decides it, so the application that wires the storage provides it. */
 export interface ScanBlobLocator {
   /** Where the request's in-progress data sits; `NotFound` for a request that does not exist. */
   inProgressLocationOf(requestId: string): ResultAsync<BlobLocation, AirlockError>;
@@ -63,7 +63,7 @@ export interface ScanEventsOptions {
   /**
    * Reads a delivered batch (each element as JSON gave it): one event for each, or why the body is
    * not a batch of events (answered 422 with these issues, paths starting at the event's index).
-   * The scanning service's format lives with its adapter; the profile that wires it passes this.
+   * The scanning service's format lives with its adapter; the application that wires it passes this.
    */
   readonly parse: (events: readonly unknown[]) => Result<readonly ScanEvent[], readonly FieldIssue[]>;
   /**
@@ -100,9 +100,9 @@ type Outcome = "applied" | "ignored" | "unknown";
 
 /**
  * `POST /api/events`: a scanning service's results (Microsoft Defender for Storage's, delivered by
- * an Event Grid subscription, in the Azure profile), read by the `parse` the profile passes, and
- * the delivery service's handshakes. A verdict goes to `Airlock.recordScanResult` for the one file
- * it names.
+ * an Event Grid subscription, in the server's azure profile), read by the `parse` the application
+ * passes, and the delivery service's handshakes. A verdict goes to `Airlock.recordScanResult` for
+ * the one file it names.
  *
  * Answers are chosen for Event Grid's retries: whatever retrying cannot fix (an event about another
  * account or stage, a request or file we do not know, an event that is not a scan result) is

@@ -35,7 +35,7 @@ const issuesOf = (error: z.ZodError, prefix = "") =>
     message: issue.message,
   }));
 
-/** Registering workspaces (TRE admins, on the API audience): the embedded profile's directory. */
+/** Registering workspaces (TRE admins, on the API audience) in the workspace registry the application passes. */
 export const registerWorkspaceRoutes = (
   root: FastifyInstance,
   deps: { readonly guard: Guard; readonly workspaces: WorkspaceRegistry },
