@@ -39,6 +39,15 @@ export default defineConfig({
         extends: true,
         test: { name: "http", include: ["packages/http/test/**/*.test.ts"], testTimeout: 30_000 },
       },
+      {
+        extends: true,
+        test: {
+          name: "server",
+          include: ["packages/server/test/**/*.test.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
       { extends: true, test: { name: "repo", include: ["test/**/*.test.ts"] } },
     ],
   },

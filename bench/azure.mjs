@@ -26,7 +26,7 @@ const { BlobServiceClient } = requireAzure("@azure/storage-blob");
 const { startAzurite, COSMOS_EMULATOR_KEY } = await import(
   new URL("dist/testing/emulators.js", adaptersAzure).href
 );
-const API_MAIN = fileURLToPath(new URL("../packages/http/dist/main.js", import.meta.url));
+const API_MAIN = fileURLToPath(new URL("../packages/server/dist/main.js", import.meta.url));
 
 const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;
@@ -303,7 +303,7 @@ const main = async () => {
       node: process.version,
       cpus: cpus().length,
       backends:
-        "Azurite 3.37 (child process, in memory) and @vercel/cosmosdb-server (keep-alive), API from packages/http/dist in a child process",
+        "Azurite 3.37 (child process, in memory) and @vercel/cosmosdb-server (keep-alive), API from packages/server/dist in a child process",
       upload: {
         bytes: UPLOAD_BYTES,
         rounds: UPLOAD_ROUNDS,

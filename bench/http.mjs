@@ -96,7 +96,7 @@ const startApi = async (wrapPorts = (ports) => ports) => {
   const airlock = createAirlock(wrapPorts(ports), { processing: "inline" });
   const app = buildServer({
     airlock,
-    ports,
+    workspaces: ports.workspaces,
     auth: { mode: "development", secret: SECRET },
     blobEndpoint: "embedded",
     logger: false,

@@ -1,7 +1,7 @@
 // A walk through the Airlock HTTP API with nothing but Node's fetch and crypto: register a
 // workspace, import a file through a link, have it reviewed, and download what was approved.
 //
-//   pnpm start                      # in one terminal: the server (packages/http)
+//   pnpm start                      # in one terminal: the server (packages/server)
 //   node examples/http-walkthrough/main.mjs
 //
 // AIRLOCK_URL (default http://127.0.0.1:8080) and AIRLOCK_DEV_SECRET (default: the server's
@@ -80,7 +80,7 @@ const waitForStatus = async (path, token, wanted) => {
 const main = async () => {
   const health = await fetch(`${BASE}/health`).catch((error) => {
     throw new Error(
-      `no server at ${BASE} (${error.cause?.code ?? error.message}); start it with \`pnpm start\``,
+      `no server answers at ${BASE} (${error.cause?.code ?? error.message}): start one with \`pnpm start\`, or point AIRLOCK_URL at yours (AIRLOCK_URL=http://host:port node examples/http-walkthrough/main.mjs)`,
     );
   });
   if (!health.ok) throw new Error(`${BASE}/health answered ${health.status}`);

@@ -14,7 +14,10 @@ export type { TokenError, TokenIdentity, TokenVerifier } from "./auth/verifier.j
 export { createTokenVerifier } from "./auth/verifier.js";
 export type { LinkGrant, LinkSigner, LinkTokenError } from "./blob/link-token.js";
 export { createLinkSigner } from "./blob/link-token.js";
+export type { AirlockApiOptions } from "./plugin.js";
+export { airlockApi, JSON_BODY_LIMIT } from "./plugin.js";
 export type { FieldIssue, Problem, ProblemCode, TransportCode } from "./problem.js";
 export { problemFromAirlockError, statusOf } from "./problem.js";
-export type { ServerOptions, ServerPorts } from "./server.js";
-export { buildServer, JSON_BODY_LIMIT, redactUrl } from "./server.js";
+export type { BlobLocation, ScanBlobLocator, ScanEvent, ScanEventsOptions } from "./routes/events.js";
+export type { AirlockLogger, ServerOptions } from "./server.js";
+export { airlockServerOptions, buildServer, redactUrl } from "./server.js";

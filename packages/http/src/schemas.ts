@@ -1,11 +1,13 @@
 import {
-  AirlockRequestSchema,
   AuditEntrySchema,
-  JUSTIFICATION_MAX,
+  ListQuerySchema,
   NewRequestInputSchema,
-  RequestStatusSchema,
-  RequestTypeSchema,
+  PublicRequestSchema,
+  ReviewInputSchema,
+  RevokeInputSchema,
+  StageSchema,
   UserActionSchema,
+  UserListQuerySchema,
   WorkspaceMemberSchema,
   WorkspacePolicySchema,
   WorkspaceSchema,
@@ -18,14 +20,56 @@ import { z } from "zod";
  */
 export const openApiRegistry = z.registry<{ id?: string | undefined; [key: string]: unknown }>();
 
+/**
+ * The document without the component schemas no operation reaches. Every registered schema is
+ * written twice, as an input and as an output; most are only ever one of them.
+ */
+export const withoutUnusedSchemas = <D extends object>(document: D): D => {
+  const { components, ...rest } = document as {
+    readonly components?: { readonly schemas?: Record<string, unknown> };
+  };
+  const schemas = components?.schemas;
+  if (schemas === undefined) return document;
+  const refsIn = (value: unknown): string[] =>
+    [...JSON.stringify(value).matchAll(/"#\/components\/schemas\/([^"]+)"/g)].map((match) => match[1] ?? "");
+  const used = new Set<string>();
+  const pending = refsIn(rest);
+  for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
+    if (used.has(name)) continue;
+    used.add(name);
+    pending.push(...refsIn(schemas[name]));
+  }
+  return {
+    ...document,
+    components: {
+      ...components,
+      schemas: Object.fromEntries(Object.entries(schemas).filter(([name]) => used.has(name))),
+    },
+  };
+};
+
 const named = <S extends z.ZodType>(schema: S, id: string, description?: string): S => {
   openApiRegistry.add(schema, description === undefined ? { id } : { id, description });
   return schema;
 };
 
 /**
+ * A copy of `schema` that the document describes. zod's own `.describe()` writes to its global
+ * registry, which the document (built from ours) does not read.
+ */
+const described = <S extends z.ZodType>(
+  schema: S,
+  meta: { readonly description: string; format?: string },
+): S => {
+  const copy = schema.clone() as S;
+  openApiRegistry.add(copy, { ...meta });
+  return copy;
+};
+
+/**
  * Schemas the transport shows in the OpenAPI document but does not enforce: the service checks
- * these inputs itself, after the role and the request, so the order of checks stays the spec's.
+ * these inputs itself (with these same schemas, core's), after the role and the request, so the
+ * order of checks stays the documented one.
  */
 const documentedOnly = new WeakSet<object>();
 export const documented = <S extends z.ZodType>(schema: S): S => {
@@ -60,22 +104,15 @@ export const problemResponses = {
 } as const;
 
 /**
- * A request as the API shows it: the engine's own bookkeeping (the audit outbox, the write
- * counter, scan progress) stays inside. The serializer leaves out every key a schema does not name.
+ * A request as the API shows it (core's public schema): the engine's own bookkeeping (the audit
+ * outbox, the write counter, scan progress) stays inside, as the serializer leaves out every key a
+ * schema does not name.
  */
-const PublicRequestSchema = named(
-  AirlockRequestSchema.omit({
-    pendingAudit: true,
-    revision: true,
-    cleanFiles: true,
-    scanRequestedWhen: true,
-  }),
-  "AirlockRequest",
-);
+const RequestSchema = named(PublicRequestSchema, "AirlockRequest");
 
 export const RequestViewSchema = named(
   z.object({
-    airlockRequest: PublicRequestSchema,
+    airlockRequest: RequestSchema,
     allowedUserActions: z.array(UserActionSchema),
   }),
   "RequestView",
@@ -90,7 +127,12 @@ export const RequestListSchema = named(
 );
 
 export const LinkSchema = named(
-  z.object({ containerUrl: z.string().describe("An absolute container URL carrying its signed token.") }),
+  z.object({
+    containerUrl: described(z.string(), {
+      description:
+        "An absolute container URL carrying its signed token, used like an Azure container SAS URL.",
+    }),
+  }),
   "ContainerLink",
 );
 
@@ -111,32 +153,23 @@ export const WorkspaceParams = z.object({ ws: z.string() });
 export const RequestParams = z.object({ ws: z.string(), id: z.string() });
 
 export const NewRequestBody = documented(named(NewRequestInputSchema, "NewRequest"));
-
-export const ReviewBody = documented(
-  named(
-    z.object({ approval: z.boolean(), decisionExplanation: z.string().min(1).max(JUSTIFICATION_MAX) }),
-    "ReviewDecision",
-  ),
-);
-
-export const RevokeBody = documented(named(z.object({ reason: z.string().min(1).max(4000) }), "Revocation"));
-
+export const ReviewBody = documented(named(ReviewInputSchema, "ReviewDecision"));
+export const RevokeBody = documented(named(RevokeInputSchema, "Revocation"));
+/**
+ * The list's query as the document shows it: core's schema, except that `order_ascending` is text
+ * in a query string, where core also takes the boolean a program passes.
+ */
 export const ListRequestsQuery = documented(
-  z.object({
-    creator_user_id: z.string().optional(),
-    type: RequestTypeSchema.optional(),
-    status: RequestStatusSchema.optional(),
-    order_by: z.enum(["createdWhen", "updatedWhen", "status", "type", "title"]).optional(),
-    order_ascending: z.enum(["true", "false"]).optional(),
-    page_size: z.string().optional().describe("1–100, default 25"),
-    continuation: z.string().optional(),
-  }),
+  ListQuerySchema.extend({ order_ascending: z.enum(["true", "false"]).optional() }),
 );
 
-export const UserRequestsQuery = z.object({
+/**
+ * The review queue's query as a query string carries it: `airlock_manager` is the text "true" or
+ * "false" where the service takes `airlockManager`, a boolean. Enforced here (the route converts
+ * it), while the paging fields are core's own.
+ */
+export const UserRequestsQuery = UserListQuerySchema.omit({ airlockManager: true }).extend({
   airlock_manager: z.enum(["true", "false"]).optional(),
-  page_size: z.string().optional().describe("1–100, default 25"),
-  continuation: z.string().optional(),
 });
 
 /** Registering a workspace (TRE admins); the policy's missing fields take core's defaults. */
@@ -163,3 +196,66 @@ export const WorkspaceViewSchema = named(
 );
 
 export const HealthSchema = z.object({ status: z.string() });
+
+// --- links (the embedded blob endpoint) ----------------------------------------------------------
+
+export const BlobParams = z.object({
+  requestId: z.string(),
+  name: described(z.string(), { description: "The file name, percent-encoded" }),
+});
+export const ContainerParams = z.object({ requestId: z.string() });
+
+/**
+ * The link's token, as `GET …/link` hands it out in `containerUrl`. Documented, not enforced: the
+ * link signer reads it and answers 401 or 403 for a token that is missing, malformed or not enough.
+ */
+const linkToken = {
+  sv: described(z.string(), { description: "The token's version" }),
+  sr: described(z.literal("c"), { description: "What the token grants access to: a container" }),
+  sp: described(z.string().regex(/^r?w?d?l?$/), {
+    description: "Permissions, in Azure's letters and order: r(ead), w(rite), d(elete), l(ist)",
+  }),
+  stg: described(StageSchema, { description: "The stage whose container the link addresses" }),
+  se: described(z.string().regex(/^\d+$/), { description: "Expiry, in seconds since the epoch" }),
+  sig: described(z.string(), { description: "HMAC-SHA256 of the above, base64url" }),
+};
+export const LinkQuery = documented(z.object(linkToken));
+export const ContainerListQuery = documented(
+  z.object({ ...linkToken, restype: z.literal("container"), comp: z.literal("list") }),
+);
+
+export const UploadedFileSchema = named(
+  z.object({ name: z.string(), size: z.number().int().nonnegative() }),
+  "UploadedFile",
+);
+
+/** An answer without a body. */
+export const NoContent = (description: string) => described(z.null(), { description });
+
+/** An answer whose body is not JSON: a file, or Azure's XML listing. */
+export const rawContent = (type: string, description: string, format?: string) => ({
+  description,
+  content: {
+    [type]: {
+      schema: described(z.string(), { description, ...(format === undefined ? {} : { format }) }),
+    },
+  },
+});
+
+// --- scan results -----------------------------------------------------------------------------
+
+export const ScanSummarySchema = named(
+  z.object({
+    received: z.number().int(),
+    applied: z.number().int(),
+    ignored: z.number().int(),
+    unknown: z.number().int(),
+  }),
+  "ScanResultsSummary",
+  "How many events the batch held, how many verdicts were applied, and how many were acknowledged without effect",
+);
+
+/** What the delivery service's subscription handshake expects back (Event Grid: `validationResponse`). */
+export const HandshakeAnswerSchema = described(z.record(z.string(), z.unknown()), {
+  description: "The answer the delivery service's subscription validation expects",
+});

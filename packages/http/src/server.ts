@@ -1,66 +1,15 @@
 import { randomUUID } from "node:crypto";
-import type { Airlock, AirlockStorage, Clock, LinkView, WorkspaceRegistry } from "@airlock/core";
-import fastifySwagger from "@fastify/swagger";
-import fastifySwaggerUi from "@fastify/swagger-ui";
-import Fastify, {
-  type FastifyError,
-  type FastifyInstance,
-  type FastifyReply,
-  type FastifyRequest,
-  type FastifyServerOptions,
-} from "fastify";
-import {
-  createJsonSchemaTransform,
-  createJsonSchemaTransformObject,
-  hasZodFastifySchemaValidationErrors,
-  validatorCompiler,
-} from "fastify-type-provider-zod";
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from "fastify";
 import type { DestinationStream, LoggerOptions } from "pino";
-import { type AuthConfig, apiAudienceOf, refuseAuthConfig } from "./auth/config.js";
-import { createGuard } from "./auth/guard.js";
-import { createTokenVerifier } from "./auth/verifier.js";
-import { createLinkSigner } from "./blob/link-token.js";
 import { clientErrorHandler } from "./client-error.js";
-import { type Problem, problem, sendProblem } from "./problem.js";
-import { responseSerializerCompiler } from "./response-serializer.js";
-import { registerBlobRoutes } from "./routes/blob.js";
-import { registerEventRoutes, type ScanEventsOptions } from "./routes/events.js";
-import { registerHealthRoutes } from "./routes/health.js";
-import { registerRequestRoutes } from "./routes/requests.js";
-import { MALFORMED_JSON } from "./routes/respond.js";
-import { registerWorkspaceRoutes } from "./routes/workspaces.js";
-import { isDocumentedOnly, openApiRegistry } from "./schemas.js";
+import { type AirlockApiOptions, airlockApi, checkApiOptions, JSON_BODY_LIMIT } from "./plugin.js";
+import { problem, sendProblem } from "./problem.js";
 
-/** JSON bodies are small commands; files travel through links, never through the JSON API. */
-export const JSON_BODY_LIMIT = 64 * 1024;
+export type AirlockLogger = (LoggerOptions & { readonly stream?: DestinationStream }) | boolean;
 
-export interface ServerPorts {
-  readonly storage: AirlockStorage;
-  readonly workspaces: WorkspaceRegistry;
-  /** The clock links and tokens are checked against; the system clock when absent. */
-  readonly clock?: Clock;
-}
-
-export interface ServerOptions {
-  readonly airlock: Airlock;
-  readonly ports: ServerPorts;
-  readonly auth: AuthConfig;
-  /** The origin (and path prefix) clients reach the server at; the request's own host when absent. */
-  readonly publicBaseUrl?: string;
-  /**
-   * `embedded`: links point at this server's `/blob` endpoint, signed with `linkSecret`.
-   * `storage`: links are the storage port's own URLs (an Azure SAS), answered as they are.
-   */
-  readonly blobEndpoint: "embedded" | "storage";
-  /** Signs embedded links; a random secret per process when absent (links then end with the process). */
-  readonly linkSecret?: string | Uint8Array;
-  /**
-   * `POST /api/events`: Defender for Storage's scan results through Event Grid. Absent, the route
-   * does not exist (a scanner that answers by itself needs none).
-   */
-  readonly scanEvents?: ScanEventsOptions;
+export interface ServerOptions extends AirlockApiOptions {
   /** pino options (and where to write), or `false` for no logging. */
-  readonly logger?: (LoggerOptions & { readonly stream?: DestinationStream }) | boolean;
+  readonly logger?: AirlockLogger;
 }
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -71,7 +20,7 @@ export const redactUrl = (url: string): string =>
 
 type FastifyLogger = Exclude<FastifyServerOptions["logger"], undefined>;
 
-const loggerOptions = (logger: ServerOptions["logger"]): FastifyLogger => {
+const loggerOptions = (logger: AirlockLogger | undefined): FastifyLogger => {
   if (logger === false) return false;
   const base: LoggerOptions & { readonly stream?: DestinationStream } =
     typeof logger === "object" ? logger : {};
@@ -94,202 +43,47 @@ const loggerOptions = (logger: ServerOptions["logger"]): FastifyLogger => {
   } as FastifyLogger;
 };
 
-const patternOf = (url: string) =>
-  new RegExp(
-    `^${url
-      .split("/")
-      .map((segment) =>
-        segment.startsWith(":")
-          ? "[^/]+"
-          : segment === "*"
-            ? ".*"
-            : segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"),
-      )
-      .join("/")}/?$`,
-  );
-
-const pathOf = (request: FastifyRequest) => request.url.split("?", 1)[0] ?? "/";
-
-const errorProblem = (error: FastifyError, request: FastifyRequest): Problem => {
-  if (hasZodFastifySchemaValidationErrors(error)) {
-    return problem("InvalidInput", `the ${error.validationContext ?? "input"} is not valid`, {
-      errors: error.validation.map((issue) => ({
-        path: issue.instancePath.replace(/^\//, "").replaceAll("/", "."),
-        message: issue.message ?? "is not valid",
-      })),
-    });
-  }
-  switch (error.code) {
-    case "FST_ERR_CTP_BODY_TOO_LARGE":
-      return problem("BodyTooLarge", `a JSON body may hold at most ${JSON_BODY_LIMIT} bytes`);
-    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
-      return problem("UnsupportedMediaType", "this route takes application/json");
-  }
-  const status = error.statusCode ?? 500;
-  if (status >= 400 && status < 500) return problem("BadRequest", error.message);
-  request.log.error({ err: error }, "unexpected error");
-  return problem("Internal", "the server failed to answer; the error is logged under this request's id");
-};
-
-/** The Airlock HTTP API: upstream's routes, problem+json errors, OpenAPI, and links. */
-export const buildServer = (options: ServerOptions): FastifyInstance => {
-  const refusal = refuseAuthConfig(options.auth, process.env.NODE_ENV);
-  if (refusal) throw new Error(refusal);
-  const now = () => options.ports.clock?.now() ?? Date.now();
-  const publicBaseUrl = options.publicBaseUrl?.replace(/\/+$/, "");
-  const baseUrl = (request: FastifyRequest) => publicBaseUrl ?? `${request.protocol}://${request.host}`;
-
-  const app = Fastify({
-    logger: loggerOptions(options.logger),
-    bodyLimit: JSON_BODY_LIMIT,
-    clientErrorHandler,
-    // Room for a 255-character file name, percent-encoded, in a blob path.
-    routerOptions: { maxParamLength: 1024 },
-    // Errors the router meets before any route or hook runs.
-    frameworkErrors: (error, request, reply) => {
-      reply.header("x-request-id", request.id);
-      return sendProblem(
-        request,
-        reply,
-        error.code === "FST_ERR_MAX_PARAM_LENGTH"
-          ? problem("InvalidInput", "a path segment is too long", {
-              errors: [{ path: "", message: "too long" }],
-            })
-          : problem("BadRequest", "the URL is not valid"),
-      );
-    },
-    requestIdHeader: false,
-    genReqId: (raw) => {
-      const given = raw.headers["x-request-id"];
-      return typeof given === "string" && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
-    },
-  });
-
-  app.setValidatorCompiler((route) =>
-    isDocumentedOnly(route.schema)
-      ? (data: unknown) => ({ value: data })
-      : validatorCompiler(route as Parameters<typeof validatorCompiler>[0]),
-  );
-  app.setSerializerCompiler(responseSerializerCompiler);
-
-  if (options.auth.mode === "development") {
-    app.log.warn(
-      "DEVELOPMENT AUTHENTICATION: tokens are HS256 with a shared secret (AIRLOCK_DEV_SECRET); anyone holding it can act as anyone. Use AIRLOCK_AUTH_MODE=entra outside a laptop.",
-    );
-  }
-
-  // A callback hook: an async one would cost every request a promise for one header.
-  app.addHook("onRequest", (request, reply, done) => {
+/**
+ * The Fastify server options the API expects of the instance it is registered on: logs that never
+ * hold a bearer token or a link signature, the caller's `x-request-id` (when it is a safe token),
+ * room for a 255-character file name in a blob path, and problem+json for what Node's HTTP parser
+ * and the router refuse before any route runs. Embedders pass them to `Fastify(...)` (their own
+ * options after them win).
+ */
+export const airlockServerOptions = (logger?: AirlockLogger): FastifyServerOptions => ({
+  logger: loggerOptions(logger),
+  bodyLimit: JSON_BODY_LIMIT,
+  clientErrorHandler,
+  // Room for a 255-character file name, percent-encoded, in a blob path.
+  routerOptions: { maxParamLength: 1024 },
+  // Errors the router meets before any route or hook runs.
+  frameworkErrors: (error, request, reply) => {
     reply.header("x-request-id", request.id);
-    done();
-  });
-
-  // Every route's path and methods, so a known path with the wrong method answers 405, not 404.
-  const routes: { pattern: RegExp; methods: string[] }[] = [];
-  app.addHook("onRoute", (route) => {
-    const methods = (Array.isArray(route.method) ? route.method : [route.method]).filter((m) => m !== "HEAD");
-    if (methods.length > 0) routes.push({ pattern: patternOf(route.url), methods });
-  });
-
-  app.setErrorHandler((error: FastifyError, request, reply) =>
-    sendProblem(request, reply, errorProblem(error, request)),
-  );
-
-  app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
-    const path = pathOf(request);
-    const allowed = [
-      ...new Set(routes.filter((route) => route.pattern.test(path)).flatMap((route) => route.methods)),
-    ];
-    if (allowed.length > 0) {
-      reply.header("allow", allowed.join(", "));
-      return sendProblem(
-        request,
-        reply,
-        problem("MethodNotAllowed", `${request.method} is not allowed here`),
-      );
-    }
-    return sendProblem(request, reply, problem("NotFound", `no route for ${request.method} ${path}`));
-  });
-
-  app.register(fastifySwagger, {
-    openapi: {
-      openapi: "3.1.0",
-      info: {
-        title: "Airlock API",
-        version: "0.1.0",
-        description:
-          "Moves data across a Trusted Research Environment workspace's boundary: requests, review, links. Errors are RFC 9457 problem+json whose `code` is stable.",
-      },
-      components: {
-        securitySchemes: { bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
-      },
-    },
-    transform: createJsonSchemaTransform({ schemaRegistry: openApiRegistry, skipList: [] }),
-    transformObject: createJsonSchemaTransformObject({ schemaRegistry: openApiRegistry }),
-  });
-  app.register(fastifySwaggerUi, { routePrefix: "/api/docs" });
-
-  const guard = createGuard({
-    verify: createTokenVerifier(options.auth, now),
-    workspaces: options.ports.workspaces,
-    apiAudience: apiAudienceOf(options.auth),
-  });
-  guard.decorate(app);
-  const signer = options.blobEndpoint === "embedded" ? createLinkSigner(options.linkSecret) : undefined;
-
-  const containerUrl = (request: FastifyRequest, requestId: string, link: LinkView): string =>
-    signer
-      ? `${baseUrl(request)}/blob/${encodeURIComponent(requestId)}?${signer.sign({
-          requestId,
-          stage: link.stage,
-          access: link.access,
-          expiresAt: link.expiresAt,
-        })}`
-      : link.containerUrl;
-
-  app.register(async (api) => {
-    api.removeAllContentTypeParsers();
-    const parseJson = api.getDefaultJsonParser("error", "error");
-    api.addContentTypeParser(
-      "application/json",
-      { parseAs: "string", bodyLimit: JSON_BODY_LIMIT },
-      (request, body, done) => {
-        const text = body as string;
-        if (text.trim() === "") return done(null, undefined);
-        // A body that is not JSON still goes to the service (see MALFORMED_JSON), so the error
-        // is not lost: it becomes the 422 the caller receives once the other checks passed.
-        parseJson(request, text, (error, parsed) => done(null, error ? MALFORMED_JSON : parsed));
-      },
+    return sendProblem(
+      request,
+      reply,
+      error.code === "FST_ERR_MAX_PARAM_LENGTH"
+        ? problem("InvalidInput", "a path segment is too long", {
+            errors: [{ path: "", message: "too long" }],
+          })
+        : problem("BadRequest", "the URL is not valid"),
     );
-    registerRequestRoutes(api, { airlock: options.airlock, guard, containerUrl });
-    registerWorkspaceRoutes(api, { guard, workspaces: options.ports.workspaces });
-    registerHealthRoutes(api, { workspaces: options.ports.workspaces });
-    api.get("/api/openapi.json", { schema: { hide: true } }, async () => app.swagger());
-  });
+  },
+  requestIdHeader: false,
+  genReqId: (raw) => {
+    const given = raw.headers["x-request-id"];
+    return typeof given === "string" && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
+  },
+});
 
-  const { scanEvents } = options;
-  if (scanEvents) {
-    app.register(async (events) =>
-      registerEventRoutes(events, {
-        ...scanEvents,
-        airlock: options.airlock,
-        bearer: guard.api({}),
-        callerOf: guard.actorOf,
-      }),
-    );
-  }
-
-  if (signer) {
-    app.register(async (blob) =>
-      registerBlobRoutes(blob, {
-        airlock: options.airlock,
-        storage: options.ports.storage,
-        signer,
-        now,
-        baseUrl,
-      }),
-    );
-  }
-
+/**
+ * A Fastify instance with `airlockServerOptions` and the `airlockApi` plugin registered: the whole
+ * API, ready to `listen`. Throws at once for options the plugin would refuse.
+ */
+export const buildServer = (options: ServerOptions): FastifyInstance => {
+  checkApiOptions(options);
+  const { logger, ...api } = options;
+  const app = Fastify(airlockServerOptions(logger));
+  app.register(airlockApi, api);
   return app;
 };

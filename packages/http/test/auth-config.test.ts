@@ -57,7 +57,8 @@ describe("authentication from the environment", () => {
     expect(() =>
       buildServer({
         airlock: createAirlock(ports),
-        ports,
+        workspaces: ports.workspaces,
+        clock: ports.clock,
         auth: { mode: "development", secret: DEV_SECRET_DEFAULT },
         blobEndpoint: "embedded",
         logger: false,

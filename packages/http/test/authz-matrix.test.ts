@@ -4,10 +4,10 @@ import { type ApiAnswer, call, startTestServer, type TestServer, workspace } fro
 import { snapshotState } from "./support/state.js";
 import { type RestingStatus, requestInStatus } from "./support/statuses.js";
 
-// The authorization matrix, written from /work/shared/spec/AIRLOCK.md (statuses and transitions,
-// the link table, the HTTP table, the order of checks) and the package README (which routes admit a
-// TREAdmin token on the API audience, who reads the audit trail). It is data, deliberately not
-// derived from core's machine, so the two check each other.
+// The authorization matrix, written from the airlock's documented behaviour (statuses and
+// transitions, who holds a link in which status, the HTTP routes, the order of checks) and the
+// package README (which routes admit a TREAdmin token on the API audience, who reads the audit
+// trail). It is data, deliberately not derived from core's machine, so the two check each other.
 
 type Role = "WorkspaceResearcher" | "WorkspaceOwner" | "AirlockManager" | "TREAdmin";
 
@@ -165,7 +165,7 @@ type Expected =
 const allow = (status = 200): Expected => ({ allowed: true, status });
 const deny = (status: number, code: string): Expected => ({ allowed: false, status, code });
 
-/** The spec's order of checks, applied to the tables above. */
+/** The documented order of checks, applied to the tables above. */
 const expectedFor = (endpoint: Endpoint, callerName: Caller, column: Column | null): Expected => {
   const caller: CallerSpec = CALLERS[callerName];
   if (caller.audience === "none") return deny(401, "Unauthorized");

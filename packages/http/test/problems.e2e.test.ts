@@ -132,7 +132,8 @@ describe("problem+json answers", () => {
     };
     bare = buildServer({
       airlock: broken,
-      ports,
+      workspaces: ports.workspaces,
+      clock: ports.clock,
       auth: { mode: "development", secret: TEST_SECRET },
       blobEndpoint: "embedded",
       logger: false,

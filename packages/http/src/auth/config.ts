@@ -17,7 +17,7 @@ export const MAX_CLOCK_TOLERANCE_SECONDS = 60;
 export type AuthConfig =
   | {
       readonly mode: "development";
-      /** HS256 secret shared with whoever mints tokens (`pnpm token`). */
+      /** HS256 secret shared with whoever mints tokens (`pnpm -s dev-token`). */
       readonly secret: string;
       readonly apiAudience?: string;
       readonly clockToleranceSeconds?: number;

@@ -1,124 +1,103 @@
 import { Readable } from "node:stream";
-import {
-  type Airlock,
-  type AirlockError,
-  type AirlockRequest,
-  type AirlockStorage,
-  type BlobOperation,
-  type ContainerRef,
-  FileName,
-  type Stage,
-  type StorageError,
-} from "@airlock/core";
+import type { Airlock, AirlockError, BlobOperation, Stage } from "@airlock/core";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { enumerationResults } from "../blob/enumeration.js";
 import type { LinkSigner } from "../blob/link-token.js";
 import { problem, sendAirlockError, sendProblem } from "../problem.js";
+import {
+  BlobParams as BlobParamsSchema,
+  ContainerListQuery,
+  ContainerParams,
+  LinkQuery,
+  NoContent,
+  problemResponses,
+  rawContent,
+  UploadedFileSchema,
+} from "../schemas.js";
 
 export interface BlobRoutesDeps {
   readonly airlock: Airlock;
-  readonly storage: AirlockStorage;
   readonly signer: LinkSigner;
   readonly now: () => number;
   readonly baseUrl: (request: FastifyRequest) => string;
 }
 
-interface Admitted {
-  readonly request: AirlockRequest;
-  readonly stage: Stage;
-}
-
 type BlobParams = { readonly requestId: string; readonly name: string };
-
-const refOf = (request: AirlockRequest): ContainerRef => ({
-  requestId: request.id,
-  workspaceId: request.workspaceId,
-  type: request.type,
-});
-
-/** A storage failure as the API reports it; the service does the same for its own storage calls. */
-const fromStorageError = (error: StorageError): AirlockError => {
-  switch (error.kind) {
-    case "NotFound":
-      return { kind: "NotFound", message: error.message };
-    case "InvalidInput":
-      return { kind: "InvalidInput", message: error.message, issues: [] };
-    case "TooLarge":
-      return { kind: "TooLarge", message: error.message, limit: error.limit };
-    case "Unavailable":
-      return { kind: "Unavailable", message: error.message, cause: error.cause };
-  }
-};
 
 const emptyBody: AsyncIterable<Uint8Array> = {
   async *[Symbol.asyncIterator]() {},
 };
 
-const tags = ["links"];
-const summary = (text: string) => ({
-  tags,
-  summary: text,
-  description: "Authorised by the link's query string, not a bearer token.",
+/** The service checks a file name as a value; to the caller it is the `name` in the path. */
+const asPathName = (error: AirlockError): AirlockError =>
+  error.kind === "InvalidInput"
+    ? { ...error, issues: error.issues.map((issue) => ({ ...issue, path: issue.path || "name" })) }
+    : error;
+
+/** Authorised by the link's query string, not by a bearer token. */
+const linkRoute = (operationId: string, summary: string) => ({
+  tags: ["links"],
+  security: [],
+  operationId,
+  summary,
+  description:
+    "Authorised by the link's query string (the token `GET …/link` hands out), not by a bearer token; the request's current status decides whether the call may happen now.",
 });
 
 /**
- * The embedded profile's stand-in for an Azure container SAS URL: `{containerUrl}` with
- * `/{name}` appended uploads (PUT, `x-ms-blob-type: BlockBlob`), downloads (GET) and deletes
- * (DELETE); `restype=container&comp=list` lists. The token says what the link was issued for; the
- * request's current status decides whether the call may happen now.
+ * With `blobEndpoint: "embedded"`, the API's stand-in for an Azure container SAS URL:
+ * `{containerUrl}` with `/{name}` appended uploads (PUT, `x-ms-blob-type: BlockBlob`), downloads
+ * (GET) and deletes (DELETE); `restype=container&comp=list` lists. The token says what the link was issued for; the
+ * service asks the request's current status whether the call may happen now.
  */
 export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps): void => {
   // Uploads go to storage as they arrive: nothing here buffers a body or caps it below the policy.
   blob.removeAllContentTypeParsers();
   blob.addContentTypeParser("*", (_request, payload, done) => done(null, payload));
 
-  const admit = async (
+  /** The stage the link addresses, or undefined once the refusal is sent. */
+  const grantedStage = (
     request: FastifyRequest,
     reply: FastifyReply,
     requestId: string,
     operation: BlobOperation,
-  ): Promise<Admitted | undefined> => {
+  ): Stage | undefined => {
     const grant = deps.signer.verify(
       requestId,
       request.query as Record<string, unknown>,
       operation,
       deps.now(),
     );
-    if (grant.isErr()) {
-      sendProblem(request, reply, problem(grant.error.kind, grant.error.message));
-      return undefined;
-    }
-    const authorized = await deps.airlock.authorizeBlobCall(requestId, grant.value.stage, operation);
-    if (authorized.isErr()) {
-      sendAirlockError(request, reply, authorized.error);
-      return undefined;
-    }
-    return { request: authorized.value, stage: grant.value.stage };
-  };
-
-  const validName = (request: FastifyRequest, reply: FastifyReply, name: string): boolean => {
-    const parsed = FileName.safeParse(name);
-    if (parsed.success) return true;
-    sendProblem(
-      request,
-      reply,
-      problem("InvalidInput", "the file name is not valid", {
-        errors: parsed.error.issues.map((issue: { message: string }) => ({
-          path: "name",
-          message: issue.message,
-        })),
-      }),
-    );
-    return false;
+    if (grant.isOk()) return grant.value.stage;
+    sendProblem(request, reply, problem(grant.error.kind, grant.error.message));
+    return undefined;
   };
 
   blob.put<{ Params: BlobParams }>(
     "/blob/:requestId/:name",
-    { schema: summary("Upload one file into a draft (Azure Put Blob)") },
+    {
+      schema: {
+        ...linkRoute(
+          "uploadFile",
+          "Upload one file into a draft (Azure Put Blob, `x-ms-blob-type: BlockBlob`)",
+        ),
+        params: BlobParamsSchema,
+        querystring: LinkQuery,
+        response: { 201: UploadedFileSchema, ...problemResponses },
+      },
+    },
     async (request, reply) => {
       const { requestId, name } = request.params;
-      const admitted = await admit(request, reply, requestId, "write");
-      if (!admitted) return reply;
+      const stage = grantedStage(request, reply, requestId, "write");
+      if (stage === undefined) return reply;
+      // Uploads land in the draft container; a link to another stage's container cannot address it.
+      if (stage !== "draft") {
+        return sendProblem(
+          request,
+          reply,
+          problem("Forbidden", `a link to the ${stage} stage cannot upload`),
+        );
+      }
       if (request.headers["x-ms-blob-type"] !== "BlockBlob") {
         return sendProblem(
           request,
@@ -130,17 +109,7 @@ export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps):
       }
       const content = (request.body as AsyncIterable<Uint8Array> | undefined) ?? emptyBody;
       const uploaded = await deps.airlock.upload(requestId, name, content);
-      if (uploaded.isErr()) {
-        const error = uploaded.error;
-        // The service validates the name as a value; to the caller it is the `name` in the path.
-        return sendAirlockError(
-          request,
-          reply,
-          error.kind === "InvalidInput"
-            ? { ...error, issues: error.issues.map((issue) => ({ ...issue, path: issue.path || "name" })) }
-            : error,
-        );
-      }
+      if (uploaded.isErr()) return sendAirlockError(request, reply, asPathName(uploaded.error));
       request.log.info({ requestId, size: uploaded.value.size }, "file uploaded through a link");
       return reply.code(201).header("x-ms-request-server-encrypted", "true").send(uploaded.value);
     },
@@ -148,13 +117,23 @@ export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps):
 
   blob.get<{ Params: BlobParams }>(
     "/blob/:requestId/:name",
-    { schema: summary("Download one file (Azure Get Blob)") },
+    {
+      schema: {
+        ...linkRoute("downloadFile", "Download one file (Azure Get Blob)"),
+        params: BlobParamsSchema,
+        querystring: LinkQuery,
+        response: {
+          200: rawContent("application/octet-stream", "The file's bytes", "binary"),
+          ...problemResponses,
+        },
+      },
+    },
     async (request, reply) => {
       const { requestId, name } = request.params;
-      const admitted = await admit(request, reply, requestId, "read");
-      if (!admitted || !validName(request, reply, name)) return reply;
-      const opened = await deps.storage.openRead(refOf(admitted.request), admitted.stage, name);
-      if (opened.isErr()) return sendAirlockError(request, reply, fromStorageError(opened.error));
+      const stage = grantedStage(request, reply, requestId, "read");
+      if (stage === undefined) return reply;
+      const opened = await deps.airlock.readFile(requestId, stage, name);
+      if (opened.isErr()) return sendAirlockError(request, reply, asPathName(opened.error));
       return reply
         .type("application/octet-stream")
         .header("x-ms-blob-type", "BlockBlob")
@@ -164,13 +143,20 @@ export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps):
 
   blob.delete<{ Params: BlobParams }>(
     "/blob/:requestId/:name",
-    { schema: summary("Delete one file from a draft (Azure Delete Blob)") },
+    {
+      schema: {
+        ...linkRoute("deleteFile", "Delete one file from a draft (Azure Delete Blob)"),
+        params: BlobParamsSchema,
+        querystring: LinkQuery,
+        response: { 202: NoContent("Deleted, or there was no such file"), ...problemResponses },
+      },
+    },
     async (request, reply) => {
       const { requestId, name } = request.params;
-      const admitted = await admit(request, reply, requestId, "delete");
-      if (!admitted || !validName(request, reply, name)) return reply;
-      const deleted = await deps.storage.deleteFile(refOf(admitted.request), admitted.stage, name);
-      if (deleted.isErr()) return sendAirlockError(request, reply, fromStorageError(deleted.error));
+      const stage = grantedStage(request, reply, requestId, "delete");
+      if (stage === undefined) return reply;
+      const deleted = await deps.airlock.deleteFile(requestId, stage, name);
+      if (deleted.isErr()) return sendAirlockError(request, reply, asPathName(deleted.error));
       request.log.info({ requestId }, "file deleted through a link");
       return reply.code(202).send();
     },
@@ -178,11 +164,24 @@ export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps):
 
   blob.get<{ Params: { readonly requestId: string }; Querystring: Record<string, string | undefined> }>(
     "/blob/:requestId",
-    { schema: summary("List the container's files (Azure List Blobs: restype=container&comp=list)") },
+    {
+      schema: {
+        ...linkRoute(
+          "listFiles",
+          "List the container's files (Azure List Blobs: restype=container&comp=list)",
+        ),
+        params: ContainerParams,
+        querystring: ContainerListQuery,
+        response: {
+          200: rawContent("application/xml", "Azure's EnumerationResults: each file's name and size"),
+          ...problemResponses,
+        },
+      },
+    },
     async (request, reply) => {
       const { requestId } = request.params;
-      const admitted = await admit(request, reply, requestId, "list");
-      if (!admitted) return reply;
+      const stage = grantedStage(request, reply, requestId, "list");
+      if (stage === undefined) return reply;
       if (request.query.restype !== "container" || request.query.comp !== "list") {
         return sendProblem(
           request,
@@ -192,8 +191,8 @@ export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps):
           }),
         );
       }
-      const listed = await deps.storage.listFiles(refOf(admitted.request), admitted.stage);
-      if (listed.isErr()) return sendAirlockError(request, reply, fromStorageError(listed.error));
+      const listed = await deps.airlock.listFiles(requestId, stage);
+      if (listed.isErr()) return sendAirlockError(request, reply, listed.error);
       return reply
         .type("application/xml")
         .send(enumerationResults(`${deps.baseUrl(request)}/blob/`, requestId, listed.value));

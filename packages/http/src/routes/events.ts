@@ -1,12 +1,4 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import {
-  isSubscriptionValidation,
-  MALWARE_SCANNING_RESULT,
-  parseDefenderScanResult,
-  SUBSCRIPTION_VALIDATION,
-  validationResponse,
-  webhookHandshake,
-} from "@airlock/adapters-azure";
 import type { Actor, Airlock, AirlockError, AirlockRequest } from "@airlock/core";
 import type {
   FastifyError,
@@ -15,10 +7,10 @@ import type {
   FastifyRequest,
   onRequestHookHandler,
 } from "fastify";
-import type { ResultAsync } from "neverthrow";
+import type { Result, ResultAsync } from "neverthrow";
 import { z } from "zod";
 import { type FieldIssue, problem, sendAirlockError, sendProblem } from "../problem.js";
-import { problemResponses } from "../schemas.js";
+import { HandshakeAnswerSchema, NoContent, problemResponses, ScanSummarySchema } from "../schemas.js";
 
 /** Event Grid delivers batches of at most 1 MB. */
 export const EVENT_BATCH_LIMIT = 1024 * 1024;
@@ -29,19 +21,38 @@ export interface BlobLocation {
   readonly container: string;
 }
 
-/**
- * Maps Defender's blob URLs onto requests. The storage layout decides both answers, so the profile
- * that wires the storage provides them.
- */
+/** Where scanned blobs belong. The storage layout decides it, so the application that wires the storage provides it. */
 export interface ScanBlobLocator {
-  /** The request id a container name stands for, or undefined when the container is not a request's. */
-  containerToRequestId(container: string): string | undefined;
   /** Where the request's in-progress data sits; `NotFound` for a request that does not exist. */
   inProgressLocationOf(requestId: string): ResultAsync<BlobLocation, AirlockError>;
 }
 
+/** One delivered event, as the scanning service's reader understands it. */
+export type ScanEvent =
+  | {
+      /** A verdict about one file of a request. */
+      readonly kind: "verdict";
+      readonly requestId: string;
+      /** Where the scanned blob sits: a verdict about another stage's or account's copy is ignored. */
+      readonly location: BlobLocation;
+      readonly file: string;
+      readonly outcome: Parameters<Airlock["recordScanResult"]>[1];
+    }
+  | {
+      /** The delivery service asks to prove the endpoint is ours: `answer` is the 200 body. */
+      readonly kind: "handshake";
+      readonly answer: unknown;
+    }
+  | {
+      /** A scan result about a blob that is no request's (why, for the log): acknowledged. */
+      readonly kind: "unrelated";
+      readonly reason: string;
+    }
+  /** Any other event: acknowledged. */
+  | { readonly kind: "other" };
+
 export interface ScanEventsOptions {
-  /** The shared secret an Event Grid subscription carries in its URL (`?code=`). */
+  /** The shared secret a subscription carries in its URL (`?code=`). */
   readonly key?: string;
   /**
    * Who may deliver with a bearer token for the API audience instead (Event Grid's Entra ID
@@ -49,9 +60,18 @@ export interface ScanEventsOptions {
    * or every TRE user could post a verdict for their own request.
    */
   readonly principals?: readonly string[];
+  /**
+   * Reads a delivered batch (each element as JSON gave it): one event for each, or why the body is
+   * not a batch of events (answered 422 with these issues, paths starting at the event's index).
+   * The scanning service's format lives with its adapter; the application that wires it passes this.
+   */
+  readonly parse: (events: readonly unknown[]) => Result<readonly ScanEvent[], readonly FieldIssue[]>;
+  /**
+   * The CloudEvents webhook handshake (`OPTIONS`, `WebHook-Request-Origin`): the headers that allow
+   * the sender, or null for one that is not accepted (403).
+   */
+  readonly handshake: (origin: string | undefined) => Readonly<Record<string, string>> | null;
   readonly locator: ScanBlobLocator;
-  /** Senders allowed by the CloudEvents webhook handshake. Default: Event Grid's origins. */
-  readonly allowedOrigins?: readonly string[];
 }
 
 export interface EventRoutesDeps extends ScanEventsOptions {
@@ -76,52 +96,13 @@ const digest = (text: string) => createHash("sha256").update(text, "utf8").diges
 /** Equal-length digests, so the comparison takes the same time whatever the guess. */
 const sameSecret = (given: string, expected: string) => timingSafeEqual(digest(given), digest(expected));
 
-type Json = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Json =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-
-const typeOf = (event: Json): unknown => ("specversion" in event ? event.type : event.eventType);
-
-const ScanResultData = z.object({
-  // The shape only: a blob in a container that is no request's is acknowledged and ignored later.
-  blobUri: z.string().regex(/^https?:\/\/[^/?#]+\/[^?#]+\/[^?#]+$/i, "is not a blob URL"),
-  scanResultType: z.string().trim().min(1),
-});
-
-const ValidationData = z.object({ validationCode: z.string().min(1) });
-
-/** Why each event of the body cannot be read; empty when every one can. */
-const issuesOf = (events: readonly unknown[]): FieldIssue[] =>
-  events.flatMap((event, index): FieldIssue[] => {
-    if (!isObject(event)) return [{ path: String(index), message: "is not an event object" }];
-    const type = typeOf(event);
-    const field = "specversion" in event ? "type" : "eventType";
-    if (typeof type !== "string" || type === "") {
-      return [{ path: `${index}.${field}`, message: "is missing" }];
-    }
-    const schema =
-      type === MALWARE_SCANNING_RESULT
-        ? ScanResultData
-        : type === SUBSCRIPTION_VALIDATION
-          ? ValidationData
-          : null;
-    if (schema === null) return [];
-    const parsed = schema.safeParse(event.data);
-    return parsed.success
-      ? []
-      : parsed.error.issues.map((issue) => ({
-          path: [String(index), "data", ...issue.path.map(String)].join("."),
-          message: issue.message,
-        }));
-  });
-
 type Outcome = "applied" | "ignored" | "unknown";
 
 /**
- * `POST /api/events`: Microsoft Defender for Storage's malware scanning results, delivered by an
- * Event Grid subscription in the Event Grid or the CloudEvents schema, and both of Event Grid's
- * handshakes. A verdict goes to `Airlock.recordScanResult` for the one file it names.
+ * `POST /api/events`: a scanning service's results (Microsoft Defender for Storage's, delivered by
+ * an Event Grid subscription, in the server's azure profile), read by the `parse` the application
+ * passes, and the delivery service's handshakes. A verdict goes to `Airlock.recordScanResult` for
+ * the one file it names.
  *
  * Answers are chosen for Event Grid's retries: whatever retrying cannot fix (an event about another
  * account or stage, a request or file we do not know, an event that is not a scan result) is
@@ -132,6 +113,8 @@ type Outcome = "applied" | "ignored" | "unknown";
 export const registerEventRoutes = (app: FastifyInstance, deps: EventRoutesDeps): void => {
   const { airlock, locator } = deps;
   const tags = ["events"];
+  // The subscription's key in the query string, or a bearer token of an allowed principal.
+  const security = [{ eventsKey: [] }, { bearerAuth: [] }];
 
   const principals = new Set(deps.principals ?? []);
   const authenticate: onRequestHookHandler = async function authenticateEvents(request, reply) {
@@ -190,17 +173,13 @@ export const registerEventRoutes = (app: FastifyInstance, deps: EventRoutesDeps)
     }
   };
 
-  /** One scan result: `applied`, `ignored`, `unknown`, or the failure to answer 503 with. */
-  const handle = async (request: FastifyRequest, event: Json): Promise<Outcome | AirlockError> => {
-    const parsed = parseDefenderScanResult(event, { containerToRequestId: locator.containerToRequestId });
-    if (parsed.isErr()) {
-      request.log.info(
-        { reason: parsed.error.message },
-        "scan result about a blob that is no request's: ignored",
-      );
-      return "ignored";
-    }
-    const { requestId, accountName, container, blobName, outcome } = parsed.value;
+  /** One verdict: `applied`, `ignored`, `unknown`, or the failure to answer 503 with. */
+  const handle = async (
+    request: FastifyRequest,
+    event: Extract<ScanEvent, { kind: "verdict" }>,
+  ): Promise<Outcome | AirlockError> => {
+    const { requestId, location: scanned, file, outcome } = event;
+    const { accountName, container } = scanned;
     const location = await locator.inProgressLocationOf(requestId);
     if (location.isErr()) {
       if (location.error.kind === "NotFound") {
@@ -213,14 +192,14 @@ export const registerEventRoutes = (app: FastifyInstance, deps: EventRoutesDeps)
       return location.error;
     }
     if (location.value.accountName !== accountName || location.value.container !== container) {
-      // Defender may scan other accounts (and other stages) that send to the same endpoint.
+      // The scanner may scan other accounts (and other stages) that send to the same endpoint.
       request.log.info(
         { requestId, accountName, container, expected: location.value },
         "scan result about another stage or account: ignored",
       );
       return "ignored";
     }
-    const recorded = await record(requestId, outcome, blobName);
+    const recorded = await record(requestId, outcome, file);
     if (recorded.ok) {
       request.log.info(
         { requestId, verdict: outcome.verdict, status: recorded.request.status },
@@ -249,8 +228,12 @@ export const registerEventRoutes = (app: FastifyInstance, deps: EventRoutesDeps)
     }
   };
 
-  const refuseBody = (request: FastifyRequest, reply: FastifyReply, detail: string, errors?: FieldIssue[]) =>
-    sendProblem(request, reply, problem("InvalidInput", detail, errors ? { errors } : {}));
+  const refuseBody = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    detail: string,
+    errors?: readonly FieldIssue[],
+  ) => sendProblem(request, reply, problem("InvalidInput", detail, errors ? { errors } : {}));
 
   app.options(
     "/api/events",
@@ -258,13 +241,18 @@ export const registerEventRoutes = (app: FastifyInstance, deps: EventRoutesDeps)
       onRequest: authenticate,
       schema: {
         tags,
+        security,
+        operationId: "allowScanResultsSender",
         summary: "CloudEvents webhook handshake (WebHook-Request-Origin)",
-        response: problemResponses,
+        response: {
+          200: NoContent("The sender is accepted: WebHook-Allowed-Origin and WebHook-Allowed-Rate say so"),
+          ...problemResponses,
+        },
       },
     },
     async (request, reply) => {
       const origin = request.headers["webhook-request-origin"];
-      const allowed = webhookHandshake(typeof origin === "string" ? origin : undefined, deps.allowedOrigins);
+      const allowed = deps.handshake(typeof origin === "string" ? origin : undefined);
       if (allowed === null) {
         return sendProblem(
           request,
@@ -282,9 +270,11 @@ export const registerEventRoutes = (app: FastifyInstance, deps: EventRoutesDeps)
       onRequest: authenticate,
       schema: {
         tags,
+        security,
+        operationId: "postScanResults",
         summary:
-          "Defender for Storage malware scanning results from Event Grid (Event Grid or CloudEvents schema); `?code=` or a bearer token",
-        response: problemResponses,
+          "Malware scanning results (Defender for Storage through Event Grid, in either schema); `?code=` or a bearer token",
+        response: { 200: z.union([ScanSummarySchema, HandshakeAnswerSchema]), ...problemResponses },
       },
     },
     async (request, reply) => {
@@ -297,18 +287,26 @@ export const registerEventRoutes = (app: FastifyInstance, deps: EventRoutesDeps)
       }
       const events = Array.isArray(body) ? body : [body];
       if (events.length === 0) return refuseBody(request, reply, "the body holds no event");
-      const issues = issuesOf(events);
-      if (issues.length > 0) return refuseBody(request, reply, "the body is not a batch of events", issues);
+      const parsed = deps.parse(events);
+      if (parsed.isErr()) {
+        return refuseBody(request, reply, "the body is not a batch of events", parsed.error);
+      }
 
-      const validation = events.find(isSubscriptionValidation);
-      if (validation !== undefined) {
-        request.log.info("Event Grid subscription validation answered");
-        return reply.code(200).send(validationResponse(validation));
+      const handshake = parsed.value.find((event) => event.kind === "handshake");
+      if (handshake !== undefined) {
+        request.log.info("subscription validation answered");
+        return reply.code(200).send(handshake.answer);
       }
 
       const summary = { received: events.length, applied: 0, ignored: 0, unknown: 0 };
-      for (const event of events as Json[]) {
-        if (typeOf(event) !== MALWARE_SCANNING_RESULT) {
+      for (const event of parsed.value) {
+        if (event.kind !== "verdict") {
+          if (event.kind === "unrelated") {
+            request.log.info(
+              { reason: event.reason },
+              "scan result about a blob that is no request's: ignored",
+            );
+          }
           summary.ignored += 1;
           continue;
         }

@@ -11,10 +11,21 @@ export const registerHealthRoutes = (
 ): void => {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const tags = ["health"];
+  // Probes carry no credentials.
+  const security: never[] = [];
 
   app.get(
     "/health",
-    { logLevel: "warn", schema: { tags, summary: "Liveness", response: { 200: HealthSchema } } },
+    {
+      logLevel: "warn",
+      schema: {
+        tags,
+        security,
+        operationId: "getLiveness",
+        summary: "Liveness",
+        response: { 200: HealthSchema },
+      },
+    },
     async () => ({ status: "ok" }),
   );
 
@@ -24,6 +35,8 @@ export const registerHealthRoutes = (
       logLevel: "warn",
       schema: {
         tags,
+        security,
+        operationId: "getReadiness",
         summary: "Readiness: 503 while a backing service is unavailable",
         response: { 200: HealthSchema, ...problemResponses },
       },

@@ -47,6 +47,7 @@ export const registerRequestRoutes = (root: FastifyInstance, deps: RequestRoutes
       schema: {
         tags,
         security,
+        operationId: "createRequest",
         summary: "Create a draft request",
         params: WorkspaceParams,
         body: NewRequestBody,
@@ -70,6 +71,7 @@ export const registerRequestRoutes = (root: FastifyInstance, deps: RequestRoutes
       schema: {
         tags,
         security,
+        operationId: "listRequests",
         summary: "List a workspace's requests (paged)",
         params: WorkspaceParams,
         querystring: ListRequestsQuery,
@@ -92,6 +94,7 @@ export const registerRequestRoutes = (root: FastifyInstance, deps: RequestRoutes
       schema: {
         tags,
         security,
+        operationId: "getRequest",
         summary: "Get one request",
         params: RequestParams,
         response: { 200: RequestViewSchema, ...problemResponses },
@@ -113,6 +116,7 @@ export const registerRequestRoutes = (root: FastifyInstance, deps: RequestRoutes
       schema: {
         tags,
         security,
+        operationId: "getRequestLink",
         summary: "Get a link to the request's container in its current stage",
         params: RequestParams,
         response: { 200: LinkSchema, ...problemResponses },
@@ -137,6 +141,7 @@ export const registerRequestRoutes = (root: FastifyInstance, deps: RequestRoutes
         schema: {
           tags,
           security,
+          operationId: `${action}Request`,
           summary,
           params: RequestParams,
           response: { 200: RequestViewSchema, ...problemResponses },
@@ -166,6 +171,7 @@ export const registerRequestRoutes = (root: FastifyInstance, deps: RequestRoutes
         schema: {
           tags,
           security,
+          operationId: `${action}Request`,
           summary,
           params: RequestParams,
           body,
@@ -199,6 +205,7 @@ export const registerRequestRoutes = (root: FastifyInstance, deps: RequestRoutes
       schema: {
         tags,
         security,
+        operationId: "getAuditTrail",
         summary: "The request's audit trail and whether its hash chain verifies",
         params: RequestParams,
         response: { 200: AuditTrailSchema, ...problemResponses },
@@ -220,6 +227,7 @@ export const registerRequestRoutes = (root: FastifyInstance, deps: RequestRoutes
       schema: {
         tags,
         security,
+        operationId: "listOwnOrReviewableRequests",
         summary: "The caller's own requests, or those awaiting the caller's review (airlock_manager=true)",
         querystring: UserRequestsQuery,
         response: { 200: RequestListSchema, ...problemResponses },
@@ -231,7 +239,7 @@ export const registerRequestRoutes = (root: FastifyInstance, deps: RequestRoutes
         reply,
         airlock.listForUser(guard.actorOf(request), {
           airlockManager: request.query.airlock_manager === "true",
-          ...(request.query.page_size === undefined ? {} : { page_size: request.query.page_size }),
+          page_size: request.query.page_size,
           ...(request.query.continuation === undefined ? {} : { continuation: request.query.continuation }),
         }),
         page,

@@ -35,7 +35,7 @@ const issuesOf = (error: z.ZodError, prefix = "") =>
     message: issue.message,
   }));
 
-/** Registering workspaces (TRE admins, on the API audience): the embedded profile's directory. */
+/** Registering workspaces (TRE admins, on the API audience) in the workspace registry the application passes. */
 export const registerWorkspaceRoutes = (
   root: FastifyInstance,
   deps: { readonly guard: Guard; readonly workspaces: WorkspaceRegistry },
@@ -50,6 +50,7 @@ export const registerWorkspaceRoutes = (
       schema: {
         tags,
         security,
+        operationId: "registerWorkspace",
         summary: "Register or replace a workspace, its airlock policy and its members (TREAdmin)",
         params: WorkspaceParams,
         body: WorkspaceRegistrationBody,
@@ -108,6 +109,7 @@ export const registerWorkspaceRoutes = (
       schema: {
         tags,
         security,
+        operationId: "getWorkspace",
         summary: "A registered workspace (TREAdmin)",
         params: WorkspaceParams,
         response: { 200: WorkspaceViewSchema, ...problemResponses },

@@ -66,7 +66,8 @@ export const startTestServer = async (options: TestServerOptions = {}): Promise<
   });
   const app = buildServer({
     airlock,
-    ports,
+    workspaces: ports.workspaces,
+    clock: ports.clock,
     auth: options.auth ?? { mode: "development", secret: TEST_SECRET },
     blobEndpoint: options.blobEndpoint ?? "embedded",
     ...(options.publicBaseUrl ? { publicBaseUrl: options.publicBaseUrl } : {}),

@@ -4,6 +4,8 @@ import {
   startAcsEmailServer,
   startEventGridServer,
 } from "../../adapters-azure/test/support/checking-servers.js";
+import { blobUrl, getBlob, putBlob, type RequestBody } from "../../http/test/support/flow.js";
+import { call, workspace } from "../../http/test/support/server.js";
 import {
   type AzureBackends,
   type AzureTestServer,
@@ -12,8 +14,6 @@ import {
   startAzureBackends,
   startAzureTestServer,
 } from "./support/azure-stack.js";
-import { blobUrl, getBlob, putBlob, type RequestBody } from "./support/flow.js";
-import { call, workspace } from "./support/server.js";
 
 let backends: AzureBackends;
 let server: AzureTestServer;

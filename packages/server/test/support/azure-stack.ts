@@ -9,7 +9,6 @@ import type { Writable } from "node:stream";
 import { createCosmosRequestRepository } from "@airlock/adapters-azure";
 import type { AirlockOptions, AirlockRequest, ContainerRef, Stage, Workspace } from "@airlock/core";
 import { buildServer, mintDevToken } from "@airlock/http";
-import type { FastifyInstance } from "fastify";
 import { pino } from "pino";
 import {
   type BlobBackend,
@@ -17,10 +16,10 @@ import {
   startBlobBackend,
   startCosmosBackend,
 } from "../../../adapters-azure/test/support/backends.js";
+import { API_AUDIENCE, call, TEST_SECRET, type TokenRequest } from "../../../http/test/support/server.js";
 import { createAzureProfile } from "../../src/profiles/azure.js";
 import type { AzureSettings } from "../../src/profiles/azure-settings.js";
 import type { Profile } from "../../src/profiles/profile.js";
-import { API_AUDIENCE, call, TEST_SECRET, type TokenRequest } from "./server.js";
 
 /** The object id the test servers accept bearer-token deliveries to /api/events from. */
 export const EVENT_GRID_PRINCIPAL = "eventgrid-delivery";
@@ -79,7 +78,7 @@ export const azureSettingsFor = (
 
 export interface AzureTestServer {
   readonly url: string;
-  readonly app: FastifyInstance;
+  readonly app: ReturnType<typeof buildServer>;
   readonly profile: Profile;
   readonly settings: AzureSettings;
   readonly eventsKey: string;
@@ -127,7 +126,7 @@ export const startAzureTestServer = async (
   }
   const app = buildServer({
     airlock: profile.airlock,
-    ports: profile.ports,
+    workspaces: profile.ports.workspaces,
     auth: { mode: "development", secret: TEST_SECRET },
     blobEndpoint: profile.blobEndpoint,
     ...(profile.scanEvents ? { scanEvents: profile.scanEvents } : {}),

@@ -1,6 +1,4 @@
 import { pino } from "pino";
-import { createAzureProfile } from "./profiles/azure.js";
-import { azureSettingsFromEnv } from "./profiles/azure-settings.js";
 import { createMemoryProfile } from "./profiles/memory.js";
 import type { Profile } from "./profiles/profile.js";
 import { DEMO_WORKSPACE, failStart, serve } from "./profiles/serve.js";
@@ -16,19 +14,27 @@ import { DEMO_WORKSPACE, failStart, serve } from "./profiles/serve.js";
 const log = pino({ name: "airlock", level: process.env.LOG_LEVEL ?? "info" });
 const name = process.env.AIRLOCK_PROFILE ?? "memory";
 
-let profile: Profile;
-let demoWorkspace: typeof DEMO_WORKSPACE | undefined;
-if (name === "memory") {
-  profile = createMemoryProfile({ logger: log, workspaces: [DEMO_WORKSPACE] });
-  demoWorkspace = DEMO_WORKSPACE;
-} else if (name === "azure") {
+/**
+ * The azure profile's modules load the Azure SDKs, so they are imported only when that profile
+ * runs: a memory server never loads `@azure/*`.
+ */
+const azureProfile = async (): Promise<Profile> => {
+  const [{ createAzureProfile }, { azureSettingsFromEnv }] = await Promise.all([
+    import("./profiles/azure.js"),
+    import("./profiles/azure-settings.js"),
+  ]);
   const settings = azureSettingsFromEnv(process.env).match(
     (value) => value,
     (problems) => failStart(log, `AIRLOCK_PROFILE=azure needs these settings:\n${problems}`),
   );
-  profile = createAzureProfile({ settings, logger: log });
-} else {
-  profile = failStart(log, `AIRLOCK_PROFILE must be "memory" or "azure", not "${name}"`);
-}
+  return createAzureProfile({ settings, logger: log });
+};
 
-await serve({ profile, env: process.env, log, ...(demoWorkspace ? { demoWorkspace } : {}) });
+if (name === "memory") {
+  const profile = createMemoryProfile({ logger: log, workspaces: [DEMO_WORKSPACE] });
+  await serve({ profile, env: process.env, log, demoWorkspace: DEMO_WORKSPACE });
+} else if (name === "azure") {
+  await serve({ profile: await azureProfile(), env: process.env, log });
+} else {
+  failStart(log, `AIRLOCK_PROFILE must be "memory" or "azure", not "${name}"`);
+}

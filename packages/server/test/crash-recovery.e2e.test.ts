@@ -16,6 +16,7 @@ import {
 } from "@airlock/core";
 import { mintDevToken } from "@airlock/http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { API_AUDIENCE, TEST_SECRET } from "../../http/test/support/server.js";
 import type { AzureSettings } from "../src/profiles/azure-settings.js";
 import {
   type AzureBackends,
@@ -25,7 +26,6 @@ import {
   startAzureBackends,
 } from "./support/azure-stack.js";
 import { type ChildApi, startChildApi } from "./support/child-api.js";
-import { API_AUDIENCE, TEST_SECRET } from "./support/server.js";
 
 // The API as a child process on the emulators (which stay up), 200 request lifecycles driven
 // against it with concurrency, and the process killed with SIGKILL at random points and started

@@ -81,11 +81,17 @@ export const startChildApi = async (options: {
 export const runChild = async (options: {
   readonly env: Readonly<Record<string, string>>;
   readonly entry?: string;
+  /** Flags for node itself. */
+  readonly nodeArgs?: readonly string[];
 }): Promise<{ readonly code: number | string; readonly output: string }> => {
-  const child = spawn(process.execPath, [RUNNER, VITE, CONFIG, options.entry ?? MAIN_TS], {
-    env: { PATH: process.env.PATH ?? "", ...options.env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), RUNNER, VITE, CONFIG, options.entry ?? MAIN_TS],
+    {
+      env: { PATH: process.env.PATH ?? "", ...options.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let output = "";
   child.stdout?.on("data", (data: Buffer) => {
     output += data.toString("utf8");

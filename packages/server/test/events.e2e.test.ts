@@ -4,7 +4,10 @@ import { createMemoryPorts } from "@airlock/adapters-memory";
 import { createAirlock } from "@airlock/core";
 import { buildServer } from "@airlock/http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectProblem, putBlob } from "../../http/test/support/flow.js";
+import { call, TEST_SECRET, workspace } from "../../http/test/support/server.js";
 import { createScanBlobLocator } from "../src/profiles/blob-locator.js";
+import { defenderScanEvents } from "../src/profiles/defender-scan-events.js";
 import {
   type AzureBackends,
   type AzureTestServer,
@@ -15,8 +18,6 @@ import {
   startAzureBackends,
   startAzureTestServer,
 } from "./support/azure-stack.js";
-import { expectProblem, putBlob } from "./support/flow.js";
-import { call, TEST_SECRET, workspace } from "./support/server.js";
 
 let backends: AzureBackends;
 let server: AzureTestServer;
@@ -346,18 +347,19 @@ describe("a backing service that fails while a verdict arrives", () => {
     const accounts = accountsByConvention({ treId: "tre" });
     const app = buildServer({
       airlock,
-      ports,
+      workspaces: ports.workspaces,
+      clock: ports.clock,
       auth: { mode: "development", secret: TEST_SECRET },
       blobEndpoint: "embedded",
-      scanEvents: {
+      scanEvents: defenderScanEvents({
         key,
-        locator: createScanBlobLocator({
+        containers: createScanBlobLocator({
           layout: "single-account-prefixes",
           accountName: "devstoreaccount1",
           accounts,
           requests: ports.repository,
         }),
-      },
+      }),
       logger: false,
     });
     const url = await app.listen({ host: "127.0.0.1", port: 0 });

@@ -1,4 +1,3 @@
-import { startAzurite, startCosmosEmulator } from "@airlock/adapters-azure/testing";
 import { pino } from "pino";
 import { createAzureProfile } from "./profiles/azure.js";
 import { azureSettingsFromEnv } from "./profiles/azure-settings.js";
@@ -6,15 +5,25 @@ import type { Profile } from "./profiles/profile.js";
 import { DEMO_WORKSPACE, failStart, serve } from "./profiles/serve.js";
 
 /**
- * `pnpm start:azure-local`: the azure profile on this machine. Azurite's blob service runs as a
- * child process, the Cosmos DB emulator (`@vercel/cosmosdb-server`) inside this process; both keep
- * their data in memory, so it is gone when this stops. Defender for Storage does not exist here:
+ * `pnpm start:azure-local`: the azure profile on this machine, a development tool. Azurite's blob
+ * service runs as a child process, the Cosmos DB emulator (`@vercel/cosmosdb-server`) inside this
+ * process; both keep their data in memory, so it is gone when this stops. Defender for Storage does not exist here:
  * a local stand-in reads each file through the storage port and flags the EICAR test string.
  * Event Grid and ACS Email are used when their settings are in the environment, otherwise their
  * memory stand-ins; the banner says which.
  */
 
 const log = pino({ name: "airlock", level: process.env.LOG_LEVEL ?? "info" });
+
+// The emulators are the Azure adapters' development dependencies: loaded here, when this launcher
+// runs, and never by a module a deployed server imports.
+const { startAzurite, startCosmosEmulator } = await import("@airlock/adapters-azure/testing").catch(
+  (error: unknown) =>
+    failStart(
+      log,
+      `the local emulators are not installed (they come with the workspace's development dependencies: pnpm install): ${String(error)}`,
+    ),
+);
 
 const azurite = await startAzurite().catch((error: unknown) =>
   failStart(log, `Azurite did not start: ${String(error)}`),

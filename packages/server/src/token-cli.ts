@@ -1,13 +1,12 @@
 import { parseArgs } from "node:util";
-import { DEFAULT_API_AUDIENCE, DEV_SECRET_DEFAULT } from "./auth/config.js";
-import { mintDevToken } from "./auth/dev-token.js";
+import { DEFAULT_API_AUDIENCE, DEV_SECRET_DEFAULT, mintDevToken } from "@airlock/http";
 
 /**
- * `pnpm token`: mints a development token and prints only the token, so it can be captured:
- * `TOKEN=$(pnpm token --user alice --role WorkspaceResearcher --workspace ws1)`.
+ * `pnpm -s dev-token`: mints a development token and prints only the token, so it can be captured:
+ * `TOKEN=$(pnpm -s dev-token --user alice --role WorkspaceResearcher --workspace ws1)`.
  */
 
-const usage = `Usage: pnpm token --user ID [--name NAME] [--email EMAIL] [--role ROLE]... [--workspace ID | --audience AUD] [--ttl SECONDS]
+const usage = `Usage: pnpm -s dev-token --user ID [--name NAME] [--email EMAIL] [--role ROLE]... [--workspace ID | --audience AUD] [--ttl SECONDS]
 
   --workspace ID   a token for that workspace's routes (audience = the workspace's clientId,
                    which defaults to its id; pass --audience when it differs)

@@ -33,6 +33,7 @@ import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import type { Logger } from "pino";
 import type { AzureSettings } from "./azure-settings.js";
 import { createScanBlobLocator } from "./blob-locator.js";
+import { defenderScanEvents } from "./defender-scan-events.js";
 import type { Profile } from "./profile.js";
 
 type CosmosClientOptions = NonNullable<
@@ -209,7 +210,7 @@ export const createAzureProfile = (options: AzureProfileOptions): Profile => {
     },
   );
 
-  const locator = createScanBlobLocator(
+  const containers = createScanBlobLocator(
     singleAccount === undefined
       ? { layout: "accounts", accounts, requests: repository }
       : { layout: "single-account-prefixes", accountName: singleAccount, accounts, requests: repository },
@@ -220,11 +221,11 @@ export const createAzureProfile = (options: AzureProfileOptions): Profile => {
     airlock,
     ports: { storage, workspaces, ...(options.clock === undefined ? {} : { clock: options.clock }) },
     blobEndpoint: "storage",
-    scanEvents: {
-      locator,
+    scanEvents: defenderScanEvents({
+      containers,
       ...(settings.eventsKey === undefined ? {} : { key: settings.eventsKey }),
       ...(settings.eventsPrincipals === undefined ? {} : { principals: settings.eventsPrincipals }),
-    },
+    }),
     banner,
     prepare: async () => {
       for (const ensured of [await repository.ensure(), await audit.ensure(), await workspaces.ensure()]) {

@@ -1,7 +1,6 @@
 import type { Workspace } from "@airlock/core";
+import { authConfigFromEnv, buildServer } from "@airlock/http";
 import type { Logger } from "pino";
-import { authConfigFromEnv } from "../auth/config.js";
-import { buildServer } from "../server.js";
 import type { Profile } from "./profile.js";
 
 /** A workspace to try things in straight away; the walkthrough registers its own. */
@@ -18,6 +17,12 @@ export const DEMO_WORKSPACE: Workspace = {
 };
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * The repository's token script, silent so that only the token is printed (`TOKEN=$(…)` works).
+ * Not `pnpm token`: that is pnpm's own command for registry tokens.
+ */
+export const DEV_TOKEN_COMMAND = "pnpm -s dev-token";
 
 export interface ServeOptions {
   readonly profile: Profile;
@@ -64,7 +69,8 @@ export const serve = async (options: ServeOptions): Promise<void> => {
   const { airlock } = profile;
   const app = buildServer({
     airlock,
-    ports: profile.ports,
+    workspaces: profile.ports.workspaces,
+    ...(profile.ports.clock ? { clock: profile.ports.clock } : {}),
     auth,
     blobEndpoint: profile.blobEndpoint,
     ...(env.AIRLOCK_PUBLIC_URL ? { publicBaseUrl: env.AIRLOCK_PUBLIC_URL } : {}),
@@ -131,8 +137,8 @@ export const serve = async (options: ServeOptions): Promise<void> => {
       ...(options.banner ?? []),
       ...(auth.mode === "development"
         ? [
-            `Get a token      pnpm token --user alice --role WorkspaceResearcher --workspace ${demo?.id ?? "<workspace>"}`,
-            "TRE admin token  pnpm token --user admin --role TREAdmin",
+            `Get a token      ${DEV_TOKEN_COMMAND} --user alice --role WorkspaceResearcher --workspace ${demo?.id ?? "<workspace>"}`,
+            `TRE admin token  ${DEV_TOKEN_COMMAND} --user admin --role TREAdmin`,
             ...(demo
               ? [
                   `Demo workspace   ${demo.id} (${demo.members.map((m) => `${m.id}: ${m.roles.join("+")}`).join(", ")})`,

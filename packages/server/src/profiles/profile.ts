@@ -1,12 +1,17 @@
-import type { Airlock } from "@airlock/core";
-import type { ScanEventsOptions } from "../routes/events.js";
-import type { ServerPorts } from "../server.js";
+import type { Airlock, AirlockStorage, Clock, WorkspaceRegistry } from "@airlock/core";
+import type { ScanEventsOptions } from "@airlock/http";
 
 /** A server's wiring: the engine, the ports the transport reads, and how links and verdicts reach it. */
 export interface Profile {
   readonly name: string;
   readonly airlock: Airlock;
-  readonly ports: ServerPorts;
+  /** The ports the transport reads, and the storage (for operators' tools and tests). */
+  readonly ports: {
+    readonly storage: AirlockStorage;
+    readonly workspaces: WorkspaceRegistry;
+    /** The clock links and tokens are checked against; the system clock when absent. */
+    readonly clock?: Clock;
+  };
   /** `embedded`: this server answers links; `storage`: links are the storage's own (Azure SAS). */
   readonly blobEndpoint: "embedded" | "storage";
   /** Set when verdicts arrive asynchronously through `POST /api/events`. */

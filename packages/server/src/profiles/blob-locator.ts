@@ -1,6 +1,6 @@
 import type { StorageAccountResolver } from "@airlock/adapters-azure";
 import type { AirlockError, RequestRepository } from "@airlock/core";
-import type { ScanBlobLocator } from "../routes/events.js";
+import type { ScanBlobLocator } from "@airlock/http";
 
 export type ScanBlobLocatorOptions = {
   readonly accounts: StorageAccountResolver;
@@ -17,11 +17,17 @@ export type ScanBlobLocatorOptions = {
 /** `{stage account}-{requestId}`: account names have no hyphen, request ids may. */
 const PREFIXED = /^[a-z0-9]{3,24}-(.+)$/;
 
+/** A storage layout's request containers, as scanned blob URLs name them. */
+export interface RequestContainers extends ScanBlobLocator {
+  /** The request id a container name stands for, or undefined when the container is not a request's. */
+  containerToRequestId(container: string): string | undefined;
+}
+
 /**
  * Reads Defender's blob URLs the way `createBlobStorage` names containers: by request id in each
  * stage's own account, or prefixed by the stage's account name inside one account.
  */
-export const createScanBlobLocator = (options: ScanBlobLocatorOptions): ScanBlobLocator => ({
+export const createScanBlobLocator = (options: ScanBlobLocatorOptions): RequestContainers => ({
   containerToRequestId: (container) =>
     options.layout === "accounts" ? container : PREFIXED.exec(container)?.[1],
 

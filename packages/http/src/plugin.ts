@@ -1,0 +1,262 @@
+import type { Airlock, Clock, LinkView, WorkspaceRegistry } from "@airlock/core";
+import fastifySwagger from "@fastify/swagger";
+import fastifySwaggerUi from "@fastify/swagger-ui";
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import {
+  createJsonSchemaTransform,
+  createJsonSchemaTransformObject,
+  hasZodFastifySchemaValidationErrors,
+  serializerCompiler,
+  validatorCompiler,
+} from "fastify-type-provider-zod";
+import { type AuthConfig, apiAudienceOf, refuseAuthConfig } from "./auth/config.js";
+import { createGuard } from "./auth/guard.js";
+import { createTokenVerifier } from "./auth/verifier.js";
+import { createLinkSigner } from "./blob/link-token.js";
+import { type Problem, problem, sendProblem } from "./problem.js";
+import { registerBlobRoutes } from "./routes/blob.js";
+import { registerEventRoutes, type ScanEventsOptions } from "./routes/events.js";
+import { registerHealthRoutes } from "./routes/health.js";
+import { registerRequestRoutes } from "./routes/requests.js";
+import { MALFORMED_JSON } from "./routes/respond.js";
+import { registerWorkspaceRoutes } from "./routes/workspaces.js";
+import { isDocumentedOnly, openApiRegistry, withoutUnusedSchemas } from "./schemas.js";
+
+/** JSON bodies are small commands; files travel through links, never through the JSON API. */
+export const JSON_BODY_LIMIT = 64 * 1024;
+
+export interface AirlockApiOptions {
+  /** The engine: `createAirlock(ports, options)` from `@airlock/core`. */
+  readonly airlock: Airlock;
+  /** Who belongs to which workspace (tokens, readiness), and where TRE admins register workspaces. */
+  readonly workspaces: WorkspaceRegistry;
+  readonly auth: AuthConfig;
+  /** The clock links and tokens are checked against; the system clock when absent. */
+  readonly clock?: Clock;
+  /**
+   * The origin (and any path a proxy adds) clients reach the server at; each request's own host
+   * when absent. Links add the plugin's own prefix after it.
+   */
+  readonly publicBaseUrl?: string;
+  /**
+   * `embedded`: links point at this API's `/blob` endpoint, signed with `linkSecret`.
+   * `storage`: links are the storage port's own URLs (an Azure SAS), answered as they are.
+   */
+  readonly blobEndpoint: "embedded" | "storage";
+  /** Signs embedded links; a random secret per process when absent (links then end with the process). */
+  readonly linkSecret?: string | Uint8Array;
+  /**
+   * `POST /api/events`: a scanning service's results (Defender for Storage through Event Grid).
+   * Absent, the route does not exist (a scanner that answers by itself needs none).
+   */
+  readonly scanEvents?: ScanEventsOptions;
+}
+
+/** Throws what makes the options unusable (development tokens in production), before anything listens. */
+export const checkApiOptions = (options: AirlockApiOptions): void => {
+  const refusal = refuseAuthConfig(options.auth, process.env.NODE_ENV);
+  if (refusal) throw new Error(refusal);
+};
+
+const patternOf = (url: string) =>
+  new RegExp(
+    `^${url
+      .split("/")
+      .map((segment) =>
+        segment.startsWith(":")
+          ? "[^/]+"
+          : segment === "*"
+            ? ".*"
+            : segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"),
+      )
+      .join("/")}/?$`,
+  );
+
+const pathOf = (request: FastifyRequest) => request.url.split("?", 1)[0] ?? "/";
+
+const errorProblem = (error: FastifyError, request: FastifyRequest): Problem => {
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    return problem("InvalidInput", `the ${error.validationContext ?? "input"} is not valid`, {
+      errors: error.validation.map((issue) => ({
+        path: issue.instancePath.replace(/^\//, "").replaceAll("/", "."),
+        message: issue.message ?? "is not valid",
+      })),
+    });
+  }
+  switch (error.code) {
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return problem("BodyTooLarge", `a JSON body may hold at most ${JSON_BODY_LIMIT} bytes`);
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return problem("UnsupportedMediaType", "this route takes application/json");
+  }
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) return problem("BadRequest", error.message);
+  request.log.error({ err: error }, "unexpected error");
+  return problem("Internal", "the server failed to answer; the error is logged under this request's id");
+};
+
+/**
+ * The Airlock API as a Fastify plugin: upstream's routes, problem+json errors, the OpenAPI document
+ * and its docs page, bearer-token authentication and, with `blobEndpoint: "embedded"`, the links'
+ * blob endpoint. `app.register(airlockApi, options)`.
+ *
+ * It is encapsulated (no `fastify-plugin`): its validator, serializer, error and not-found
+ * handlers, content-type parsers and request decorations apply to its own routes only, so the
+ * embedder's routes keep theirs. Unknown paths under its prefix answer problem+json.
+ */
+export const airlockApi: FastifyPluginAsync<AirlockApiOptions> = async (app, options) => {
+  checkApiOptions(options);
+  const now = () => options.clock?.now() ?? Date.now();
+  const publicBaseUrl = options.publicBaseUrl?.replace(/\/+$/, "");
+  // Registered under a prefix, the API's own paths (and its links) start with it.
+  const baseUrl = (request: FastifyRequest) =>
+    `${publicBaseUrl ?? `${request.protocol}://${request.host}`}${app.prefix}`;
+
+  app.setValidatorCompiler((route) =>
+    isDocumentedOnly(route.schema)
+      ? (data: unknown) => ({ value: data })
+      : validatorCompiler(route as Parameters<typeof validatorCompiler>[0]),
+  );
+  // Answers are checked against their schemas, and keys a schema does not name are left out.
+  app.setSerializerCompiler(serializerCompiler);
+
+  if (options.auth.mode === "development") {
+    app.log.warn(
+      "DEVELOPMENT AUTHENTICATION: tokens are HS256 with a shared secret (AIRLOCK_DEV_SECRET); anyone holding it can act as anyone. Use AIRLOCK_AUTH_MODE=entra outside a laptop.",
+    );
+  }
+
+  // A callback hook: an async one would cost every request a promise for one header.
+  app.addHook("onRequest", (request, reply, done) => {
+    reply.header("x-request-id", request.id);
+    done();
+  });
+
+  // Every route's path and methods, so a known path with the wrong method answers 405, not 404.
+  const routes: { pattern: RegExp; methods: string[] }[] = [];
+  app.addHook("onRoute", (route) => {
+    const methods = (Array.isArray(route.method) ? route.method : [route.method]).filter((m) => m !== "HEAD");
+    if (methods.length > 0) routes.push({ pattern: patternOf(route.url), methods });
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) =>
+    sendProblem(request, reply, errorProblem(error, request)),
+  );
+
+  app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
+    const path = pathOf(request);
+    const allowed = [
+      ...new Set(routes.filter((route) => route.pattern.test(path)).flatMap((route) => route.methods)),
+    ];
+    if (allowed.length > 0) {
+      reply.header("allow", allowed.join(", "));
+      return sendProblem(
+        request,
+        reply,
+        problem("MethodNotAllowed", `${request.method} is not allowed here`),
+      );
+    }
+    return sendProblem(request, reply, problem("NotFound", `no route for ${request.method} ${path}`));
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "Airlock API",
+        version: "0.1.0",
+        description:
+          "Moves data across a Trusted Research Environment workspace's boundary: requests, review, links. Errors are RFC 9457 problem+json whose `code` is stable.",
+      },
+      tags: [
+        {
+          name: "requests",
+          description: "Airlock requests: create, submit, review, and their links and audit trail",
+        },
+        { name: "workspaces", description: "The workspace directory, for TRE admins" },
+        ...(options.blobEndpoint === "embedded"
+          ? [{ name: "links", description: "Files through a link, as through an Azure container SAS URL" }]
+          : []),
+        ...(options.scanEvents
+          ? [
+              {
+                name: "events",
+                description: "A scanning service's malware verdicts, as its delivery service sends them",
+              },
+            ]
+          : []),
+        { name: "health", description: "Probes for the platform that runs the server" },
+      ],
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT" },
+          ...(options.scanEvents ? { eventsKey: { type: "apiKey", in: "query", name: "code" } } : {}),
+        },
+      },
+    },
+    transform: createJsonSchemaTransform({ schemaRegistry: openApiRegistry, skipList: [] }),
+    transformObject: (document) =>
+      withoutUnusedSchemas(createJsonSchemaTransformObject({ schemaRegistry: openApiRegistry })(document)),
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: "/api/docs" });
+
+  const guard = createGuard({
+    verify: createTokenVerifier(options.auth, now),
+    workspaces: options.workspaces,
+    apiAudience: apiAudienceOf(options.auth),
+  });
+  guard.decorate(app);
+  const signer = options.blobEndpoint === "embedded" ? createLinkSigner(options.linkSecret) : undefined;
+
+  const containerUrl = (request: FastifyRequest, requestId: string, link: LinkView): string =>
+    signer
+      ? `${baseUrl(request)}/blob/${encodeURIComponent(requestId)}?${signer.sign({
+          requestId,
+          stage: link.stage,
+          access: link.access,
+          expiresAt: link.expiresAt,
+        })}`
+      : link.containerUrl;
+
+  await app.register(async (api) => {
+    api.removeAllContentTypeParsers();
+    const parseJson = api.getDefaultJsonParser("error", "error");
+    api.addContentTypeParser(
+      "application/json",
+      { parseAs: "string", bodyLimit: JSON_BODY_LIMIT },
+      (request, body, done) => {
+        const text = body as string;
+        if (text.trim() === "") return done(null, undefined);
+        // A body that is not JSON still goes to the service (see MALFORMED_JSON), so the error
+        // is not lost: it becomes the 422 the caller receives once the other checks passed.
+        parseJson(request, text, (error, parsed) => done(null, error ? MALFORMED_JSON : parsed));
+      },
+    );
+    registerRequestRoutes(api, { airlock: options.airlock, guard, containerUrl });
+    registerWorkspaceRoutes(api, { guard, workspaces: options.workspaces });
+    registerHealthRoutes(api, { workspaces: options.workspaces });
+    // The server is where this document was asked for (or the public URL): paths carry any prefix.
+    api.get("/api/openapi.json", { schema: { hide: true } }, async (request) => ({
+      ...app.swagger(),
+      servers: [{ url: publicBaseUrl ?? `${request.protocol}://${request.host}` }],
+    }));
+  });
+
+  const { scanEvents } = options;
+  if (scanEvents) {
+    await app.register(async (events) =>
+      registerEventRoutes(events, {
+        ...scanEvents,
+        airlock: options.airlock,
+        bearer: guard.api({}),
+        callerOf: guard.actorOf,
+      }),
+    );
+  }
+
+  if (signer) {
+    await app.register(async (blob) =>
+      registerBlobRoutes(blob, { airlock: options.airlock, signer, now, baseUrl }),
+    );
+  }
+};
