@@ -1,15 +1,5 @@
 import { Readable } from "node:stream";
-import {
-  type Airlock,
-  type AirlockError,
-  type AirlockRequest,
-  type AirlockStorage,
-  type BlobOperation,
-  type ContainerRef,
-  FileName,
-  type Stage,
-  type StorageError,
-} from "@airlock/core";
+import type { Airlock, AirlockError, AirlockStorage, BlobOperation, Stage } from "@airlock/core";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { enumerationResults } from "../blob/enumeration.js";
 import type { LinkSigner } from "../blob/link-token.js";
@@ -23,32 +13,13 @@ export interface BlobRoutesDeps {
   readonly baseUrl: (request: FastifyRequest) => string;
 }
 
-interface Admitted {
-  readonly request: AirlockRequest;
-  readonly stage: Stage;
-}
-
 type BlobParams = { readonly requestId: string; readonly name: string };
 
-const refOf = (request: AirlockRequest): ContainerRef => ({
-  requestId: request.id,
-  workspaceId: request.workspaceId,
-  type: request.type,
-});
-
-/** A storage failure as the API reports it; the service does the same for its own storage calls. */
-const fromStorageError = (error: StorageError): AirlockError => {
-  switch (error.kind) {
-    case "NotFound":
-      return { kind: "NotFound", message: error.message };
-    case "InvalidInput":
-      return { kind: "InvalidInput", message: error.message, issues: [] };
-    case "TooLarge":
-      return { kind: "TooLarge", message: error.message, limit: error.limit };
-    case "Unavailable":
-      return { kind: "Unavailable", message: error.message, cause: error.cause };
-  }
-};
+/** The service validates the name as a value; to the caller it is the `name` in the path. */
+const asPathName = (error: AirlockError): AirlockError =>
+  error.kind === "InvalidInput"
+    ? { ...error, issues: error.issues.map((issue) => ({ ...issue, path: issue.path || "name" })) }
+    : error;
 
 const emptyBody: AsyncIterable<Uint8Array> = {
   async *[Symbol.asyncIterator]() {},
@@ -72,12 +43,13 @@ export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps):
   blob.removeAllContentTypeParsers();
   blob.addContentTypeParser("*", (_request, payload, done) => done(null, payload));
 
-  const admit = async (
+  /** The stage the link's token was issued for, once the token checks out for `operation`. */
+  const grantedStage = (
     request: FastifyRequest,
     reply: FastifyReply,
     requestId: string,
     operation: BlobOperation,
-  ): Promise<Admitted | undefined> => {
+  ): Stage | undefined => {
     const grant = deps.signer.verify(
       requestId,
       request.query as Record<string, unknown>,
@@ -88,28 +60,7 @@ export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps):
       sendProblem(request, reply, problem(grant.error.kind, grant.error.message));
       return undefined;
     }
-    const authorized = await deps.airlock.authorizeBlobCall(requestId, grant.value.stage, operation);
-    if (authorized.isErr()) {
-      sendAirlockError(request, reply, authorized.error);
-      return undefined;
-    }
-    return { request: authorized.value, stage: grant.value.stage };
-  };
-
-  const validName = (request: FastifyRequest, reply: FastifyReply, name: string): boolean => {
-    const parsed = FileName.safeParse(name);
-    if (parsed.success) return true;
-    sendProblem(
-      request,
-      reply,
-      problem("InvalidInput", "the file name is not valid", {
-        errors: parsed.error.issues.map((issue: { message: string }) => ({
-          path: "name",
-          message: issue.message,
-        })),
-      }),
-    );
-    return false;
+    return grant.value.stage;
   };
 
   blob.put<{ Params: BlobParams }>(
@@ -117,8 +68,8 @@ export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps):
     { schema: summary("Upload one file into a draft (Azure Put Blob)") },
     async (request, reply) => {
       const { requestId, name } = request.params;
-      const admitted = await admit(request, reply, requestId, "write");
-      if (!admitted) return reply;
+      // The service decides by the request's status whether the link may write now.
+      if (grantedStage(request, reply, requestId, "write") === undefined) return reply;
       if (request.headers["x-ms-blob-type"] !== "BlockBlob") {
         return sendProblem(
           request,
@@ -130,17 +81,7 @@ export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps):
       }
       const content = (request.body as AsyncIterable<Uint8Array> | undefined) ?? emptyBody;
       const uploaded = await deps.airlock.upload(requestId, name, content);
-      if (uploaded.isErr()) {
-        const error = uploaded.error;
-        // The service validates the name as a value; to the caller it is the `name` in the path.
-        return sendAirlockError(
-          request,
-          reply,
-          error.kind === "InvalidInput"
-            ? { ...error, issues: error.issues.map((issue) => ({ ...issue, path: issue.path || "name" })) }
-            : error,
-        );
-      }
+      if (uploaded.isErr()) return sendAirlockError(request, reply, asPathName(uploaded.error));
       request.log.info({ requestId, size: uploaded.value.size }, "file uploaded through a link");
       return reply.code(201).header("x-ms-request-server-encrypted", "true").send(uploaded.value);
     },
@@ -151,10 +92,10 @@ export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps):
     { schema: summary("Download one file (Azure Get Blob)") },
     async (request, reply) => {
       const { requestId, name } = request.params;
-      const admitted = await admit(request, reply, requestId, "read");
-      if (!admitted || !validName(request, reply, name)) return reply;
-      const opened = await deps.storage.openRead(refOf(admitted.request), admitted.stage, name);
-      if (opened.isErr()) return sendAirlockError(request, reply, fromStorageError(opened.error));
+      const stage = grantedStage(request, reply, requestId, "read");
+      if (stage === undefined) return reply;
+      const opened = await deps.airlock.readFile(requestId, stage, name);
+      if (opened.isErr()) return sendAirlockError(request, reply, asPathName(opened.error));
       return reply
         .type("application/octet-stream")
         .header("x-ms-blob-type", "BlockBlob")
@@ -167,10 +108,10 @@ export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps):
     { schema: summary("Delete one file from a draft (Azure Delete Blob)") },
     async (request, reply) => {
       const { requestId, name } = request.params;
-      const admitted = await admit(request, reply, requestId, "delete");
-      if (!admitted || !validName(request, reply, name)) return reply;
-      const deleted = await deps.storage.deleteFile(refOf(admitted.request), admitted.stage, name);
-      if (deleted.isErr()) return sendAirlockError(request, reply, fromStorageError(deleted.error));
+      const stage = grantedStage(request, reply, requestId, "delete");
+      if (stage === undefined) return reply;
+      const deleted = await deps.airlock.deleteFile(requestId, stage, name);
+      if (deleted.isErr()) return sendAirlockError(request, reply, asPathName(deleted.error));
       request.log.info({ requestId }, "file deleted through a link");
       return reply.code(202).send();
     },
@@ -181,8 +122,10 @@ export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps):
     { schema: summary("List the container's files (Azure List Blobs: restype=container&comp=list)") },
     async (request, reply) => {
       const { requestId } = request.params;
-      const admitted = await admit(request, reply, requestId, "list");
-      if (!admitted) return reply;
+      const stage = grantedStage(request, reply, requestId, "list");
+      if (stage === undefined) return reply;
+      const listed = await deps.airlock.listFiles(requestId, stage);
+      if (listed.isErr()) return sendAirlockError(request, reply, listed.error);
       if (request.query.restype !== "container" || request.query.comp !== "list") {
         return sendProblem(
           request,
@@ -192,8 +135,6 @@ export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps):
           }),
         );
       }
-      const listed = await deps.storage.listFiles(refOf(admitted.request), admitted.stage);
-      if (listed.isErr()) return sendAirlockError(request, reply, fromStorageError(listed.error));
       return reply
         .type("application/xml")
         .send(enumerationResults(`${deps.baseUrl(request)}/blob/`, requestId, listed.value));
