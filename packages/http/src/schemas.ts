@@ -1,6 +1,6 @@
 import {
-  AirlockRequestSchema,
   AuditEntrySchema,
+  PublicRequestSchema as CorePublicRequestSchema,
   JUSTIFICATION_MAX,
   NewRequestInputSchema,
   RequestStatusSchema,
@@ -60,18 +60,10 @@ export const problemResponses = {
 } as const;
 
 /**
- * A request as the API shows it: the engine's own bookkeeping (the audit outbox, the write
- * counter, scan progress) stays inside. The serializer leaves out every key a schema does not name.
+ * A request as the API shows it: the engine's own bookkeeping stays inside (core's public shape).
+ * The serializer leaves out every key a schema does not name.
  */
-const PublicRequestSchema = named(
-  AirlockRequestSchema.omit({
-    pendingAudit: true,
-    revision: true,
-    cleanFiles: true,
-    scanRequestedWhen: true,
-  }),
-  "AirlockRequest",
-);
+const PublicRequestSchema = named(CorePublicRequestSchema, "AirlockRequest");
 
 export const RequestViewSchema = named(
   z.object({
