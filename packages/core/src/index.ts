@@ -25,7 +25,7 @@ export {
 export type { BlobCallDecision, LinkDecision } from "./machine/links.js";
 export { blobCallDecision, linkDecision } from "./machine/links.js";
 export type { Party, Permission, PermissionRule } from "./machine/permissions.js";
-export { isParty, isPartyTo, mayAttempt, PERMISSIONS, rolesFor } from "./machine/permissions.js";
+export { describeRoles, isParty, isPartyTo, mayAttempt, PERMISSIONS } from "./machine/permissions.js";
 export type { LinkHolder, LinkRule, MachineStatus, StatusMeta } from "./machine/status-meta.js";
 export {
   ALL_STATUSES,

@@ -57,8 +57,11 @@ export const mayAttempt = (permission: Permission, roles: readonly Role[]): bool
   return allowed === "anyone" || roles.some((role) => allowed.includes(role));
 };
 
-/** The roles `permission` needs, for messages; `anyone` where none is needed. */
-export const rolesFor = (permission: Permission): readonly Role[] | "anyone" => ruleOf(permission).roles;
+/** The roles `permission` needs, as a refusal tells them. */
+export const describeRoles = (permission: Permission): string => {
+  const roles = ruleOf(permission).roles;
+  return roles === "anyone" ? "any role" : `one of the roles ${roles.join(", ")}`;
+};
 
 /** Whether `actor` is `party` on a request created by `requesterId`. */
 export const isParty = (

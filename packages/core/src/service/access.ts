@@ -2,7 +2,7 @@ import { err, ok } from "neverthrow";
 import type { AirlockError } from "../errors.js";
 import { allowedUserActions } from "../machine/decide.js";
 import { blobCallDecision } from "../machine/links.js";
-import { mayAttempt, type Permission, rolesFor } from "../machine/permissions.js";
+import { describeRoles, mayAttempt, type Permission } from "../machine/permissions.js";
 import type { Actor } from "../model/actor.js";
 import type { AirlockRequest, Stage, UserAction } from "../model/request.js";
 import type { Workspace } from "../model/workspace.js";
@@ -102,11 +102,7 @@ export const loadReader = async (
   if (workspace.isErr()) return err(workspace.error);
   const actor = actingIn(valid.value, workspace.value, deps.options.roles);
   if (!mayAttempt(permission, actor.roles)) {
-    const roles = rolesFor(permission);
-    return err({
-      kind: "Forbidden",
-      message: `${doing} needs one of the roles ${roles === "anyone" ? "" : roles.join(", ")}`,
-    });
+    return err({ kind: "Forbidden", message: `${doing} needs ${describeRoles(permission)}` });
   }
   return ok({ actor, workspace: workspace.value });
 };

@@ -21,7 +21,7 @@ import type { Airlock, AirlockOptions, AirlockPorts } from "./types.js";
 import { uploadFile } from "./upload.js";
 
 /** The public face of a use case: a `ResultAsync`, as every port and caller expects. */
-const answered = <T>(outcome: Outcome<T>): ResultAsync<T, AirlockError> => new ResultAsync(outcome);
+const asResultAsync = <T>(outcome: Outcome<T>): ResultAsync<T, AirlockError> => new ResultAsync(outcome);
 
 /** Wires the use cases to the ports. Nothing is shared between two airlocks. */
 export const createAirlock = (ports: AirlockPorts, options: AirlockOptions = {}): Airlock => {
@@ -41,28 +41,30 @@ export const createAirlock = (ports: AirlockPorts, options: AirlockOptions = {})
   };
 
   return {
-    create: (actor, workspaceId, input) => answered(createRequest(deps, actor, workspaceId, input)),
-    get: (actor, workspaceId, requestId) => answered(getRequest(deps, actor, workspaceId, requestId)),
-    list: (actor, workspaceId, query) => answered(listRequests(deps, actor, workspaceId, query)),
-    listForUser: (actor, query) => answered(listRequestsForUser(deps, actor, query)),
-    link: (actor, workspaceId, requestId) => answered(issueLink(deps, actor, workspaceId, requestId)),
-    submit: (actor, workspaceId, requestId) => answered(submitRequest(deps, actor, workspaceId, requestId)),
-    cancel: (actor, workspaceId, requestId) => answered(cancelRequest(deps, actor, workspaceId, requestId)),
+    create: (actor, workspaceId, input) => asResultAsync(createRequest(deps, actor, workspaceId, input)),
+    get: (actor, workspaceId, requestId) => asResultAsync(getRequest(deps, actor, workspaceId, requestId)),
+    list: (actor, workspaceId, query) => asResultAsync(listRequests(deps, actor, workspaceId, query)),
+    listForUser: (actor, query) => asResultAsync(listRequestsForUser(deps, actor, query)),
+    link: (actor, workspaceId, requestId) => asResultAsync(issueLink(deps, actor, workspaceId, requestId)),
+    submit: (actor, workspaceId, requestId) =>
+      asResultAsync(submitRequest(deps, actor, workspaceId, requestId)),
+    cancel: (actor, workspaceId, requestId) =>
+      asResultAsync(cancelRequest(deps, actor, workspaceId, requestId)),
     review: (actor, workspaceId, requestId, input) =>
-      answered(reviewRequest(deps, actor, workspaceId, requestId, input)),
+      asResultAsync(reviewRequest(deps, actor, workspaceId, requestId, input)),
     revoke: (actor, workspaceId, requestId, input) =>
-      answered(revokeRequest(deps, actor, workspaceId, requestId, input)),
+      asResultAsync(revokeRequest(deps, actor, workspaceId, requestId, input)),
     recordScanResult: (requestId, outcome, file) =>
       processor.applyScanVerdict(requestId, outcome, file).map((request) => {
         deps.scheduleProcessing(request);
         return request;
       }),
     auditTrail: (actor, workspaceId, requestId) =>
-      answered(readAuditTrail(deps, actor, workspaceId, requestId)),
-    upload: (requestId, name, content) => answered(uploadFile(deps, requestId, name, content)),
-    readFile: (requestId, stage, name) => answered(readFile(deps, requestId, stage, name)),
-    deleteFile: (requestId, stage, name) => answered(deleteFile(deps, requestId, stage, name)),
-    listFiles: (requestId, stage) => answered(listFiles(deps, requestId, stage)),
+      asResultAsync(readAuditTrail(deps, actor, workspaceId, requestId)),
+    upload: (requestId, name, content) => asResultAsync(uploadFile(deps, requestId, name, content)),
+    readFile: (requestId, stage, name) => asResultAsync(readFile(deps, requestId, stage, name)),
+    deleteFile: (requestId, stage, name) => asResultAsync(deleteFile(deps, requestId, stage, name)),
+    listFiles: (requestId, stage) => asResultAsync(listFiles(deps, requestId, stage)),
     processor: {
       process: processor.process,
       resume: processor.resume,

@@ -23,9 +23,9 @@ export const fromPortError = (error: { kind: string; message: string; cause?: un
 
 /** A port's answer, its error told in the API's terms. */
 export const fromPort = async <T, E extends { kind: string; message: string; cause?: unknown }>(
-  answered: ResultAsync<T, E>,
+  pending: ResultAsync<T, E>,
 ): Outcome<T> => {
-  const result = await answered;
+  const result = await pending;
   return result.isOk() ? ok(result.value) : err(fromPortError(result.error));
 };
 
