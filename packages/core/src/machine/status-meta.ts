@@ -106,6 +106,9 @@ export const STATUS_META = {
 
 export const statusMeta = (status: MachineStatus): StatusMeta => STATUS_META[status];
 
+/** Where a draft's files are written, and where submit reads them from. */
+export const UPLOAD_STAGE: Stage = STATUS_META.draft.stage;
+
 export const ALL_STATUSES = Object.keys(STATUS_META) as MachineStatus[];
 
 const requestStatuses = (keep: (meta: StatusMeta) => boolean): RequestStatus[] =>

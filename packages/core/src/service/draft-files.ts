@@ -2,6 +2,7 @@ import { err, ok } from "neverthrow";
 import { refusalError } from "../errors.js";
 import { contextOf, decide } from "../machine/decide.js";
 import { blobCallDecision } from "../machine/links.js";
+import { UPLOAD_STAGE } from "../machine/status-meta.js";
 import type { AirlockRequest } from "../model/request.js";
 import type { WorkspacePolicy } from "../model/workspace.js";
 import type { UseCaseDeps } from "./deps.js";
@@ -21,10 +22,10 @@ const throughLinkOf = (request: AirlockRequest, action: string, name: string): C
 });
 
 /**
- * Records `name` in the draft `read` (a write the link allows) before its bytes are written, if the
- * machine finds room for it. The
- * write is conditional on the etag, so concurrent uploads into one draft are counted one by one and
- * never exceed the policy. Answers whether this call added the name (false: it was there already).
+ * Records `name` in the draft `read` (one the link may write to) before its bytes are written, if
+ * the machine finds room for it. The write is conditional on the etag, so concurrent uploads into
+ * one draft are counted one by one and never exceed the policy. Answers whether this call added the
+ * name (false: the draft held it already).
  */
 export const reserveFileName = async (
   deps: UseCaseDeps,
@@ -45,7 +46,7 @@ export const reserveFileName = async (
     const again = await loadRequest(deps.ports, null, request.id);
     if (again.isErr()) return err(again.error);
     // Whoever won may have moved the request on: the link must still allow the write.
-    const link = blobCallDecision(again.value, "draft", "write");
+    const link = blobCallDecision(again.value, UPLOAD_STAGE, "write");
     if (link.kind === "refused") return err({ kind: link.reason, message: link.message });
     request = again.value;
   }

@@ -23,9 +23,7 @@ export interface ProcessorDeps {
   readonly background: BackgroundWork;
 }
 
-export type ScanVerdict =
-  | { readonly verdict: "clean" }
-  | { readonly verdict: "threat"; readonly detail: string };
+type ScanVerdict = { readonly verdict: "clean" } | { readonly verdict: "threat"; readonly detail: string };
 
 const sameFiles = (expected: readonly FileRecord[], actual: readonly FileRecord[]) => {
   if (expected.length !== actual.length) return false;
@@ -140,7 +138,7 @@ export const createProcessor = ({ ports, options, writer, announcements, backgro
     return result;
   };
 
-  const scan = async (workspace: Workspace, request: AirlockRequest): Outcome<Step> => {
+  const scan = async (workspace: Workspace, request: AirlockRequest, stage: Stage): Outcome<Step> => {
     const at = now();
     if (at - enteredAt(request) > options.scanDeadlineSeconds) {
       return fail(
@@ -155,7 +153,7 @@ export const createProcessor = ({ ports, options, writer, announcements, backgro
     const waitForVerdict = () =>
       recordProgress(request, { ...request, scanRequestedWhen: at }, "scan-requested", false);
     const askScanner = async (): Outcome<Step> => {
-      const outcome = await fromPort(ports.scanner.scan(containerOf(request), "in_progress"));
+      const outcome = await fromPort(ports.scanner.scan(containerOf(request), stage));
       if (outcome.isErr()) return err(outcome.error);
       switch (outcome.value.verdict) {
         case "clean":
@@ -183,7 +181,10 @@ export const createProcessor = ({ ports, options, writer, announcements, backgro
    */
   const stageAndScan = async (workspace: Workspace, request: AirlockRequest): Outcome<Step> => {
     const stage = stageOf(request.status);
-    if (stage !== null && request.dataStage !== null && request.dataStage !== stage) {
+    if (stage === null) {
+      return err({ kind: "IllegalTransition", message: `${request.status} names no stage to scan in` });
+    }
+    if (request.dataStage !== null && request.dataStage !== stage) {
       if (request.files.length === 0) return fail(workspace, request, "Request did not contain any files.");
       return moveVerified(workspace, request, request.dataStage, stage, () =>
         applyEvent(workspace, request, { type: "STAGED" }, "staged", { dataStage: stage }),
@@ -193,7 +194,7 @@ export const createProcessor = ({ ports, options, writer, announcements, backgro
     if (staged.allowed && staged.to !== request.status) {
       return commitDecision(workspace, request, staged, "staged");
     }
-    return scan(workspace, request);
+    return scan(workspace, request, stage);
   };
 
   /** A decided request: its files go to the stage of the status the decision leads to (DATA_MOVED). */
@@ -390,5 +391,3 @@ export const createProcessor = ({ ports, options, writer, announcements, backgro
 
   return { process, resume, recover, schedule, applyScanVerdict, idle: background.idle };
 };
-
-export type Processor = ReturnType<typeof createProcessor>;

@@ -1,8 +1,8 @@
 import { err, ok } from "neverthrow";
 import { refusalError } from "../errors.js";
 import { actorFacts, contextOf, decide } from "../machine/decide.js";
+import { UPLOAD_STAGE } from "../machine/status-meta.js";
 import type { Actor } from "../model/actor.js";
-import type { Stage } from "../model/request.js";
 import { failedWrite, loadCommandTarget, refuseCommand, viewOf } from "./access.js";
 import { epochSeconds } from "./audit-records.js";
 import type { UseCaseDeps } from "./deps.js";
@@ -10,9 +10,6 @@ import { containerOf } from "./lookup.js";
 import { fromPort, type Outcome } from "./outcome.js";
 import { withStatus } from "./request-writer.js";
 import type { RequestView } from "./types.js";
-
-/** Where a draft's files are written, and read from at submit. */
-const UPLOAD_STAGE: Stage = "draft";
 
 /**
  * Submits a draft. The file count the machine checks is what storage holds (files may arrive

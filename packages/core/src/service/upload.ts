@@ -1,14 +1,12 @@
 import { err } from "neverthrow";
+import { UPLOAD_STAGE } from "../machine/status-meta.js";
 import { FileName } from "../model/primitives.js";
-import type { Stage } from "../model/request.js";
 import type { StoredFile } from "../ports/storage.js";
 import { loadForBlobCall } from "./access.js";
 import type { UseCaseDeps } from "./deps.js";
 import { releaseFileName, reserveFileName } from "./draft-files.js";
 import { containerOf, loadWorkspace } from "./lookup.js";
 import { fromPort, type Outcome, parseInput } from "./outcome.js";
-
-const UPLOAD_STAGE: Stage = "draft";
 
 /**
  * Writes one file into a draft: the status allows the write, the name is valid, the draft records
