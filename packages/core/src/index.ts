@@ -37,6 +37,7 @@ export {
   SWEPT_STATUSES,
   stageOf,
   statusMeta,
+  UPLOAD_STAGE,
 } from "./machine/status-meta.js";
 export type { Actor, Role, TreRole, UserRef, WorkspaceRole } from "./model/actor.js";
 export {
