@@ -1,4 +1,4 @@
-import type { RefusalKind } from "./machine/airlock-machine.js";
+import type { Refusal } from "./machine/airlock-machine.js";
 
 /**
  * Every way a command can fail, as the API reports it. `kind` is stable; `message` is for people.
@@ -41,4 +41,5 @@ export const airlockError = <
   message: string,
 ): AirlockError => ({ kind, message }) as AirlockError;
 
-export const refusalError = (kind: RefusalKind, message: string): AirlockError => airlockError(kind, message);
+/** A refusal of the machine as the API reports it. */
+export const refusalError = (refusal: Refusal): AirlockError => airlockError(refusal.kind, refusal.message);

@@ -6,29 +6,39 @@ export type {
   ActorFacts,
   AirlockContext,
   AirlockEvent as MachineEvent,
-  LinkHolder,
-  LinkRule,
+  AirlockEventType as MachineEventType,
   MachinePolicy,
-  MachineStatus,
   Refusal,
   RefusalKind,
-  StatusMeta,
 } from "./machine/airlock-machine.js";
 export { airlockMachine, USER_ACTION_EVENTS } from "./machine/airlock-machine.js";
-export type { Decision, LinkDecision } from "./machine/decide.js";
+export type { Decision } from "./machine/decide.js";
 export {
-  ALL_STATUSES,
   actorFacts,
   allowedUserActions,
   contextOf,
   decide,
+  decideCreation,
+  statusAccepts,
+  statusesAccepting,
+} from "./machine/decide.js";
+export type { BlobCallDecision, LinkDecision } from "./machine/links.js";
+export { blobCallDecision, linkDecision } from "./machine/links.js";
+export type { Party, Permission, PermissionRule } from "./machine/permissions.js";
+export { describeRoles, isParty, isPartyTo, mayAttempt, PERMISSIONS } from "./machine/permissions.js";
+export type { LinkHolder, LinkRule, MachineStatus, StatusMeta } from "./machine/status-meta.js";
+export {
+  ALL_STATUSES,
   IN_PROGRESS_STATUSES,
   isFinal,
   isInProgress,
-  linkDecision,
   needsProcessing,
+  STATUS_META,
+  SWEPT_STATUSES,
+  stageOf,
   statusMeta,
-} from "./machine/decide.js";
+  UPLOAD_STAGE,
+} from "./machine/status-meta.js";
 export type { Actor, Role, TreRole, UserRef, WorkspaceRole } from "./model/actor.js";
 export {
   Actor as ActorSchema,
@@ -122,6 +132,7 @@ export type {
   WorkspaceDirectoryError,
   WorkspaceRegistry,
 } from "./ports/workspace-directory.js";
+export { DEFAULT_NOTIFICATIONS, notificationFor } from "./service/announcements.js";
 export { createAirlock } from "./service/create-airlock.js";
 export {
   ListQuery as ListQuerySchema,
@@ -129,8 +140,6 @@ export {
   RevokeInput as RevokeInputSchema,
   UserListQuery as UserListQuerySchema,
 } from "./service/inputs.js";
-export { DEFAULT_NOTIFICATIONS, notificationFor } from "./service/notifications.js";
-export { SWEPT_STATUSES } from "./service/processor.js";
 export type {
   Airlock,
   AirlockOptions,
@@ -144,4 +153,5 @@ export type {
   ProcessSummary,
   RequestList,
   RequestView,
+  RoleSource,
 } from "./service/types.js";

@@ -1,7 +1,9 @@
 import { getShortestPaths, getSimplePaths } from "@xstate/graph";
 import { describe, expect, it } from "vitest";
 import { type AirlockEvent, airlockMachine, type MachineStatus } from "../src/machine/airlock-machine.js";
-import { ALL_STATUSES, allowedUserActions, decide, linkDecision } from "../src/machine/decide.js";
+import { allowedUserActions, decide } from "../src/machine/decide.js";
+import { linkDecision } from "../src/machine/links.js";
+import { ALL_STATUSES } from "../src/machine/status-meta.js";
 import type { Role } from "../src/model/actor.js";
 import type { RequestStatus } from "../src/model/request.js";
 import { DEFAULT_POLICY } from "../src/model/workspace.js";
@@ -47,7 +49,7 @@ describe("the airlock machine's graph", () => {
 
 /** The spec's transition table, written out independently of the machine. */
 const ALLOWED: Record<Exclude<MachineStatus, "new">, Partial<Record<AirlockEvent["type"], RequestStatus>>> = {
-  draft: { SUBMIT: "submitted", CANCEL: "cancelled" },
+  draft: { SUBMIT: "submitted", CANCEL: "cancelled", ADD_FILE: "draft" },
   submitted: {
     STAGED: "submitted",
     SCAN_CLEAN: "in_review",
@@ -218,13 +220,18 @@ describe("links", () => {
   it("follow the link table", () => {
     expect(linkDecision(request("draft"), researcher)).toEqual({
       kind: "grant",
+      stage: "draft",
       access: ["read", "write", "list", "delete"],
     });
     expect(linkDecision(request("draft"), { id: "otto", roles: ["WorkspaceResearcher"] })).toMatchObject({
       kind: "refused",
       reason: "Forbidden",
     });
-    expect(linkDecision(request("in_review"), manager)).toEqual({ kind: "grant", access: ["read", "list"] });
+    expect(linkDecision(request("in_review"), manager)).toEqual({
+      kind: "grant",
+      stage: "in_progress",
+      access: ["read", "list"],
+    });
     expect(linkDecision(request("approval_in_progress"), manager)).toMatchObject({
       kind: "refused",
       reason: "Processing",
@@ -238,5 +245,39 @@ describe("links", () => {
       reason: "Forbidden",
     });
     expect(linkDecision(request("approved", "export"), researcher)).toMatchObject({ kind: "grant" });
+  });
+});
+
+describe("files in a draft", () => {
+  const twoAllowed = (draftFiles: string[]) =>
+    input({ draftFiles, policy: { ...input().policy, maxFiles: 2 } });
+
+  it("take a new name while the draft has room for it", () => {
+    expect(decide("draft", twoAllowed(["a.csv"]), { type: "ADD_FILE", name: "b.csv" })).toMatchObject({
+      allowed: true,
+      to: "draft",
+    });
+  });
+
+  it("refuse a new name past the policy's file count", () => {
+    expect(
+      decide("draft", twoAllowed(["a.csv", "b.csv"]), { type: "ADD_FILE", name: "c.csv" }),
+    ).toMatchObject({
+      allowed: false,
+      refusal: { kind: "PolicyViolation", message: "the workspace allows at most 2 file(s) per request" },
+    });
+  });
+
+  it("always have room to replace a file the draft holds", () => {
+    expect(
+      decide("draft", twoAllowed(["a.csv", "b.csv"]), { type: "ADD_FILE", name: "b.csv" }),
+    ).toMatchObject({ allowed: true, to: "draft" });
+  });
+
+  it("cannot be added once the request is submitted", () => {
+    expect(decide("submitted", input(), { type: "ADD_FILE", name: "a.csv" })).toMatchObject({
+      allowed: false,
+      refusal: { kind: "IllegalTransition" },
+    });
   });
 });

@@ -28,6 +28,9 @@ const drive = async (h: Harness, requestId: string | null, event: AirlockEvent):
       await unwrap(h.airlock.upload(airlockRequest.id, "data.csv", chunks("1,2,3")));
       return airlockRequest.id;
     }
+    case "ADD_FILE":
+      await unwrap(h.airlock.upload(requestId!, event.name, chunks("1,2,3")));
+      break;
     case "SUBMIT":
       await unwrap(h.airlock.submit(people.rita, ws, requestId!));
       break;

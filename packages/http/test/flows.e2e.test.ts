@@ -69,9 +69,9 @@ describe("an import through the HTTP API", () => {
     expect(approved.body.airlockRequest.files).toEqual([
       expect.objectContaining({ name: "scores.csv", size: Buffer.byteLength(content) }),
     ]);
-    // The engine's bookkeeping stays inside: the audit outbox, the write counter, scan progress.
+    // The engine's bookkeeping stays inside: the audit outbox, the write counter, scan and upload progress.
     for (const answer of [submitted, inReview, reviewed, approved]) {
-      for (const internal of ["pendingAudit", "revision", "cleanFiles", "scanRequestedWhen"]) {
+      for (const internal of ["pendingAudit", "revision", "cleanFiles", "scanRequestedWhen", "draftFiles"]) {
         expect(answer.body.airlockRequest).not.toHaveProperty(internal);
       }
     }

@@ -1,5 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { act, peopleOf, type RequestBody } from "./support/flow.js";
+import {
+  act,
+  createRequest,
+  expectProblem,
+  linkOf,
+  peopleOf,
+  putBlob,
+  type RequestBody,
+} from "./support/flow.js";
 import { gateRequestReads } from "./support/read-gate.js";
 import { type ApiAnswer, startTestServer, type TestServer, workspace } from "./support/server.js";
 import { requestInStatus } from "./support/statuses.js";
@@ -135,5 +143,24 @@ describe.each(SCHEDULES)("concurrent submits of one draft, $name", ({ decoratePo
       .published()
       .filter((event) => (event.data as { newStatus?: string }).newStatus === "submitted");
     expect(toSubmitted).toHaveLength(1);
+  });
+});
+
+describe("concurrent uploads into one draft", () => {
+  it("lets exactly 20 of 60 uploads of distinct names through when the policy allows 20 files", async () => {
+    server = await startTestServer({ workspaces: [workspace(WS, { policy: { maxFiles: 20 } })] });
+    const people = await peopleOf(server, WS);
+    const id = await createRequest(server, WS, people.alice);
+    const link = await linkOf(server, WS, id, people.alice);
+
+    const answers = await Promise.all(
+      Array.from({ length: 60 }, (_, n) => putBlob(link, `file-${n}.csv`, `${n}\n`)),
+    );
+
+    expect(answers.filter((answer) => answer.status === 201)).toHaveLength(20);
+    for (const loser of answers.filter((answer) => answer.status !== 201)) {
+      expectProblem(loser, 400, "PolicyViolation");
+    }
+    expect(server.ports.storage.contents("draft", id).size).toBe(20);
   });
 });

@@ -1,6 +1,10 @@
-import { and, assign, not, or, setup } from "xstate";
+import { and, assign, not, setup } from "xstate";
 import type { Role } from "../model/actor.js";
-import type { RequestStatus, RequestType, Stage, UserAction } from "../model/request.js";
+import type { UserAction } from "../model/request.js";
+import { isPartyTo, mayAttempt } from "./permissions.js";
+import { type MachineStatus, STATUS_META } from "./status-meta.js";
+
+export type { MachineStatus };
 
 /** Who acts, as far as the machine's guards need to know. */
 export interface ActorFacts {
@@ -24,10 +28,11 @@ export interface Refusal {
 
 export interface AirlockContext {
   readonly requesterId: string;
-  readonly type: RequestType;
   readonly policy: MachinePolicy;
   /** Files uploaded so far; `null` when the count should not decide (e.g. listing allowed actions). */
   readonly fileCount: number | null;
+  /** Names of the files a draft holds or is receiving, each counted once. */
+  readonly draftFiles: readonly string[];
   /** Ids of the managers who approved, in order. */
   readonly approvals: readonly string[];
   /** Ids of every manager who decided (approved or rejected). */
@@ -42,6 +47,11 @@ export type AirlockEvent =
   | { readonly type: "CANCEL"; readonly actor: ActorFacts }
   | { readonly type: "REVIEW"; readonly actor: ActorFacts; readonly approve: boolean }
   | { readonly type: "REVOKE"; readonly actor: ActorFacts }
+  /**
+   * A file named `name` is about to be written into the draft. The link that carries it was issued
+   * to someone the status allows, so the event names no actor.
+   */
+  | { readonly type: "ADD_FILE"; readonly name: string }
   /** The processor placed the files in the in-progress stage. */
   | { readonly type: "STAGED" }
   | { readonly type: "SCAN_CLEAN" }
@@ -55,45 +65,15 @@ export type AirlockEvent =
    */
   | { readonly type: "FAIL" };
 
-/** Who may hold a link in a status; `requester` is an ownership, the others are workspace roles. */
-export type LinkHolder = "requester" | "WorkspaceResearcher" | "WorkspaceOwner" | "AirlockManager";
-
-export type LinkRule =
-  | { readonly kind: "none" }
-  | { readonly kind: "processing" }
-  | {
-      readonly kind: "grant";
-      readonly access: readonly ("read" | "write" | "list" | "delete")[];
-      readonly holders: Readonly<Record<RequestType, readonly LinkHolder[]>>;
-    };
-
-/**
- * What each status means beyond its transitions: where the data rests once the processor has
- * caught up (`keep`: wherever it was), whether the processor must act, who may hold a link.
- */
-export interface StatusMeta {
-  readonly stage: Stage | null | "keep";
-  readonly inProgress: boolean;
-  readonly final: boolean;
-  readonly link: LinkRule;
-}
-
-const both = (holders: readonly LinkHolder[]) => ({ import: holders, export: holders });
-const READ = ["read", "list"] as const;
-
-const meta = (m: StatusMeta) => ({ meta: m });
-const settled = (stage: StatusMeta["stage"]) =>
-  meta({ stage, inProgress: false, final: true, link: { kind: "none" } });
-const processing = (stage: Stage) =>
-  meta({ stage, inProgress: true, final: false, link: { kind: "processing" } });
+export type AirlockEventType = AirlockEvent["type"];
 
 const refuse = (kind: RefusalKind, message: string) => ({
   type: "refuse" as const,
   params: { kind, message },
 });
 
-const has = (actor: ActorFacts, role: Role) => actor.roles.includes(role);
-const actorOf = (event: AirlockEvent): ActorFacts => ("actor" in event ? event.actor : { id: "", roles: [] });
+const NOBODY: ActorFacts = { id: "", roles: [] };
+const actorOf = (event: AirlockEvent): ActorFacts => ("actor" in event ? event.actor : NOBODY);
 
 export const airlockMachine = setup({
   types: {
@@ -102,17 +82,20 @@ export const airlockMachine = setup({
     input: {} as AirlockContext,
   },
   guards: {
-    mayCreate: ({ event }) =>
-      has(actorOf(event), "WorkspaceResearcher") || has(actorOf(event), "WorkspaceOwner"),
+    mayCreate: ({ event }) => mayAttempt("create", actorOf(event).roles),
     airlockEnabled: ({ context }) => context.policy.enabled,
-    maySubmit: ({ event }) =>
-      has(actorOf(event), "WorkspaceResearcher") || has(actorOf(event), "WorkspaceOwner"),
+    maySubmit: ({ event }) => mayAttempt("submit", actorOf(event).roles),
+    isSubmitter: ({ context, event }) => isPartyTo("submit", actorOf(event), context.requesterId),
+    mayCancel: ({ context, event }) => isPartyTo("cancel", actorOf(event), context.requesterId),
+    mayReview: ({ event }) => mayAttempt("review", actorOf(event).roles),
+    mayRevoke: ({ event }) => mayAttempt("revoke", actorOf(event).roles),
     isRequester: ({ context, event }) => actorOf(event).id === context.requesterId,
-    isWorkspaceOwner: ({ event }) => has(actorOf(event), "WorkspaceOwner"),
-    isTreAdmin: ({ event }) => has(actorOf(event), "TREAdmin"),
-    isAirlockManager: ({ event }) => has(actorOf(event), "AirlockManager"),
     fileCountWithinPolicy: ({ context }) =>
       context.fileCount === null || (context.fileCount >= 1 && context.fileCount <= context.policy.maxFiles),
+    // Replacing a file the draft already names takes no room.
+    roomForFile: ({ context, event }) =>
+      event.type === "ADD_FILE" &&
+      (context.draftFiles.includes(event.name) || context.draftFiles.length < context.policy.maxFiles),
     alreadyDecided: ({ context, event }) => context.deciders.includes(actorOf(event).id),
     approves: ({ event }) => event.type === "REVIEW" && event.approve,
     completesApprovals: ({ context }) => context.approvals.length + 1 >= context.policy.requiredApprovals,
@@ -120,6 +103,12 @@ export const airlockMachine = setup({
   },
   actions: {
     refuse: assign((_, params: Refusal) => ({ refusal: params })),
+    refuseFileCount: assign(({ context }) => ({
+      refusal: {
+        kind: "PolicyViolation" as const,
+        message: `the workspace allows at most ${context.policy.maxFiles} file(s) per request`,
+      },
+    })),
     recordDecision: assign(({ context, event }) => {
       const id = actorOf(event).id;
       const approve = event.type === "REVIEW" && event.approve;
@@ -136,6 +125,7 @@ export const airlockMachine = setup({
   on: {
     // Reached only when the current status has no enabled transition: the refusals, in the order
     // of checks the API promises (role, then ownership / self-review / repeated review, then status).
+    // Nothing here changes a status, so an event a status does not handle itself is always refused.
     CREATE: [
       {
         guard: not("mayCreate"),
@@ -149,14 +139,14 @@ export const airlockMachine = setup({
         actions: refuse("Forbidden", "only a workspace researcher or owner may submit a request"),
       },
       {
-        guard: not(or(["isRequester", "isWorkspaceOwner"])),
+        guard: not("isSubmitter"),
         actions: refuse("Forbidden", "only the requester or a workspace owner may submit this request"),
       },
       { actions: refuse("IllegalTransition", "a request can be submitted only in draft") },
     ],
     CANCEL: [
       {
-        guard: not(or(["isRequester", "isWorkspaceOwner", "isTreAdmin"])),
+        guard: not("mayCancel"),
         actions: refuse(
           "Forbidden",
           "only the requester, a workspace owner or a TRE admin may cancel this request",
@@ -166,7 +156,7 @@ export const airlockMachine = setup({
     ],
     REVIEW: [
       {
-        guard: not("isAirlockManager"),
+        guard: not("mayReview"),
         actions: refuse("Forbidden", "only an airlock manager may review a request"),
       },
       { guard: "isRequester", actions: refuse("Forbidden", "a requester never reviews their own request") },
@@ -178,7 +168,7 @@ export const airlockMachine = setup({
     ],
     REVOKE: [
       {
-        guard: not("isAirlockManager"),
+        guard: not("mayRevoke"),
         actions: refuse("Forbidden", "only an airlock manager may revoke a request"),
       },
       { actions: refuse("IllegalTransition", "only an approved request can be revoked") },
@@ -187,7 +177,7 @@ export const airlockMachine = setup({
   },
   states: {
     new: {
-      ...meta({ stage: null, inProgress: false, final: false, link: { kind: "none" } }),
+      meta: STATUS_META.new,
       on: {
         CREATE: [
           {
@@ -199,33 +189,21 @@ export const airlockMachine = setup({
       },
     },
     draft: {
-      ...meta({
-        stage: "draft",
-        inProgress: false,
-        final: false,
-        link: { kind: "grant", access: ["read", "write", "list", "delete"], holders: both(["requester"]) },
-      }),
+      meta: STATUS_META.draft,
       on: {
+        ADD_FILE: [{ guard: "roomForFile" }, { actions: "refuseFileCount" }],
         SUBMIT: [
+          { guard: and(["maySubmit", "isSubmitter", "fileCountWithinPolicy"]), target: "submitted" },
           {
-            guard: and(["maySubmit", or(["isRequester", "isWorkspaceOwner"]), "fileCountWithinPolicy"]),
-            target: "submitted",
-          },
-          {
-            guard: and(["maySubmit", or(["isRequester", "isWorkspaceOwner"])]),
+            guard: and(["maySubmit", "isSubmitter"]),
             actions: refuse("PolicyViolation", "the request's file count does not meet the workspace policy"),
           },
         ],
-        CANCEL: { guard: or(["isRequester", "isWorkspaceOwner", "isTreAdmin"]), target: "cancelled" },
+        CANCEL: { guard: "mayCancel", target: "cancelled" },
       },
     },
     submitted: {
-      ...meta({
-        stage: "in_progress",
-        inProgress: true,
-        final: false,
-        link: { kind: "grant", access: READ, holders: both(["requester", "WorkspaceOwner"]) },
-      }),
+      meta: STATUS_META.submitted,
       on: {
         STAGED: [{ guard: "scanningDisabled", target: "in_review" }, {}],
         SCAN_CLEAN: "in_review",
@@ -234,62 +212,48 @@ export const airlockMachine = setup({
       },
     },
     in_review: {
-      ...meta({
-        stage: "in_progress",
-        inProgress: false,
-        final: false,
-        link: { kind: "grant", access: READ, holders: both(["AirlockManager", "WorkspaceOwner"]) },
-      }),
+      meta: STATUS_META.in_review,
       on: {
         REVIEW: [
           {
-            guard: and(["isAirlockManager", not("isRequester"), not("alreadyDecided"), not("approves")]),
+            guard: and(["mayReview", not("isRequester"), not("alreadyDecided"), not("approves")]),
             target: "rejection_in_progress",
             actions: "recordDecision",
           },
           {
-            guard: and(["isAirlockManager", not("isRequester"), not("alreadyDecided"), "completesApprovals"]),
+            guard: and(["mayReview", not("isRequester"), not("alreadyDecided"), "completesApprovals"]),
             target: "approval_in_progress",
             actions: "recordDecision",
           },
           {
-            guard: and(["isAirlockManager", not("isRequester"), not("alreadyDecided")]),
+            guard: and(["mayReview", not("isRequester"), not("alreadyDecided")]),
             actions: "recordDecision",
           },
         ],
-        CANCEL: { guard: or(["isRequester", "isWorkspaceOwner", "isTreAdmin"]), target: "cancelled" },
+        CANCEL: { guard: "mayCancel", target: "cancelled" },
       },
     },
-    approval_in_progress: { ...processing("in_progress"), on: { DATA_MOVED: "approved", FAIL: "failed" } },
-    rejection_in_progress: { ...processing("in_progress"), on: { DATA_MOVED: "rejected", FAIL: "failed" } },
+    approval_in_progress: {
+      meta: STATUS_META.approval_in_progress,
+      on: { DATA_MOVED: "approved", FAIL: "failed" },
+    },
+    rejection_in_progress: {
+      meta: STATUS_META.rejection_in_progress,
+      on: { DATA_MOVED: "rejected", FAIL: "failed" },
+    },
     blocking_in_progress: {
-      ...processing("in_progress"),
+      meta: STATUS_META.blocking_in_progress,
       on: { DATA_MOVED: "blocked_by_scan", FAIL: "failed" },
     },
     approved: {
-      ...meta({
-        stage: "approved",
-        inProgress: false,
-        final: true,
-        link: {
-          kind: "grant",
-          access: READ,
-          holders: {
-            import: ["WorkspaceResearcher", "WorkspaceOwner"],
-            export: ["requester", "WorkspaceOwner"],
-          },
-        },
-      }),
-      on: { REVOKE: { guard: "isAirlockManager", target: "revoked" } },
+      meta: STATUS_META.approved,
+      on: { REVOKE: { guard: "mayRevoke", target: "revoked" } },
     },
-    rejected: settled("rejected"),
-    blocked_by_scan: settled("blocked"),
-    // Nothing is kept for a cancelled request: its draft or in-progress files are deleted.
-    cancelled: settled(null),
-    // A failed request's files stay where they were, for an administrator to inspect.
-    failed: settled("keep"),
-    // Revoked data leaves the approved stage for the rejected one.
-    revoked: settled("rejected"),
+    rejected: { meta: STATUS_META.rejected },
+    blocked_by_scan: { meta: STATUS_META.blocked_by_scan },
+    cancelled: { meta: STATUS_META.cancelled },
+    failed: { meta: STATUS_META.failed },
+    revoked: { meta: STATUS_META.revoked },
   },
 });
 
@@ -301,5 +265,3 @@ export const USER_ACTION_EVENTS: Readonly<Record<UserAction, "SUBMIT" | "CANCEL"
   review: "REVIEW",
   revoke: "REVOKE",
 };
-
-export type MachineStatus = RequestStatus | "new";

@@ -65,6 +65,11 @@ export const AirlockRequest = z.object({
   dataStage: Stage.nullable(),
   /** When a malware scan was last asked for (epoch seconds), so a missing verdict is asked for again. */
   scanRequestedWhen: EpochSeconds.nullable(),
+  /**
+   * The names a draft's uploads through the engine hold or are writing, recorded before the bytes
+   * are streamed: the repository's etag makes the file count hold however many uploads race.
+   */
+  draftFiles: z.array(FileName).default([]),
   /** Files a per-file scanner (Defender) reported clean so far; the request is clean once all are. */
   cleanFiles: z.array(FileName),
   /** Counts the engine's writes of this request; names each write's audit record. */
@@ -81,9 +86,10 @@ export type AirlockRequest = z.infer<typeof AirlockRequest>;
 
 /**
  * A request as callers outside the engine see it (the API's answers): the engine's own bookkeeping
- * (the audit outbox, the write counter, scan progress) stays inside.
+ * (the audit outbox, the write counter, scan progress, upload bookkeeping) stays inside.
  */
 export const PublicRequest = AirlockRequest.omit({
+  draftFiles: true,
   pendingAudit: true,
   revision: true,
   cleanFiles: true,

@@ -1,47 +1,29 @@
 import { err, ok, type Result, ResultAsync } from "neverthrow";
 import type { AirlockError } from "../errors.js";
 import type { AirlockEvent as MachineEvent } from "../machine/airlock-machine.js";
-import { airlockMachine, type MachineStatus } from "../machine/airlock-machine.js";
-import { contextOf, decide, IN_PROGRESS_STATUSES, needsProcessing, statusMeta } from "../machine/decide.js";
+import { contextOf, type Decision, decide, statusAccepts } from "../machine/decide.js";
+import { needsProcessing, SWEPT_STATUSES, stageOf, statusMeta } from "../machine/status-meta.js";
 import { SYSTEM_ACTOR } from "../model/actor.js";
-import {
-  type AirlockRequest,
-  type FileRecord,
-  type RequestStatus,
-  STATUS_MESSAGE_MAX,
-  type Stage,
-} from "../model/request.js";
-import { DEFAULT_POLICY, type Workspace } from "../model/workspace.js";
-import { containerOf, type Engine, fromPort, fromPortError, type Outcome, withStatus } from "./engine.js";
-import type { ProcessSummary } from "./types.js";
+import { type AirlockRequest, type FileRecord, STATUS_MESSAGE_MAX, type Stage } from "../model/request.js";
+import type { Workspace } from "../model/workspace.js";
+import type { Announcements } from "./announcements.js";
+import { epochSeconds } from "./audit-records.js";
+import type { BackgroundWork } from "./background.js";
+import { containerOf, loadRequest, loadWorkspace } from "./lookup.js";
+import type { ResolvedOptions } from "./options.js";
+import { fromPort, fromPortError, type Outcome } from "./outcome.js";
+import { type RequestWriter, withStatus } from "./request-writer.js";
+import type { AirlockPorts, ProcessSummary } from "./types.js";
 
-/**
- * Statuses a person enters that leave data to move or delete although nothing is "in progress"
- * (cancel, revoke): read off the machine, so the sweep follows it.
- */
-const settleAfterUserAction: readonly RequestStatus[] = (() => {
-  const found = new Set<RequestStatus>();
-  for (const [name, node] of Object.entries(airlockMachine.root.states)) {
-    for (const transitions of node.transitions.values()) {
-      for (const transition of transitions) {
-        for (const target of transition.target ?? []) {
-          const to = target.key as RequestStatus;
-          const from = name as MachineStatus;
-          if (from === "new" || to === from) continue;
-          const toMeta = statusMeta(to);
-          if (!toMeta.inProgress && toMeta.stage !== "keep" && toMeta.stage !== statusMeta(from).stage)
-            found.add(to);
-        }
-      }
-    }
-  }
-  // Statuses the processor itself reaches get their stage in the same write.
-  return [...found].filter(
-    (status) => status !== "approved" && status !== "rejected" && status !== "blocked_by_scan",
-  );
-})();
+export interface ProcessorDeps {
+  readonly ports: AirlockPorts;
+  readonly options: ResolvedOptions;
+  readonly writer: RequestWriter;
+  readonly announcements: Announcements;
+  readonly background: BackgroundWork;
+}
 
-export const SWEPT_STATUSES: readonly RequestStatus[] = [...IN_PROGRESS_STATUSES, ...settleAfterUserAction];
+type ScanVerdict = { readonly verdict: "clean" } | { readonly verdict: "threat"; readonly detail: string };
 
 const sameFiles = (expected: readonly FileRecord[], actual: readonly FileRecord[]) => {
   if (expected.length !== actual.length) return false;
@@ -52,42 +34,62 @@ const sameFiles = (expected: readonly FileRecord[], actual: readonly FileRecord[
   });
 };
 
+/** What a step of the processor left: the request as stored, and whether it moved on. */
 type Step = { readonly request: AirlockRequest; readonly progressed: boolean };
 
-export const createProcessor = (engine: Engine) => {
-  const { ports, options, nowSeconds, commit } = engine;
+const MAX_STEPS = 8;
+
+export const createProcessor = ({ ports, options, writer, announcements, background }: ProcessorDeps) => {
   const running = new Map<string, Promise<unknown>>();
+  const now = () => epochSeconds(ports.clock);
 
   const enteredAt = (request: AirlockRequest) => request.history.at(-1)?.updatedWhen ?? request.updatedWhen;
 
+  /** Stores the status the machine decided, as the system, and announces it. */
+  const commitDecision = async (
+    workspace: Workspace,
+    request: AirlockRequest,
+    decision: Decision,
+    action: string,
+    patch: Partial<AirlockRequest> = {},
+  ): Outcome<Step> => {
+    if (!decision.allowed) return err({ kind: "IllegalTransition", message: decision.refusal.message });
+    const next = withStatus(request, decision.to, SYSTEM_ACTOR, now(), patch);
+    const stored = await writer.commit(request, next, { actor: SYSTEM_ACTOR, action });
+    if (stored.isErr()) return err(stored.error);
+    announcements.statusChange(stored.value, request.status, workspace);
+    return ok({ request: stored.value, progressed: true });
+  };
+
   /** Asks the machine to apply a system event, then stores the result. */
-  const fire = async (
+  const applyEvent = (
     workspace: Workspace,
     request: AirlockRequest,
     event: MachineEvent,
     action: string,
     patch: Partial<AirlockRequest> = {},
-  ): Outcome<Step> => {
-    const decision = decide(request.status, contextOf(request, workspace.policy, null), event);
-    if (!decision.allowed) return err({ kind: "IllegalTransition", message: decision.refusal.message });
-    const next = withStatus(request, decision.to, SYSTEM_ACTOR, nowSeconds(), patch);
-    const stored = await commit(request, next, SYSTEM_ACTOR, action, workspace);
-    return stored.isErr() ? err(stored.error) : ok({ request: stored.value, progressed: true });
-  };
+  ): Outcome<Step> =>
+    commitDecision(
+      workspace,
+      request,
+      decide(request.status, contextOf(request, workspace.policy, null), event),
+      action,
+      patch,
+    );
 
   const fail = (workspace: Workspace, request: AirlockRequest, message: string) =>
-    fire(workspace, request, { type: "FAIL" }, "fail", {
+    applyEvent(workspace, request, { type: "FAIL" }, "fail", {
       statusMessage: message.slice(0, STATUS_MESSAGE_MAX),
     });
 
   /** A write that records progress on the request without changing its status. */
-  const note = async (
+  const recordProgress = async (
     request: AirlockRequest,
     next: AirlockRequest,
     action: string,
     progressed: boolean,
   ): Outcome<Step> => {
-    const stored = await commit(request, next, SYSTEM_ACTOR, action, null);
+    const stored = await writer.commit(request, next, { actor: SYSTEM_ACTOR, action });
     return stored.isErr() ? err(stored.error) : ok({ request: stored.value, progressed });
   };
 
@@ -103,27 +105,29 @@ export const createProcessor = (engine: Engine) => {
     return null;
   };
 
-  /** Moves the files and checks them against the hashes recorded at submit. */
+  /**
+   * Moves the files, checks them against the hashes recorded at submit, then stores what `onMoved`
+   * decides; a mismatch fails the request.
+   */
   const moveVerified = async (
     workspace: Workspace,
     request: AirlockRequest,
     from: Stage,
     to: Stage,
-    onMoved: (request: AirlockRequest) => Outcome<Step>,
+    onMoved: () => Outcome<Step>,
   ): Outcome<Step> => {
-    const moved = await fromPort(ports.storage.move(containerOf(request), from, to, request.files));
-    let result: Result<Step, AirlockError>;
-    if (moved.isErr()) {
-      result = err(moved.error);
-    } else {
+    const moveAndCheck = async (): Outcome<Step> => {
+      const moved = await fromPort(ports.storage.move(containerOf(request), from, to, request.files));
+      if (moved.isErr()) return err(moved.error);
       const problem = integrityProblem(request, moved.value, to);
-      result = problem === null ? await onMoved(request) : await fail(workspace, request, problem);
-    }
+      return problem === null ? onMoved() : fail(workspace, request, problem);
+    };
+    const result = await moveAndCheck();
     if (result.isOk()) return result;
     // A backing service that stays down must not leave the request in progress for ever.
     if (
       statusMeta(request.status).inProgress &&
-      nowSeconds() - enteredAt(request) > options.processingDeadlineSeconds
+      now() - enteredAt(request) > options.processingDeadlineSeconds
     ) {
       return fail(
         workspace,
@@ -134,93 +138,116 @@ export const createProcessor = (engine: Engine) => {
     return result;
   };
 
-  const scan = async (workspace: Workspace, request: AirlockRequest): Outcome<Step> => {
-    const now = nowSeconds();
-    if (now - enteredAt(request) > options.scanDeadlineSeconds) {
+  const scan = async (workspace: Workspace, request: AirlockRequest, stage: Stage): Outcome<Step> => {
+    const at = now();
+    if (at - enteredAt(request) > options.scanDeadlineSeconds) {
       return fail(
         workspace,
         request,
         `no malware scan verdict arrived within ${options.scanDeadlineSeconds} s`,
       );
     }
-    if (request.scanRequestedWhen !== null && now - request.scanRequestedWhen < options.scanRetrySeconds) {
+    if (request.scanRequestedWhen !== null && at - request.scanRequestedWhen < options.scanRetrySeconds) {
       return ok({ request, progressed: false });
     }
     const waitForVerdict = () =>
-      note(request, { ...request, scanRequestedWhen: now }, "scan-requested", false);
-    const outcome = await ports.scanner.scan(containerOf(request), "in_progress");
-    let result: Result<Step, AirlockError>;
-    if (outcome.isErr()) {
-      result = err(outcome.error);
-    } else if (outcome.value.verdict === "clean") {
-      result = await fire(workspace, request, { type: "SCAN_CLEAN" }, "scan-clean", {
-        scanRequestedWhen: now,
-      });
-    } else if (outcome.value.verdict === "threat") {
-      result = await fire(workspace, request, { type: "SCAN_THREAT" }, "scan-threat", {
-        scanRequestedWhen: now,
-        statusMessage: `malware scan: ${outcome.value.detail}`.slice(0, STATUS_MESSAGE_MAX),
-      });
-    } else {
-      result = await waitForVerdict();
-    }
+      recordProgress(request, { ...request, scanRequestedWhen: at }, "scan-requested", false);
+    const askScanner = async (): Outcome<Step> => {
+      const outcome = await fromPort(ports.scanner.scan(containerOf(request), stage));
+      if (outcome.isErr()) return err(outcome.error);
+      switch (outcome.value.verdict) {
+        case "clean":
+          return applyEvent(workspace, request, { type: "SCAN_CLEAN" }, "scan-clean", {
+            scanRequestedWhen: at,
+          });
+        case "threat":
+          return applyEvent(workspace, request, { type: "SCAN_THREAT" }, "scan-threat", {
+            scanRequestedWhen: at,
+            statusMessage: `malware scan: ${outcome.value.detail}`.slice(0, STATUS_MESSAGE_MAX),
+          });
+        case "pending":
+          return waitForVerdict();
+      }
+    };
+    const result = await askScanner();
     if (result.isOk() || result.error.kind !== "Unavailable") return result;
     options.onBackgroundError({ step: "process", requestId: request.id, error: result.error });
     return waitForVerdict();
   };
 
-  /** One step towards where the machine says the request should rest. */
-  const step = async (workspace: Workspace, request: AirlockRequest): Outcome<Step> => {
-    const meta = statusMeta(request.status);
-    if (request.status === "submitted") {
-      if (request.dataStage === "draft") {
-        if (request.files.length === 0) return fail(workspace, request, "Request did not contain any files.");
-        return moveVerified(workspace, request, "draft", "in_progress", (r) =>
-          fire(workspace, r, { type: "STAGED" }, "staged", { dataStage: "in_progress" }),
-        );
-      }
-      return workspace.policy.scanning
-        ? scan(workspace, request)
-        : fire(workspace, request, { type: "STAGED" }, "staged");
+  /**
+   * A submitted request: its files go to the status's stage first (STAGED); then, unless the
+   * machine moves on without a verdict (scanning off), the scanner is asked.
+   */
+  const stageAndScan = async (workspace: Workspace, request: AirlockRequest): Outcome<Step> => {
+    const stage = stageOf(request.status);
+    if (stage === null) {
+      return err({ kind: "IllegalTransition", message: `${request.status} names no stage to scan in` });
     }
-    if (meta.inProgress) {
-      const moved = decide(request.status, contextOf(request, DEFAULT_POLICY, null), { type: "DATA_MOVED" });
-      if (!moved.allowed) return err({ kind: "IllegalTransition", message: moved.refusal.message });
-      const target = statusMeta(moved.to).stage as Stage;
-      const from = request.dataStage ?? "in_progress";
-      return moveVerified(workspace, request, from, target, (r) =>
-        fire(workspace, r, { type: "DATA_MOVED" }, "data-moved", { dataStage: target }),
+    if (request.dataStage !== null && request.dataStage !== stage) {
+      if (request.files.length === 0) return fail(workspace, request, "Request did not contain any files.");
+      return moveVerified(workspace, request, request.dataStage, stage, () =>
+        applyEvent(workspace, request, { type: "STAGED" }, "staged", { dataStage: stage }),
       );
     }
+    const staged = decide(request.status, contextOf(request, workspace.policy, null), { type: "STAGED" });
+    if (staged.allowed && staged.to !== request.status) {
+      return commitDecision(workspace, request, staged, "staged");
+    }
+    return scan(workspace, request, stage);
+  };
+
+  /** A decided request: its files go to the stage of the status the decision leads to (DATA_MOVED). */
+  const moveToOutcome = async (workspace: Workspace, request: AirlockRequest): Outcome<Step> => {
+    const moved = decide(request.status, contextOf(request, workspace.policy, null), { type: "DATA_MOVED" });
+    if (!moved.allowed) return err({ kind: "IllegalTransition", message: moved.refusal.message });
+    const target = stageOf(moved.to);
+    const from = request.dataStage ?? stageOf(request.status);
+    if (target === null || from === null) {
+      return err({ kind: "IllegalTransition", message: `${moved.to} names no stage to move the data to` });
+    }
+    return moveVerified(workspace, request, from, target, () =>
+      commitDecision(workspace, request, moved, "data-moved", { dataStage: target }),
+    );
+  };
+
+  /** A request a person settled (cancelled, revoked): its data is deleted or moved where the status says. */
+  const settleData = async (request: AirlockRequest): Outcome<Step> => {
     if (!needsProcessing(request) || request.dataStage === null) return ok({ request, progressed: false });
     const ref = containerOf(request);
     const from = request.dataStage;
-    if (meta.stage === null) {
+    const target = stageOf(request.status);
+    if (target === null) {
       const deleted = await fromPort(ports.storage.deleteContainer(ref, from));
       if (deleted.isErr()) return err(deleted.error);
-      return note(request, { ...request, dataStage: null }, "data-deleted", true);
+      return recordProgress(request, { ...request, dataStage: null }, "data-deleted", true);
     }
-    const target = meta.stage as Stage;
     const moved = await fromPort(
       ports.storage.move(ref, from, target, request.files.length > 0 ? request.files : undefined),
     );
     if (moved.isErr()) return err(moved.error);
-    return note(request, { ...request, dataStage: target }, "data-moved", true);
+    return recordProgress(request, { ...request, dataStage: target }, "data-moved", true);
   };
 
-  const MAX_STEPS = 8;
+  /** One step towards where the machine says the request should rest. */
+  const step = (workspace: Workspace, request: AirlockRequest): Outcome<Step> => {
+    if (!statusMeta(request.status).inProgress) return settleData(request);
+    return statusAccepts(request.status, "DATA_MOVED")
+      ? moveToOutcome(workspace, request)
+      : stageAndScan(workspace, request);
+  };
 
   const run = async (requestId: string): Promise<Result<AirlockRequest, AirlockError>> => {
-    let current = await engine.requestOf(null, requestId);
+    let current = await loadRequest(ports, null, requestId);
     if (current.isErr()) return current;
-    const workspace = await engine.workspaceOf(current.value.workspaceId);
+    const workspace = await loadWorkspace(ports, current.value.workspaceId);
     if (workspace.isErr()) return err(workspace.error);
     for (let steps = 0; steps < MAX_STEPS && current.isOk(); steps += 1) {
       const result = await step(workspace.value, current.value);
       if (result.isErr()) {
         if (result.error.kind !== "Conflict") return err(result.error);
         // Someone else moved the request on: read it again and carry on from there.
-        current = await engine.requestOf(null, requestId);
+        current = await loadRequest(ports, null, requestId);
         continue;
       }
       current = ok(result.value.request);
@@ -240,8 +267,9 @@ export const createProcessor = (engine: Engine) => {
     return new ResultAsync(next);
   };
 
+  /** Processes a request in the background; a failure goes to `onBackgroundError`. */
   const schedule = (requestId: string) =>
-    engine.background(async () => {
+    background.run(async () => {
       const result = await process(requestId);
       if (result.isErr()) {
         options.onBackgroundError({ step: "process", requestId, error: result.error });
@@ -284,56 +312,60 @@ export const createProcessor = (engine: Engine) => {
 
   const scanVerdict = async (
     requestId: string,
-    outcome: { readonly verdict: "clean" } | { readonly verdict: "threat"; readonly detail: string },
+    outcome: ScanVerdict,
     file?: string,
   ): Outcome<AirlockRequest> => {
-    let found = await engine.requestOf(null, requestId);
+    const found = await loadRequest(ports, null, requestId);
     if (found.isErr()) return found;
     // Scans look at the in-progress stage: stage the files first if the verdict came early.
-    if (found.value.status === "submitted" && found.value.dataStage === "draft") {
-      found = await process(requestId);
-      if (found.isErr()) return found;
-    }
-    const request = found.value;
-    const workspace = await engine.workspaceOf(request.workspaceId);
+    const { status, dataStage } = found.value;
+    const early = statusAccepts(status, "SCAN_CLEAN") && dataStage !== null && dataStage !== stageOf(status);
+    const current = early ? await process(requestId) : found;
+    if (current.isErr()) return current;
+    const request = current.value;
+    const workspace = await loadWorkspace(ports, request.workspaceId);
     if (workspace.isErr()) return err(workspace.error);
     // A verdict for a request that moved on (late, or delivered twice) changes nothing.
-    if (request.status !== "submitted") return ok(request);
-    const settled = (step: Result<Step, AirlockError>) => step.map((s) => s.request);
+    if (!statusAccepts(request.status, "SCAN_CLEAN")) return ok(request);
+
+    const settled = (result: Result<Step, AirlockError>) => result.map((s) => s.request);
     if (outcome.verdict === "threat") {
       const detail = file === undefined ? outcome.detail : `${file}: ${outcome.detail}`;
       return settled(
-        await fire(workspace.value, request, { type: "SCAN_THREAT" }, "scan-threat", {
+        await applyEvent(workspace.value, request, { type: "SCAN_THREAT" }, "scan-threat", {
           statusMessage: `malware scan: ${detail}`.slice(0, STATUS_MESSAGE_MAX),
         }),
       );
     }
     if (file === undefined) {
-      return settled(await fire(workspace.value, request, { type: "SCAN_CLEAN" }, "scan-clean"));
+      return settled(await applyEvent(workspace.value, request, { type: "SCAN_CLEAN" }, "scan-clean"));
     }
     if (!request.files.some((f) => f.name === file)) {
       return err({ kind: "NotFound", message: `request ${requestId} has no file named ${file}` });
     }
     const cleanFiles = [...new Set([...request.cleanFiles, file])];
-    const allClean = request.files.every((f) => cleanFiles.includes(f.name));
-    if (!allClean) {
+    if (!request.files.every((f) => cleanFiles.includes(f.name))) {
       if (cleanFiles.length === request.cleanFiles.length) return ok(request);
-      return commit(request, { ...request, cleanFiles }, SYSTEM_ACTOR, "scan-clean-file", null);
+      return writer.commit(
+        request,
+        { ...request, cleanFiles },
+        { actor: SYSTEM_ACTOR, action: "scan-clean-file" },
+      );
     }
     return settled(
-      await fire(workspace.value, request, { type: "SCAN_CLEAN" }, "scan-clean", { cleanFiles }),
+      await applyEvent(workspace.value, request, { type: "SCAN_CLEAN" }, "scan-clean", { cleanFiles }),
     );
   };
 
   const applyScanVerdict = (
     requestId: string,
-    outcome: { readonly verdict: "clean" } | { readonly verdict: "threat"; readonly detail: string },
+    outcome: ScanVerdict,
     file?: string,
   ): ResultAsync<AirlockRequest, AirlockError> => new ResultAsync(scanVerdict(requestId, outcome, file));
 
   /** Audit entries (and announcements) of recent writes that a crash cut off, newest first. */
   const recoverAudit = async (): Promise<Result<{ recovered: number }, AirlockError>> => {
-    const since = nowSeconds() - options.recoveryWindowSeconds;
+    const since = now() - options.recoveryWindowSeconds;
     let recovered = 0;
     let continuation: string | undefined;
     do {
@@ -346,7 +378,7 @@ export const createProcessor = (engine: Engine) => {
       if (page.isErr()) return err(fromPortError(page.error));
       for (const request of page.value.items) {
         if (request.updatedWhen < since) return ok({ recovered });
-        const flushed = await engine.flush(request);
+        const flushed = await writer.flush(request);
         if (flushed.isErr()) return err(flushed.error);
         recovered += flushed.value;
       }
@@ -357,5 +389,5 @@ export const createProcessor = (engine: Engine) => {
 
   const recover = (): ResultAsync<{ recovered: number }, AirlockError> => new ResultAsync(recoverAudit());
 
-  return { process, resume, recover, schedule, applyScanVerdict };
+  return { process, resume, recover, schedule, applyScanVerdict, idle: background.idle };
 };

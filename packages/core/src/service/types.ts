@@ -26,6 +26,13 @@ export interface AirlockPorts {
   readonly ids: IdGenerator;
 }
 
+/**
+ * Where an actor's workspace roles come from: `actor`, the roles the caller passes (a token's, as
+ * upstream); `directory`, the roles the workspace's `members` list gives the actor's id (TRE roles
+ * such as TREAdmin still come from the actor).
+ */
+export type RoleSource = "actor" | "directory";
+
 /** Who is told about which status. Default: the matrix in the spec. */
 export type NotificationMatrix = Readonly<Partial<Record<RequestStatus, readonly RecipientRole[]>>>;
 
@@ -40,19 +47,26 @@ export interface AirlockOptions {
   readonly processingDeadlineSeconds?: number;
   /** How far back `processor.recover()` looks for writes whose audit entry may be missing. Default 86,400 s. */
   readonly recoveryWindowSeconds?: number;
+  /** Who is told about which status. Default `DEFAULT_NOTIFICATIONS`. */
   readonly notifications?: NotificationMatrix;
   /**
-   * `inline` (default): every command that leaves work for the processor runs it before answering
-   * is complete in the background (`processor.idle()` waits for it). `manual`: only
+   * `inline` (default): a command that leaves work for the processor starts it in the background
+   * as it answers (`processor.idle()` waits for it). `manual`: only
    * `processor.process` / `processor.resume` move requests on (a worker process, tests).
    */
   readonly processing?: "inline" | "manual";
-  /** Told about failures that no caller waits for (a notification or an event that could not be sent). */
+  /** Where an actor's workspace roles come from (see `RoleSource`). Default `actor`. */
+  readonly roles?: RoleSource;
+  /**
+   * Told about failures that no caller waits for: a notification or an event that could not be
+   * sent, a background processing step, a failed upload's file name that could not be released.
+   * Default: nothing.
+   */
   readonly onBackgroundError?: (error: BackgroundError) => void;
 }
 
 export interface BackgroundError {
-  readonly step: "notify" | "publish" | "process";
+  readonly step: "notify" | "publish" | "process" | "upload";
   readonly requestId: string;
   readonly error: { readonly kind: string; readonly message: string };
 }
@@ -111,6 +125,10 @@ export interface AirlockProcessor {
 
 export type BlobOperation = "read" | "write" | "list" | "delete";
 
+/**
+ * The engine. Every method taking an `Actor` checks it against the `Actor` schema first: a bad one
+ * is `InvalidInput`, its `issues` naming the fields (`actor.roles`, …).
+ */
 export interface Airlock {
   create(actor: Actor, workspaceId: string, input: unknown): ResultAsync<RequestView, AirlockError>;
   get(actor: Actor, workspaceId: string, requestId: string): ResultAsync<RequestView, AirlockError>;
@@ -164,15 +182,6 @@ export interface Airlock {
     AirlockError
   >;
   /**
-   * Whether a blob call through a link may happen now: the link's token is not the authority, the
-   * request's current status and stage are. Answers the stage the call must address.
-   */
-  authorizeBlobCall(
-    requestId: string,
-    stage: Stage,
-    operation: BlobOperation,
-  ): ResultAsync<AirlockRequest, AirlockError>;
-  /**
    * Streams one file of the request's container in `stage` (a link's download). The request's
    * current status decides whether the stage may be read now, as for every call below.
    */
@@ -181,11 +190,18 @@ export interface Airlock {
     stage: Stage,
     name: string,
   ): ResultAsync<AsyncIterable<Uint8Array>, AirlockError>;
-  /** Deletes one file of the container in `stage` (a link's delete); an absent file is not an error. */
+  /**
+   * Deletes one file of the container in `stage` (a link's delete); an absent file is not an error.
+   * A draft no longer counts the file against the policy's `maxFiles`.
+   */
   deleteFile(requestId: string, stage: Stage, name: string): ResultAsync<void, AirlockError>;
   /** The files of the container in `stage` (a link's listing). */
   listFiles(requestId: string, stage: Stage): ResultAsync<readonly StoredFile[], AirlockError>;
-  /** Uploads one file into a draft request (the embedded blob endpoint and in-process users). */
+  /**
+   * Uploads one file into a draft request (the embedded blob endpoint and in-process users). The
+   * draft records the name before the bytes are written, so the policy's `maxFiles` holds however
+   * many uploads race; replacing a file the draft holds always has room.
+   */
   upload(
     requestId: string,
     name: string,

@@ -42,6 +42,7 @@ export const sampleRequest = (
     history: [{ previousStatus: null, status: "draft", updatedBy: creator, updatedWhen: when }],
     dataStage: null,
     scanRequestedWhen: null,
+    draftFiles: [],
     cleanFiles: [],
     revision: 0,
     pendingAudit: [],

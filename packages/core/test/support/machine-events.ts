@@ -8,11 +8,7 @@ export const manager = { id: "mo", roles: ["AirlockManager"] as Role[] };
 
 /** Rita's import in the default policy, with one file uploaded. */
 export const ritasImport = (overrides: Partial<AirlockContext> = {}): AirlockContext => ({
-  ...contextOf(
-    { createdBy: { id: "rita", name: "Rita", email: "" }, type: "import", reviews: [] },
-    DEFAULT_POLICY,
-    1,
-  ),
+  ...contextOf({ createdBy: { id: "rita", name: "Rita", email: "" }, reviews: [] }, DEFAULT_POLICY, 1),
   ...overrides,
 });
 
@@ -21,6 +17,7 @@ export const EVERY_EVENT: readonly AirlockEvent[] = [
   { type: "CREATE", actor: researcher },
   { type: "SUBMIT", actor: researcher },
   { type: "CANCEL", actor: researcher },
+  { type: "ADD_FILE", name: "data.csv" },
   { type: "REVIEW", actor: manager, approve: true },
   { type: "REVIEW", actor: manager, approve: false },
   { type: "REVOKE", actor: manager },

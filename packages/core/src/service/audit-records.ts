@@ -1,0 +1,77 @@
+import { err, ok } from "neverthrow";
+import type { AirlockError } from "../errors.js";
+import type { Actor } from "../model/actor.js";
+import type { AuditOutcome, AuditRecord } from "../model/audit.js";
+import type { AirlockRequest, RequestStatus } from "../model/request.js";
+import type { AuditLog } from "../ports/audit-log.js";
+import type { Clock } from "../ports/clock.js";
+import { fromPortError, type Outcome } from "./outcome.js";
+
+/** Epoch seconds, as requests and audit records carry time. */
+export const epochSeconds = (clock: Clock): number => clock.now() / 1000;
+
+export interface AuditEntryInput {
+  readonly stream: string;
+  readonly workspaceId: string;
+  readonly requestId: string | null;
+  readonly actor: Pick<Actor, "id" | "name">;
+  readonly action: string;
+  readonly outcome: AuditOutcome;
+  readonly reason?: string | null;
+  readonly fromStatus?: RequestStatus | null;
+  readonly toStatus?: RequestStatus | null;
+  readonly key?: string | null;
+}
+
+export const auditRecord = (at: number, entry: AuditEntryInput): AuditRecord => ({
+  stream: entry.stream,
+  workspaceId: entry.workspaceId,
+  requestId: entry.requestId,
+  at,
+  actor: { id: entry.actor.id, name: entry.actor.name },
+  action: entry.action,
+  outcome: entry.outcome,
+  reason: entry.reason ?? null,
+  fromStatus: entry.fromStatus ?? null,
+  toStatus: entry.toStatus ?? null,
+  key: entry.key ?? null,
+});
+
+export const appendAudit = async (audit: AuditLog, record: AuditRecord): Outcome<void> => {
+  const appended = await audit.append(record);
+  return appended.isErr() ? err(fromPortError(appended.error)) : ok(undefined);
+};
+
+/** An attempt someone made: what was asked, by whom, on which request (absent when none was read). */
+export interface Attempt {
+  readonly workspaceId: string;
+  readonly request: AirlockRequest | null;
+  readonly actor: Pick<Actor, "id" | "name">;
+  readonly action: string;
+}
+
+/**
+ * Records a refused attempt, then answers the refusal. An attempt refused before any request was
+ * read goes to the workspace's stream, so the record does not tell which requests exist.
+ */
+export const deny = async <T>(
+  ports: { readonly audit: AuditLog; readonly clock: Clock },
+  error: AirlockError,
+  attempt: Attempt,
+): Outcome<T> => {
+  const { request } = attempt;
+  const recorded = await appendAudit(
+    ports.audit,
+    auditRecord(epochSeconds(ports.clock), {
+      stream: request ? request.id : `workspace:${attempt.workspaceId}`,
+      workspaceId: attempt.workspaceId,
+      requestId: request?.id ?? null,
+      actor: attempt.actor,
+      action: attempt.action,
+      outcome: "denied",
+      reason: `${error.kind}: ${error.message}`,
+      fromStatus: request?.status ?? null,
+    }),
+  );
+  return err(recorded.isErr() ? recorded.error : error);
+};

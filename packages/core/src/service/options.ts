@@ -1,0 +1,26 @@
+import { DEFAULT_NOTIFICATIONS } from "./announcements.js";
+import type { AirlockOptions, BackgroundError, NotificationMatrix, RoleSource } from "./types.js";
+
+export interface ResolvedOptions {
+  readonly linkTtlSeconds: number;
+  readonly scanRetrySeconds: number;
+  readonly scanDeadlineSeconds: number;
+  readonly processingDeadlineSeconds: number;
+  readonly recoveryWindowSeconds: number;
+  readonly notifications: NotificationMatrix;
+  readonly processing: "inline" | "manual";
+  readonly roles: RoleSource;
+  readonly onBackgroundError: (error: BackgroundError) => void;
+}
+
+export const resolveOptions = (options: AirlockOptions): ResolvedOptions => ({
+  linkTtlSeconds: options.linkTtlSeconds ?? 3600,
+  scanRetrySeconds: options.scanRetrySeconds ?? 300,
+  scanDeadlineSeconds: options.scanDeadlineSeconds ?? 86_400,
+  processingDeadlineSeconds: options.processingDeadlineSeconds ?? 86_400,
+  recoveryWindowSeconds: options.recoveryWindowSeconds ?? 86_400,
+  notifications: options.notifications ?? DEFAULT_NOTIFICATIONS,
+  processing: options.processing ?? "inline",
+  roles: options.roles ?? "actor",
+  onBackgroundError: options.onBackgroundError ?? (() => {}),
+});

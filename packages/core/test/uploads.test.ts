@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest";
+import { PublicRequestSchema } from "../src/index.js";
+import { chunks, draftWithFile, errorOf, makeHarness, people, unwrap } from "./support/harness.js";
+
+const newDraft = async (h: ReturnType<typeof makeHarness>) =>
+  (
+    await unwrap(
+      h.airlock.create(people.rita, h.ws, { type: "import", title: "Files", businessJustification: "x" }),
+    )
+  ).airlockRequest;
+
+describe("the policy's file count under concurrent uploads", () => {
+  it("lets exactly 20 of 60 concurrent uploads of distinct names into a draft with maxFiles 20 through", async () => {
+    const h = makeHarness({ maxFiles: 20 });
+    const draft = await newDraft(h);
+
+    const results = await Promise.all(
+      Array.from({ length: 60 }, (_, n) => h.airlock.upload(draft.id, `file-${n}.csv`, chunks(`${n}\n`))),
+    );
+
+    expect(results.filter((result) => result.isOk())).toHaveLength(20);
+    const refusals = results.flatMap((result) => (result.isErr() ? [result.error] : []));
+    expect(refusals).toHaveLength(40);
+    for (const refusal of refusals) {
+      expect(refusal).toEqual({
+        kind: "PolicyViolation",
+        message: "the workspace allows at most 20 file(s) per request",
+      });
+    }
+    expect(h.ports.storage.contents("draft", draft.id).size).toBe(20);
+    const stored = await unwrap(h.ports.repository.get(draft.id));
+    expect([...stored.draftFiles].sort()).toEqual(
+      [...h.ports.storage.contents("draft", draft.id).keys()].sort(),
+    );
+  });
+
+  it("always has room to replace a file the full draft holds", async () => {
+    const h = makeHarness();
+    const draft = await draftWithFile(h);
+    await unwrap(h.airlock.upload(draft.id, "data.csv", chunks("replaced")));
+    expect(new TextDecoder().decode(h.ports.storage.contents("draft", draft.id).get("data.csv"))).toBe(
+      "replaced",
+    );
+  });
+
+  it("gives the room of a failed upload back", async () => {
+    const h = makeHarness({ maxFileSize: 4 });
+    const draft = await newDraft(h);
+    expect(await errorOf(h.airlock.upload(draft.id, "big.bin", chunks("123456")))).toMatchObject({
+      kind: "TooLarge",
+    });
+    await unwrap(h.airlock.upload(draft.id, "small.bin", chunks("1234")));
+    expect((await unwrap(h.ports.repository.get(draft.id))).draftFiles).toEqual(["small.bin"]);
+  });
+
+  it("gives the room of a file deleted through the service back", async () => {
+    const h = makeHarness();
+    const draft = await draftWithFile(h);
+    expect(await errorOf(h.airlock.upload(draft.id, "other.csv", chunks("x")))).toMatchObject({
+      kind: "PolicyViolation",
+    });
+    await unwrap(h.airlock.deleteFile(draft.id, "draft", "data.csv"));
+    await unwrap(h.airlock.upload(draft.id, "other.csv", chunks("x")));
+    expect([...h.ports.storage.contents("draft", draft.id).keys()]).toEqual(["other.csv"]);
+  });
+
+  it("audits each name the draft records, as an upload by the requester", async () => {
+    const h = makeHarness();
+    const draft = await draftWithFile(h);
+    const uploads = (await unwrap(h.ports.audit.list(draft.id))).filter((entry) => entry.action === "upload");
+    expect(uploads).toEqual([
+      expect.objectContaining({ outcome: "allowed", actor: { id: "rita", name: people.rita.name } }),
+    ]);
+    expect(uploads[0]?.reason).toBe("data.csv");
+  });
+
+  it("keeps the draft's file names out of what the API shows", async () => {
+    const h = makeHarness();
+    const draft = await draftWithFile(h);
+    const { airlockRequest } = await unwrap(h.airlock.get(people.rita, h.ws, draft.id));
+    expect(airlockRequest.draftFiles).toEqual(["data.csv"]);
+    expect(PublicRequestSchema.parse(airlockRequest)).not.toHaveProperty("draftFiles");
+  });
+});
