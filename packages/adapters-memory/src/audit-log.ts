@@ -10,6 +10,7 @@ import {
   verifyAuditChain,
 } from "@airlock/core";
 import { err, errAsync, okAsync, ResultAsync } from "neverthrow";
+import { copyOf } from "./copy.js";
 import { createFaults } from "./faults.js";
 
 export type AuditLogMethod = keyof AuditLog;
@@ -34,7 +35,7 @@ export const createMemoryAuditLog = (): MemoryAuditLog => {
       if (fault) return errAsync<AuditEntry, AuditLogError>(fault);
       const entries = streams.get(record.stream) ?? [];
       const existing = record.key === null ? undefined : entries.find((entry) => entry.key === record.key);
-      if (existing) return okAsync<AuditEntry, AuditLogError>(structuredClone(existing));
+      if (existing) return okAsync<AuditEntry, AuditLogError>(copyOf(existing));
       const unhashed = unhashedAuditEntry(record, entries.length, entries.at(-1)?.hash ?? GENESIS_HASH);
       // The same SHA-256 over the same canonical text as core's `hashAuditEntry`, but synchronous:
       // Web Crypto's digest costs more than the rest of a command, and a synchronous append cannot
@@ -43,7 +44,7 @@ export const createMemoryAuditLog = (): MemoryAuditLog => {
       const entry: AuditEntry = { ...unhashed, hash };
       entries.push(entry);
       streams.set(record.stream, entries);
-      return okAsync<AuditEntry, AuditLogError>(structuredClone(entry));
+      return okAsync<AuditEntry, AuditLogError>(copyOf(entry));
     },
     has: (stream, key) => {
       const fault = faults.take("has");
@@ -53,7 +54,7 @@ export const createMemoryAuditLog = (): MemoryAuditLog => {
     list: (stream) => {
       const fault = faults.take("list");
       if (fault) return new ResultAsync<readonly AuditEntry[], AuditLogError>(Promise.resolve(err(fault)));
-      return ResultAsync.fromSafePromise(Promise.resolve(structuredClone(entriesOf(stream))));
+      return ResultAsync.fromSafePromise(Promise.resolve(copyOf(entriesOf(stream))));
     },
     verify: (stream) => {
       const fault = faults.take("verify");
@@ -67,7 +68,7 @@ export const createMemoryAuditLog = (): MemoryAuditLog => {
       const index = entries.findIndex((entry) => entry.seq === seq);
       const entry = entries[index];
       if (!entry) throw new Error(`tamper: stream ${stream} has no entry ${seq}`);
-      entries[index] = structuredClone({ ...entry, ...patch });
+      entries[index] = copyOf({ ...entry, ...patch });
     },
     failNext: (method, count) => faults.failNext(method, count),
   } satisfies MemoryAuditLog;

@@ -1,5 +1,6 @@
 import type { AirlockEvent, EventPublisher } from "@airlock/core";
 import { err, ok, ResultAsync } from "neverthrow";
+import { copyOf } from "./copy.js";
 import { createFaults } from "./faults.js";
 import { createRecent } from "./recent.js";
 
@@ -24,10 +25,10 @@ export const createMemoryEventPublisher = (
   const publisher = {
     publish: (batch) => {
       const fault = faults.take("publish");
-      if (!fault) for (const event of batch) events.add(structuredClone(event));
+      if (!fault) for (const event of batch) events.add(copyOf(event));
       return new ResultAsync(Promise.resolve(fault ? err(fault) : ok(undefined)));
     },
-    published: () => structuredClone(events.list()),
+    published: () => copyOf(events.list()),
     failNext: (count) => faults.failNext("publish", count),
   } satisfies MemoryEventPublisher;
   return publisher;

@@ -1,5 +1,6 @@
 import type { Notification, Notifier } from "@airlock/core";
 import { err, ok, ResultAsync } from "neverthrow";
+import { copyOf } from "./copy.js";
 import { createFaults } from "./faults.js";
 import { createRecent } from "./recent.js";
 
@@ -22,10 +23,10 @@ export const createMemoryNotifier = (options: MemoryNotifierOptions = {}): Memor
   const notifier = {
     notify: (notification) => {
       const fault = faults.take("notify");
-      if (!fault) delivered.add(structuredClone(notification));
+      if (!fault) delivered.add(copyOf(notification));
       return new ResultAsync(Promise.resolve(fault ? err(fault) : ok(undefined)));
     },
-    sent: () => structuredClone(delivered.list()),
+    sent: () => copyOf(delivered.list()),
     failNext: (count) => faults.failNext("notify", count),
   } satisfies MemoryNotifier;
   return notifier;

@@ -10,6 +10,7 @@ import {
   type RequestRepository,
 } from "@airlock/core";
 import { err, ok, Result, ResultAsync } from "neverthrow";
+import { copyOf } from "./copy.js";
 import { createFaults } from "./faults.js";
 
 export type RequestRepositoryMethod = keyof RequestRepository;
@@ -85,8 +86,8 @@ export const createMemoryRequestRepository = (): MemoryRequestRepository => {
   const nextEtag = () => String(++writes);
   // What goes in and what comes out are copies: no caller shares an object with the store.
   const keep = (request: AirlockRequest): AirlockRequest => {
-    requests.set(request.id, structuredClone(request));
-    return structuredClone(request);
+    requests.set(request.id, copyOf(request));
+    return copyOf(request);
   };
   // Every call does its work at once, in one turn of the event loop: the check-then-write of
   // `update` cannot interleave with another call, which is what an etag condition guarantees.
@@ -123,7 +124,7 @@ export const createMemoryRequestRepository = (): MemoryRequestRepository => {
     const page = sorted.slice(0, pageSize);
     const last = page.at(-1);
     return ok({
-      items: page.map((item) => structuredClone(item.request)),
+      items: page.map((item) => copyOf(item.request)),
       continuation:
         sorted.length > pageSize && last !== undefined
           ? encodeCursor({ orderBy, ascending, key: last.key, id: last.id })
@@ -141,7 +142,7 @@ export const createMemoryRequestRepository = (): MemoryRequestRepository => {
     get: (id) =>
       answer("get", () => {
         const stored = requests.get(id);
-        return stored ? ok(structuredClone(stored)) : err(notFound(`request ${id} not found`));
+        return stored ? ok(copyOf(stored)) : err(notFound(`request ${id} not found`));
       }),
     update: (request) =>
       answer("update", () => {
@@ -154,7 +155,7 @@ export const createMemoryRequestRepository = (): MemoryRequestRepository => {
         return ok(updated);
       }),
     list: (query) => answer("list", () => list(query)),
-    inspect: () => [...requests.values()].map((request) => structuredClone(request)),
+    inspect: () => [...requests.values()].map((request) => copyOf(request)),
     failNext: (method, count) => faults.failNext(method, count),
   } satisfies MemoryRequestRepository;
   return repository;

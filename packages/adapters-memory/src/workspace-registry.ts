@@ -5,6 +5,7 @@ import {
   type WorkspaceRegistry,
 } from "@airlock/core";
 import { err, ok, type Result, ResultAsync } from "neverthrow";
+import { copyOf } from "./copy.js";
 import { createFaults } from "./faults.js";
 
 export type WorkspaceRegistryMethod = keyof WorkspaceRegistry;
@@ -21,7 +22,7 @@ export interface MemoryWorkspaceRegistry extends WorkspaceRegistry {
 export const createMemoryWorkspaceRegistry = (
   initial: readonly Workspace[] = [],
 ): MemoryWorkspaceRegistry => {
-  const workspaces = new Map(initial.map((workspace) => [workspace.id, structuredClone(workspace)]));
+  const workspaces = new Map(initial.map((workspace) => [workspace.id, copyOf(workspace)]));
   const faults = createFaults<WorkspaceRegistryMethod>();
 
   const answer = <T>(method: WorkspaceRegistryMethod, work: () => Result<T, WorkspaceDirectoryError>) => {
@@ -33,16 +34,13 @@ export const createMemoryWorkspaceRegistry = (
     get: (workspaceId) =>
       answer("get", () => {
         const workspace = workspaces.get(workspaceId);
-        return workspace
-          ? ok(structuredClone(workspace))
-          : err(notFound(`workspace ${workspaceId} not found`));
+        return workspace ? ok(copyOf(workspace)) : err(notFound(`workspace ${workspaceId} not found`));
       }),
-    list: () =>
-      answer("list", () => ok([...workspaces.values()].map((workspace) => structuredClone(workspace)))),
+    list: () => answer("list", () => ok([...workspaces.values()].map((workspace) => copyOf(workspace)))),
     put: (workspace) =>
       answer("put", () => {
-        workspaces.set(workspace.id, structuredClone(workspace));
-        return ok(structuredClone(workspace));
+        workspaces.set(workspace.id, copyOf(workspace));
+        return ok(copyOf(workspace));
       }),
     failNext: (method, count) => faults.failNext(method, count),
   } satisfies MemoryWorkspaceRegistry;
