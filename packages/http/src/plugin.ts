@@ -167,6 +167,7 @@ export const airlockApi: FastifyPluginAsync<AirlockApiOptions> = async (app, opt
         version: "0.1.0",
         description:
           "Moves data across a Trusted Research Environment workspace's boundary: requests, review, links. Errors are RFC 9457 problem+json whose `code` is stable.",
+        license: { name: "MIT", identifier: "MIT" },
       },
       tags: [
         {
