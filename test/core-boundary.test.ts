@@ -1,22 +1,10 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { sourceFiles } from "./support/source-files.js";
 
 const coreRoot = new URL("../packages/core/", import.meta.url).pathname;
 const ALLOWED = ["neverthrow", "xstate", "zod"];
-
-const sourceFiles = async (dir: string): Promise<string[]> => {
-  const entries = await readdir(dir, { withFileTypes: true });
-  const nested = await Promise.all(
-    entries.map((entry) => {
-      const path = join(dir, entry.name);
-      return entry.isDirectory()
-        ? sourceFiles(path)
-        : Promise.resolve(entry.name.endsWith(".ts") ? [path] : []);
-    }),
-  );
-  return nested.flat();
-};
 
 describe("@airlock/core stays free of infrastructure", () => {
   it("depends on xstate, zod and neverthrow only (neverthrow as a peer, so a consumer's copy is the one used)", async () => {

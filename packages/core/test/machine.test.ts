@@ -19,7 +19,7 @@ describe("the airlock machine's graph", () => {
   const shortest = getShortestPaths(airlockMachine, { input: input(), events, ...byStatus });
   const reached = new Set(shortest.map((path) => String(path.state.value)));
 
-  it("reaches every status from the spec", () => {
+  it("reaches every documented status", () => {
     expect([...reached].sort()).toEqual([...ALL_STATUSES].sort());
   });
 
@@ -47,7 +47,7 @@ describe("the airlock machine's graph", () => {
   });
 });
 
-/** The spec's transition table, written out independently of the machine. */
+/** The documented transition table (docs/statuses-and-transitions.md), written out independently of the machine. */
 const ALLOWED: Record<Exclude<MachineStatus, "new">, Partial<Record<AirlockEvent["type"], RequestStatus>>> = {
   draft: { SUBMIT: "submitted", CANCEL: "cancelled", ADD_FILE: "draft" },
   submitted: {

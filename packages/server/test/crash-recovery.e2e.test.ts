@@ -1,5 +1,4 @@
 import { Agent } from "node:https";
-import { createServer } from "node:net";
 import {
   accountsByConvention,
   createBlobStorage,
@@ -26,6 +25,7 @@ import {
   startAzureBackends,
 } from "./support/azure-stack.js";
 import { type ChildApi, startChildApi } from "./support/child-api.js";
+import { freePort } from "./support/free-port.js";
 
 // The API as a child process on the emulators (which stay up), 200 request lifecycles driven
 // against it with concurrency, and the process killed with SIGKILL at random points and started
@@ -52,17 +52,6 @@ const seeded = (seed: number) => {
     return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
   };
 };
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
 
 const envOf = (settings: AzureSettings): Record<string, string> => {
   if (

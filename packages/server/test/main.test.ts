@@ -1,10 +1,10 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runChild, startChildApi } from "./support/child-api.js";
+import { freePort } from "./support/free-port.js";
 
 const RECORD_LOADS = fileURLToPath(new URL("./support/record-loads.mjs", import.meta.url));
 
@@ -15,16 +15,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 
 const loadsOf = async (file: string) => (await readFile(file, "utf8")).split("\n").filter(Boolean);
 const azureSdks = (urls: readonly string[]) => urls.filter((url) => url.includes("/@azure/"));

@@ -54,7 +54,7 @@ export const reviewedEvent = (
   },
 });
 
-/** Who is told about what, from the spec: the requester on their changes, reviewers on `in_review`. */
+/** Who is told about what by default (docs/events-and-notifications.md): the requester on their changes, reviewers on `in_review`. */
 export const DEFAULT_NOTIFICATIONS: NotificationMatrix = {
   draft: ["requester"],
   submitted: ["requester"],

@@ -1,14 +1,12 @@
-import { err, ok } from "neverthrow";
+import { err } from "neverthrow";
 import { refusalError } from "../errors.js";
 import { actorFacts, contextOf, decide } from "../machine/decide.js";
-import { type Actor, userRef } from "../model/actor.js";
-import type { Review } from "../model/request.js";
-import { failedWrite, loadCommandTarget, refuseCommand, viewOf } from "./access.js";
-import { epochSeconds } from "./audit-records.js";
+import type { Actor } from "../model/actor.js";
+import { loadCommandTarget, refuseCommand } from "./access.js";
+import { recordDecision } from "./decision-record.js";
 import type { UseCaseDeps } from "./deps.js";
 import { RevokeInput } from "./inputs.js";
 import { type Outcome, parseInput } from "./outcome.js";
-import { withStatus } from "./request-writer.js";
 import type { RequestView } from "./types.js";
 
 /**
@@ -34,23 +32,10 @@ export const revokeRequest = async (
   });
   if (!decision.allowed) return refuseCommand(deps, target.value, "revoke", refusalError(decision.refusal));
 
-  const at = epochSeconds(deps.ports.clock);
-  const review: Review = {
-    id: deps.ports.ids.next(),
-    reviewer: userRef(actor),
+  return recordDecision(deps, target.value, decision.to, {
+    action: "revoke",
     reviewDecision: "revoked",
-    decisionExplanation: body.value.reason,
-    dateCreated: at,
-  };
-  const next = withStatus(request, decision.to, actor, at, {
-    reviews: [...request.reviews, review],
+    explanation: body.value.reason,
     statusMessage: body.value.reason,
   });
-  const stored = await deps.writer.commit(request, next, { actor, action: "revoke" });
-  if (stored.isErr()) return failedWrite(deps, target.value, "revoke", stored.error);
-
-  deps.announcements.statusChange(stored.value, request.status, workspace);
-  deps.announcements.decision(stored.value, review, workspace.policy.requiredApprovals);
-  deps.scheduleProcessing(stored.value);
-  return ok(viewOf(stored.value, workspace, actor));
 };

@@ -33,7 +33,7 @@ export interface AirlockPorts {
  */
 export type RoleSource = "actor" | "directory";
 
-/** Who is told about which status. Default: the matrix in the spec. */
+/** Who is told about which status. Default: `DEFAULT_NOTIFICATIONS` (docs/events-and-notifications.md). */
 export type NotificationMatrix = Readonly<Partial<Record<RequestStatus, readonly RecipientRole[]>>>;
 
 export interface AirlockOptions {
