@@ -8,8 +8,8 @@ import type { Refusal } from "./machine/airlock-machine.js";
  * | NotFound | unknown workspace or request, or a request of another workspace | 404 |
  * | Forbidden | role, ownership, self-review or a repeated decision | 403 |
  * | IllegalTransition | the status does not allow the step | 400 |
- * | PolicyViolation | the workspace policy refuses it (file count, file size) | 400 |
- * | NoLink | the status has no link ("being processed" included) | 400 |
+ * | PolicyViolation | the workspace policy refuses it (file count) | 400 |
+ * | NoLink | no link now: asking for one in a status without links, or a call while the request is being processed | 400 |
  * | AirlockDisabled | the airlock is disabled for the workspace | 405 |
  * | InvalidInput | a body or query that does not validate | 422 |
  * | Conflict | a concurrent change won | 409 |
