@@ -58,7 +58,7 @@ function rawRun(lifecycles) {
   const context = contextOf(
     { createdBy: { id: "rita", name: "", email: "" }, type: "import", reviews: [] },
     { ...DEFAULT_POLICY, scanning: false },
-    1,
+    ["data.csv"],
   );
   const sequence = [
     { type: "CREATE", actor: rita },

@@ -12,7 +12,7 @@ import type { Refusal } from "./machine/airlock-machine.js";
  * | NoLink | no link now: asking for one in a status without links, or a call while the request is being processed | 400 |
  * | AirlockDisabled | the airlock is disabled for the workspace | 405 |
  * | InvalidInput | a body or query that does not validate | 422 |
- * | Conflict | a concurrent change won | 409 |
+ * | Conflict | a concurrent change won, or a submit while an upload is under way | 409 |
  * | TooLarge | a file over the size limit | 413 |
  * | Unavailable | a backing service failed | 503 |
  */

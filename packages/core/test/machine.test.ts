@@ -136,14 +136,36 @@ describe("guards", () => {
   });
 
   it("refuses a submit whose file count breaks the policy", () => {
-    for (const fileCount of [0, 2]) {
-      expect(decide("draft", input({ fileCount }), { type: "SUBMIT", actor: researcher })).toMatchObject({
+    for (const storedFiles of [[], ["a.csv", "b.csv"]]) {
+      expect(decide("draft", input({ storedFiles }), { type: "SUBMIT", actor: researcher })).toMatchObject({
         allowed: false,
         refusal: { kind: "PolicyViolation" },
       });
     }
-    const roomy = input({ fileCount: 3, policy: { ...input().policy, maxFiles: 3 } });
+    const roomy = input({
+      storedFiles: ["a.csv", "b.csv", "c.csv"],
+      policy: { ...input().policy, maxFiles: 3 },
+    });
     expect(decide("draft", roomy, { type: "SUBMIT", actor: researcher })).toMatchObject({ allowed: true });
+  });
+
+  it("refuses a submit while a file the draft names is not stored yet, and names it", () => {
+    const underway = input({ draftFiles: ["a.csv", "b.csv"], storedFiles: ["a.csv"] });
+    expect(decide("draft", underway, { type: "SUBMIT", actor: researcher })).toMatchObject({
+      allowed: false,
+      refusal: { kind: "Conflict", message: expect.stringContaining("b.csv") },
+    });
+    const landed = input({
+      draftFiles: ["a.csv", "b.csv"],
+      storedFiles: ["a.csv", "b.csv"],
+      policy: { ...input().policy, maxFiles: 2 },
+    });
+    expect(decide("draft", landed, { type: "SUBMIT", actor: researcher })).toMatchObject({ allowed: true });
+    // Someone who may not submit learns nothing about the uploads.
+    expect(decide("draft", underway, { type: "SUBMIT", actor: manager })).toMatchObject({
+      allowed: false,
+      refusal: { kind: "Forbidden" },
+    });
   });
 
   it("waits for N distinct approvals, and one rejection rejects", () => {

@@ -82,3 +82,39 @@ describe("the policy's file count under concurrent uploads", () => {
     expect(PublicRequestSchema.parse(airlockRequest)).not.toHaveProperty("draftFiles");
   });
 });
+
+describe("a submit racing an upload", () => {
+  it("is refused while an upload is under way, names the file, changes nothing, and goes through once it landed", async () => {
+    const h = makeHarness({ maxFiles: 2 });
+    const draft = await newDraft(h);
+    await unwrap(h.airlock.upload(draft.id, "first.csv", chunks("1\n")));
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    async function* slowBytes() {
+      yield new TextEncoder().encode("2\n");
+      await held;
+    }
+    const uploading = h.airlock.upload(draft.id, "second.csv", slowBytes());
+    // The name is recorded before the bytes go: wait until the draft names it.
+    while (!(await unwrap(h.ports.repository.get(draft.id))).draftFiles.includes("second.csv")) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+
+    const refused = await errorOf(h.airlock.submit(people.rita, h.ws, draft.id));
+    expect(refused).toMatchObject({ kind: "Conflict", message: expect.stringContaining("second.csv") });
+    const stillDraft = await unwrap(h.ports.repository.get(draft.id));
+    expect(stillDraft.status).toBe("draft");
+    const denials = (await unwrap(h.ports.audit.list(draft.id))).filter((e) => e.outcome === "denied");
+    expect(denials.at(-1)).toMatchObject({ action: "submit", reason: expect.stringContaining("Conflict") });
+
+    release();
+    await unwrap(uploading);
+    const submitted = await unwrap(h.airlock.submit(people.rita, h.ws, draft.id));
+    expect(submitted.airlockRequest.files.map((file) => file.name).sort()).toEqual([
+      "first.csv",
+      "second.csv",
+    ]);
+  });
+});

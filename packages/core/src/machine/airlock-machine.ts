@@ -19,7 +19,12 @@ export interface MachinePolicy {
   readonly maxFiles: number;
 }
 
-export type RefusalKind = "Forbidden" | "IllegalTransition" | "PolicyViolation" | "AirlockDisabled";
+export type RefusalKind =
+  | "Forbidden"
+  | "IllegalTransition"
+  | "PolicyViolation"
+  | "AirlockDisabled"
+  | "Conflict";
 
 export interface Refusal {
   readonly kind: RefusalKind;
@@ -29,8 +34,11 @@ export interface Refusal {
 export interface AirlockContext {
   readonly requesterId: string;
   readonly policy: MachinePolicy;
-  /** Files uploaded so far; `null` when the count should not decide (e.g. listing allowed actions). */
-  readonly fileCount: number | null;
+  /**
+   * Names of the files storage holds for the draft; `null` when they should not decide (e.g.
+   * listing allowed actions).
+   */
+  readonly storedFiles: readonly string[] | null;
   /** Names of the files a draft holds or is receiving, each counted once. */
   readonly draftFiles: readonly string[];
   /** Ids of the managers who approved, in order. */
@@ -91,7 +99,12 @@ export const airlockMachine = setup({
     mayRevoke: ({ event }) => mayAttempt("revoke", actorOf(event).roles),
     isRequester: ({ context, event }) => actorOf(event).id === context.requesterId,
     fileCountWithinPolicy: ({ context }) =>
-      context.fileCount === null || (context.fileCount >= 1 && context.fileCount <= context.policy.maxFiles),
+      context.storedFiles === null ||
+      (context.storedFiles.length >= 1 && context.storedFiles.length <= context.policy.maxFiles),
+    // A name the draft records but storage does not hold yet is an upload still on its way: what a
+    // submit records now would not be what later moves are checked against.
+    noUploadUnderway: ({ context }) =>
+      context.storedFiles === null || context.draftFiles.every((name) => context.storedFiles?.includes(name)),
     // Replacing a file the draft already names takes no room.
     roomForFile: ({ context, event }) =>
       event.type === "ADD_FILE" &&
@@ -103,6 +116,14 @@ export const airlockMachine = setup({
   },
   actions: {
     refuse: assign((_, params: Refusal) => ({ refusal: params })),
+    refuseUploadUnderway: assign(({ context }) => ({
+      refusal: {
+        kind: "Conflict" as const,
+        message: `a file is still being uploaded (${context.draftFiles
+          .filter((name) => !context.storedFiles?.includes(name))
+          .join(", ")}): submit once it is stored, or delete it`,
+      },
+    })),
     refuseFileCount: assign(({ context }) => ({
       refusal: {
         kind: "PolicyViolation" as const,
@@ -193,7 +214,14 @@ export const airlockMachine = setup({
       on: {
         ADD_FILE: [{ guard: "roomForFile" }, { actions: "refuseFileCount" }],
         SUBMIT: [
-          { guard: and(["maySubmit", "isSubmitter", "fileCountWithinPolicy"]), target: "submitted" },
+          {
+            guard: and(["maySubmit", "isSubmitter", "noUploadUnderway", "fileCountWithinPolicy"]),
+            target: "submitted",
+          },
+          {
+            guard: and(["maySubmit", "isSubmitter", not("noUploadUnderway")]),
+            actions: "refuseUploadUnderway",
+          },
           {
             guard: and(["maySubmit", "isSubmitter"]),
             actions: refuse("PolicyViolation", "the request's file count does not meet the workspace policy"),

@@ -25,7 +25,7 @@ export const actorFacts = (actor: Pick<Actor, "id" | "roles">): ActorFacts => ({
 });
 
 /**
- * The machine's view of a request. `fileCount: null` leaves the file count out of the decision; a
+ * The machine's view of a request. `storedFiles: null` leaves the stored files out of the decision; a
  * request without `draftFiles` (one that does not exist yet) has none.
  */
 export const contextOf = (
@@ -33,7 +33,7 @@ export const contextOf = (
     readonly draftFiles?: readonly string[];
   },
   policy: WorkspacePolicy,
-  fileCount: number | null,
+  storedFiles: readonly string[] | null,
 ): AirlockContext => ({
   requesterId: request.createdBy.id,
   policy: {
@@ -42,7 +42,7 @@ export const contextOf = (
     requiredApprovals: policy.requiredApprovals,
     maxFiles: policy.maxFiles,
   },
-  fileCount,
+  storedFiles,
   draftFiles: request.draftFiles ?? [],
   approvals: request.reviews.filter((r) => r.reviewDecision === "approved").map((r) => r.reviewer.id),
   deciders: request.reviews.filter((r) => r.reviewDecision !== "revoked").map((r) => r.reviewer.id),

@@ -29,10 +29,18 @@ export const submitRequest = async (
   const files = await fromPort(deps.ports.storage.listFiles(ref, UPLOAD_STAGE));
   if (files.isErr()) return err(files.error);
 
-  const decision = decide(request.status, contextOf(request, workspace.policy, files.value.length), {
-    type: "SUBMIT",
-    actor: actorFacts(actor),
-  });
+  const decision = decide(
+    request.status,
+    contextOf(
+      request,
+      workspace.policy,
+      files.value.map((file) => file.name),
+    ),
+    {
+      type: "SUBMIT",
+      actor: actorFacts(actor),
+    },
+  );
   if (!decision.allowed) return refuseCommand(deps, target.value, "submit", refusalError(decision.refusal));
 
   const described = await fromPort(deps.ports.storage.describe(ref, UPLOAD_STAGE));

@@ -8,7 +8,9 @@ export const manager = { id: "mo", roles: ["AirlockManager"] as Role[] };
 
 /** Rita's import in the default policy, with one file uploaded. */
 export const ritasImport = (overrides: Partial<AirlockContext> = {}): AirlockContext => ({
-  ...contextOf({ createdBy: { id: "rita", name: "Rita", email: "" }, reviews: [] }, DEFAULT_POLICY, 1),
+  ...contextOf({ createdBy: { id: "rita", name: "Rita", email: "" }, reviews: [] }, DEFAULT_POLICY, [
+    "data.csv",
+  ]),
   ...overrides,
 });
 
