@@ -118,3 +118,19 @@ describe("a submit racing an upload", () => {
     ]);
   });
 });
+
+describe("a crash between recording a file name and its audit entry", () => {
+  it("is repaired by processor.recover() even in a draft created long before the recovery window", async () => {
+    const h = makeHarness({ maxFiles: 2 });
+    const draft = await newDraft(h);
+    h.clock.advance(3 * 86_400_000);
+    h.ports.audit.failNext("append");
+    expect((await h.airlock.upload(draft.id, "late.csv", chunks("1\n"))).isErr()).toBe(true);
+    const uploads = async () =>
+      (await unwrap(h.ports.audit.list(draft.id))).filter((entry) => entry.action === "upload");
+    expect(await uploads()).toHaveLength(0);
+
+    expect(await unwrap(h.airlock.processor.recover())).toEqual({ recovered: 1 });
+    expect(await uploads()).toHaveLength(1);
+  });
+});

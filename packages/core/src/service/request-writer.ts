@@ -86,7 +86,8 @@ export const createRequestWriter = (
     if (flushed.isErr()) return err(flushed.error);
     const changed = next.status !== before.status;
     const revision = before.revision + 1;
-    const record = auditRecord(epochSeconds(ports.clock), {
+    const at = epochSeconds(ports.clock);
+    const record = auditRecord(at, {
       stream: before.id,
       workspaceId: before.workspaceId,
       requestId: before.id,
@@ -98,7 +99,14 @@ export const createRequestWriter = (
       toStatus: next.status,
       key: revisionKey(revision),
     });
-    const stored = await ports.repository.update({ ...next, revision, pendingAudit: [record] });
+    // Every write moves `updatedWhen`, status change or not (a file name recorded, a scan asked
+    // for): `processor.recover()` finds the writes a crash may have cut off by it.
+    const stored = await ports.repository.update({
+      ...next,
+      updatedWhen: at,
+      revision,
+      pendingAudit: [record],
+    });
     if (stored.isErr()) {
       return err(
         stored.error.kind === "Conflict"
