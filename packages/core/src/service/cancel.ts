@@ -27,10 +27,9 @@ export const cancelRequest = async (
   if (!decision.allowed) return refuseCommand(deps, target.value, "cancel", refusalError(decision.refusal));
 
   const next = withStatus(request, decision.to, actor, epochSeconds(deps.ports.clock));
-  const stored = await deps.writer.commit(request, next, { actor, action: "cancel" });
+  const stored = await deps.writer.commit(request, next, { actor, action: "cancel", workspace });
   if (stored.isErr()) return failedWrite(deps, target.value, "cancel", stored.error);
 
-  deps.announcements.statusChange(stored.value, request.status, workspace);
   deps.scheduleProcessing(stored.value);
   return ok(viewOf(stored.value, workspace, actor));
 };

@@ -29,7 +29,7 @@ export const createAirlock = (ports: AirlockPorts, options: AirlockOptions = {})
   const background = createBackgroundWork();
   const announcements = createAnnouncements(ports, resolved, background);
   const writer = createRequestWriter(ports, announcements);
-  const processor = createProcessor({ ports, options: resolved, writer, announcements, background });
+  const processor = createProcessor({ ports, options: resolved, writer, background });
   const deps: UseCaseDeps = {
     ports,
     options: resolved,

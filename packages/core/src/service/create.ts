@@ -59,9 +59,8 @@ export const createRequest = async (
     const provisioned = await fromPort(deps.ports.storage.provision(containerOf(request), stage));
     if (provisioned.isErr()) return err(provisioned.error);
   }
-  const stored = await deps.writer.create(request, { actor, action: "create" });
+  const stored = await deps.writer.create(request, { actor, action: "create", workspace: workspace.value });
   if (stored.isErr()) return err(stored.error);
 
-  deps.announcements.statusChange(stored.value, null, workspace.value);
   return ok(viewOf(stored.value, workspace.value, actor));
 };

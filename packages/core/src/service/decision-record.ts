@@ -39,10 +39,9 @@ export const recordDecision = async (
     reviews: [...request.reviews, review],
     ...(decision.statusMessage === undefined ? {} : { statusMessage: decision.statusMessage }),
   });
-  const stored = await deps.writer.commit(request, next, { actor, action: decision.action });
+  const stored = await deps.writer.commit(request, next, { actor, action: decision.action, workspace });
   if (stored.isErr()) return failedWrite(deps, target, decision.action, stored.error);
 
-  deps.announcements.statusChange(stored.value, request.status, workspace);
   deps.announcements.decision(stored.value, review, workspace.policy.requiredApprovals);
   deps.scheduleProcessing(stored.value);
   return ok(viewOf(stored.value, workspace, actor));

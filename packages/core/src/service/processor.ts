@@ -6,7 +6,6 @@ import { needsProcessing, SWEPT_STATUSES, stageOf, statusMeta } from "../machine
 import { SYSTEM_ACTOR } from "../model/actor.js";
 import { type AirlockRequest, type FileRecord, STATUS_MESSAGE_MAX, type Stage } from "../model/request.js";
 import type { Workspace } from "../model/workspace.js";
-import type { Announcements } from "./announcements.js";
 import { epochSeconds } from "./audit-records.js";
 import type { BackgroundWork } from "./background.js";
 import { containerOf, loadRequest, loadWorkspace } from "./lookup.js";
@@ -19,7 +18,6 @@ export interface ProcessorDeps {
   readonly ports: AirlockPorts;
   readonly options: ResolvedOptions;
   readonly writer: RequestWriter;
-  readonly announcements: Announcements;
   readonly background: BackgroundWork;
 }
 
@@ -39,7 +37,7 @@ type Step = { readonly request: AirlockRequest; readonly progressed: boolean };
 
 const MAX_STEPS = 8;
 
-export const createProcessor = ({ ports, options, writer, announcements, background }: ProcessorDeps) => {
+export const createProcessor = ({ ports, options, writer, background }: ProcessorDeps) => {
   const running = new Map<string, Promise<unknown>>();
   const now = () => epochSeconds(ports.clock);
 
@@ -55,9 +53,8 @@ export const createProcessor = ({ ports, options, writer, announcements, backgro
   ): Outcome<Step> => {
     if (!decision.allowed) return err({ kind: "IllegalTransition", message: decision.refusal.message });
     const next = withStatus(request, decision.to, SYSTEM_ACTOR, now(), patch);
-    const stored = await writer.commit(request, next, { actor: SYSTEM_ACTOR, action });
+    const stored = await writer.commit(request, next, { actor: SYSTEM_ACTOR, action, workspace });
     if (stored.isErr()) return err(stored.error);
-    announcements.statusChange(stored.value, request.status, workspace);
     return ok({ request: stored.value, progressed: true });
   };
 

@@ -1,6 +1,7 @@
 import { err, ok } from "neverthrow";
 import type { Actor, UserRef } from "../model/actor.js";
 import type { AirlockRequest, RequestStatus } from "../model/request.js";
+import type { Workspace } from "../model/workspace.js";
 import type { Announcements } from "./announcements.js";
 import { appendAudit, auditRecord, epochSeconds } from "./audit-records.js";
 import { fromPortError, type Outcome } from "./outcome.js";
@@ -13,6 +14,8 @@ export interface Change {
   readonly action: string;
   /** Said in the record of a write that leaves the status as it is; a status change gives its message. */
   readonly reason?: string;
+  /** The request's workspace when at hand, so announcing a status change need not read it again. */
+  readonly workspace?: Workspace;
 }
 
 /** A request as its creator builds it; the writer adds the write counter and the audit outbox. */
@@ -21,7 +24,7 @@ export type NewRequest = Omit<AirlockRequest, "etag" | "revision" | "pendingAudi
 /**
  * The one way a request is written. Each write stores, with the request, the audit record that
  * tells of it (a transactional outbox, `pendingAudit`), named after the write's revision; then it
- * appends the record to the log. A crash between the two leaves the record in the outbox, where the
+ * appends the record to the log and announces a status change it stored. A crash between the two leaves the record in the outbox, where the
  * next write or `flush` finds it. Updates are conditional on the etag the request was read with.
  */
 export interface RequestWriter {
@@ -74,7 +77,9 @@ export const createRequestWriter = (
     const stored = await ports.repository.create({ ...request, revision, pendingAudit: [record] });
     if (stored.isErr()) return err(fromPortError(stored.error));
     const appended = await appendAudit(ports.audit, record);
-    return appended.isErr() ? err(appended.error) : ok(stored.value);
+    if (appended.isErr()) return err(appended.error);
+    announcements.statusChange(stored.value, null, change.workspace ?? null);
+    return ok(stored.value);
   };
 
   const commit = async (
@@ -115,7 +120,9 @@ export const createRequestWriter = (
       );
     }
     const appended = await appendAudit(ports.audit, record);
-    return appended.isErr() ? err(appended.error) : ok(stored.value);
+    if (appended.isErr()) return err(appended.error);
+    announcements.statusChange(stored.value, before.status, change.workspace ?? null);
+    return ok(stored.value);
   };
 
   return { create, commit, flush };

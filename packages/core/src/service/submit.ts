@@ -49,10 +49,9 @@ export const submitRequest = async (
     files: [...described.value],
     statusMessage: null,
   });
-  const stored = await deps.writer.commit(request, next, { actor, action: "submit" });
+  const stored = await deps.writer.commit(request, next, { actor, action: "submit", workspace });
   if (stored.isErr()) return failedWrite(deps, target.value, "submit", stored.error);
 
-  deps.announcements.statusChange(stored.value, request.status, workspace);
   deps.scheduleProcessing(stored.value);
   return ok(viewOf(stored.value, workspace, actor));
 };
