@@ -20,6 +20,28 @@ export const viewOf = (request: AirlockRequest, workspace: Workspace, actor: Act
   allowedUserActions: allowedUserActions(request, workspace.policy, actor),
 });
 
+/** Someone acting in a workspace, with the roles they hold there. */
+export interface ActorInWorkspace {
+  readonly actor: Actor;
+  readonly workspace: Workspace;
+}
+
+/** The actor, checked, and the workspace, with the roles the actor holds in it (see `roles`). */
+export const loadActorIn = async (
+  deps: UseCaseDeps,
+  actorInput: Actor,
+  workspaceId: string,
+): Outcome<ActorInWorkspace> => {
+  const valid = validActor(actorInput);
+  if (valid.isErr()) return err(valid.error);
+  const workspace = await loadWorkspace(deps.ports, workspaceId);
+  if (workspace.isErr()) return err(workspace.error);
+  return ok({
+    actor: actingIn(valid.value, workspace.value, deps.options.roles),
+    workspace: workspace.value,
+  });
+};
+
 /** What a command on a request works on. */
 export interface CommandTarget {
   readonly actor: Actor;
@@ -39,11 +61,9 @@ export const loadCommandTarget = async (
   requestId: string,
   action: UserAction,
 ): Outcome<CommandTarget> => {
-  const valid = validActor(actorInput);
-  if (valid.isErr()) return err(valid.error);
-  const workspace = await loadWorkspace(deps.ports, workspaceId);
-  if (workspace.isErr()) return err(workspace.error);
-  const actor = actingIn(valid.value, workspace.value, deps.options.roles);
+  const acting = await loadActorIn(deps, actorInput, workspaceId);
+  if (acting.isErr()) return err(acting.error);
+  const { actor, workspace } = acting.value;
   if (!mayAttempt(action, actor.roles)) {
     return deny(
       deps.ports,
@@ -53,7 +73,7 @@ export const loadCommandTarget = async (
   }
   const request = await loadRequest(deps.ports, workspaceId, requestId);
   if (request.isErr()) return err(request.error);
-  return ok({ actor, workspace: workspace.value, request: request.value });
+  return ok({ actor, workspace, request: request.value });
 };
 
 /** A command refused on its request (by the machine, or its input): recorded, then answered. */
@@ -79,12 +99,6 @@ export const failedWrite = <T>(
 ): Outcome<T> =>
   error.kind === "Conflict" ? refuseCommand(deps, target, action, error) : Promise.resolve(err(error));
 
-/** Someone allowed to read in a workspace. */
-export interface Reader {
-  readonly actor: Actor;
-  readonly workspace: Workspace;
-}
-
 /**
  * The actor and the workspace of a read that is not a transition (requests, a link, the audit
  * trail), with the role `permission` needs; `doing` names the read in the refusal.
@@ -95,16 +109,10 @@ export const loadReader = async (
   workspaceId: string,
   permission: Exclude<Permission, UserAction | "create">,
   doing: string,
-): Outcome<Reader> => {
-  const valid = validActor(actorInput);
-  if (valid.isErr()) return err(valid.error);
-  const workspace = await loadWorkspace(deps.ports, workspaceId);
-  if (workspace.isErr()) return err(workspace.error);
-  const actor = actingIn(valid.value, workspace.value, deps.options.roles);
-  if (!mayAttempt(permission, actor.roles)) {
-    return err({ kind: "Forbidden", message: `${doing} needs ${describeRoles(permission)}` });
-  }
-  return ok({ actor, workspace: workspace.value });
+): Outcome<ActorInWorkspace> => {
+  const acting = await loadActorIn(deps, actorInput, workspaceId);
+  if (acting.isErr() || mayAttempt(permission, acting.value.actor.roles)) return acting;
+  return err({ kind: "Forbidden", message: `${doing} needs ${describeRoles(permission)}` });
 };
 
 /**

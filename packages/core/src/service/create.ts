@@ -4,11 +4,10 @@ import { decideCreation } from "../machine/decide.js";
 import { stageOf } from "../machine/status-meta.js";
 import { type Actor, userRef } from "../model/actor.js";
 import { NewRequestInput } from "../model/request.js";
-import { viewOf } from "./access.js";
-import { actingIn, validActor } from "./acting.js";
+import { loadActorIn, viewOf } from "./access.js";
 import { deny, epochSeconds } from "./audit-records.js";
 import type { UseCaseDeps } from "./deps.js";
-import { containerOf, loadWorkspace } from "./lookup.js";
+import { containerOf } from "./lookup.js";
 import { fromPort, type Outcome, parseInput } from "./outcome.js";
 import type { NewRequest } from "./request-writer.js";
 import type { RequestView } from "./types.js";
@@ -20,14 +19,12 @@ export const createRequest = async (
   workspaceId: string,
   input: unknown,
 ): Outcome<RequestView> => {
-  const valid = validActor(actorInput);
-  if (valid.isErr()) return err(valid.error);
-  const workspace = await loadWorkspace(deps.ports, workspaceId);
-  if (workspace.isErr()) return err(workspace.error);
-  const actor = actingIn(valid.value, workspace.value, deps.options.roles);
+  const acting = await loadActorIn(deps, actorInput, workspaceId);
+  if (acting.isErr()) return err(acting.error);
+  const { actor, workspace } = acting.value;
   const attempt = { workspaceId, request: null, actor, action: "create" };
 
-  const decision = decideCreation(actor, workspace.value.policy);
+  const decision = decideCreation(actor, workspace.policy);
   if (!decision.allowed) return deny(deps.ports, refusalError(decision.refusal), attempt);
   const fields = parseInput(NewRequestInput, input);
   if (fields.isErr()) return deny(deps.ports, fields.error, attempt);
@@ -59,8 +56,8 @@ export const createRequest = async (
     const provisioned = await fromPort(deps.ports.storage.provision(containerOf(request), stage));
     if (provisioned.isErr()) return err(provisioned.error);
   }
-  const stored = await deps.writer.create(request, { actor, action: "create", workspace: workspace.value });
+  const stored = await deps.writer.create(request, { actor, action: "create", workspace: workspace });
   if (stored.isErr()) return err(stored.error);
 
-  return ok(viewOf(stored.value, workspace.value, actor));
+  return ok(viewOf(stored.value, workspace, actor));
 };
