@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { freePort } from "../packages/server/test/support/free-port.js";
+import { watched } from "../packages/server/test/support/watched.js";
 
 // `pnpm start` as a newcomer runs it: the banner's commands work as printed, the walkthrough runs
 // against it, and SIGTERM (a process manager) or Ctrl-C (SIGINT to the terminal's process group)
@@ -47,21 +48,12 @@ const start = async (): Promise<Started> => {
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
-  let output = "";
-  child.stdout?.on("data", (data: Buffer) => {
-    output += data.toString("utf8");
-  });
-  child.stderr?.on("data", (data: Buffer) => {
-    output += data.toString("utf8");
-  });
-  const exited = new Promise<number | string>((resolve) =>
-    child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown")),
-  );
-  started = { child, url: `http://127.0.0.1:${port}`, exited, output: () => output };
+  const { output, exited } = watched(child);
+  started = { child, url: `http://127.0.0.1:${port}`, exited, output };
   const deadline = Date.now() + 120_000;
-  while (!(output.includes("Get a token") && (await answers(`${started.url}/health`)))) {
-    if (child.exitCode !== null) throw new Error(`pnpm start exited:\n${output}`);
-    if (Date.now() > deadline) throw new Error(`pnpm start did not answer:\n${output}`);
+  while (!(output().includes("Get a token") && (await answers(`${started.url}/health`)))) {
+    if (child.exitCode !== null) throw new Error(`pnpm start exited:\n${output()}`);
+    if (Date.now() > deadline) throw new Error(`pnpm start did not answer:\n${output()}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   return started;

@@ -134,3 +134,18 @@ describe("a crash between recording a file name and its audit entry", () => {
     expect(await uploads()).toHaveLength(1);
   });
 });
+
+describe("writing through a link", () => {
+  it("takes files only into the stage the draft's status grants writes to", async () => {
+    const h = makeHarness();
+    const draft = await newDraft(h);
+    expect(
+      await errorOf(h.airlock.writeFile(draft.id, "in_progress", "data.csv", chunks("x"))),
+    ).toMatchObject({
+      kind: "Forbidden",
+    });
+    expect(h.ports.storage.stagesHolding(draft.id)).toEqual([]);
+    await unwrap(h.airlock.writeFile(draft.id, "draft", "data.csv", chunks("x")));
+    expect(h.ports.storage.stagesHolding(draft.id)).toEqual(["draft"]);
+  });
+});

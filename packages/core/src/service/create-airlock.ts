@@ -1,5 +1,6 @@
 import { ResultAsync } from "neverthrow";
 import type { AirlockError } from "../errors.js";
+import { UPLOAD_STAGE } from "../machine/status-meta.js";
 import { createAnnouncements } from "./announcements.js";
 import { readAuditTrail } from "./audit-trail.js";
 import { createBackgroundWork } from "./background.js";
@@ -61,7 +62,10 @@ export const createAirlock = (ports: AirlockPorts, options: AirlockOptions = {})
       }),
     auditTrail: (actor, workspaceId, requestId) =>
       asResultAsync(readAuditTrail(deps, actor, workspaceId, requestId)),
-    upload: (requestId, name, content) => asResultAsync(uploadFile(deps, requestId, name, content)),
+    writeFile: (requestId, stage, name, content) =>
+      asResultAsync(uploadFile(deps, requestId, stage, name, content)),
+    upload: (requestId, name, content) =>
+      asResultAsync(uploadFile(deps, requestId, UPLOAD_STAGE, name, content)),
     readFile: (requestId, stage, name) => asResultAsync(readFile(deps, requestId, stage, name)),
     deleteFile: (requestId, stage, name) => asResultAsync(deleteFile(deps, requestId, stage, name)),
     listFiles: (requestId, stage) => asResultAsync(listFiles(deps, requestId, stage)),

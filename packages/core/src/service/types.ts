@@ -198,10 +198,17 @@ export interface Airlock {
   /** The files of the container in `stage` (a link's listing). */
   listFiles(requestId: string, stage: Stage): ResultAsync<readonly StoredFile[], AirlockError>;
   /**
-   * Uploads one file into a draft request (the embedded blob endpoint and in-process users). The
-   * draft records the name before the bytes are written, so the policy's `maxFiles` holds however
-   * many uploads race; replacing a file the draft holds always has room.
+   * Writes one file into the container in `stage` (a link's upload): only a draft's own stage takes
+   * files. The draft records the name before the bytes are written, so the policy's `maxFiles`
+   * holds however many uploads race; replacing a file the draft holds always has room.
    */
+  writeFile(
+    requestId: string,
+    stage: Stage,
+    name: string,
+    content: AsyncIterable<Uint8Array>,
+  ): ResultAsync<{ readonly name: string; readonly size: number }, AirlockError>;
+  /** Uploads one file into a draft request, for in-process users: `writeFile` to the upload stage. */
   upload(
     requestId: string,
     name: string,

@@ -1,6 +1,6 @@
 import { err } from "neverthrow";
-import { UPLOAD_STAGE } from "../machine/status-meta.js";
 import { FileName } from "../model/primitives.js";
+import type { Stage } from "../model/request.js";
 import type { StoredFile } from "../ports/storage.js";
 import { loadForBlobCall } from "./access.js";
 import type { UseCaseDeps } from "./deps.js";
@@ -9,16 +9,17 @@ import { containerOf, loadWorkspace } from "./lookup.js";
 import { fromPort, type Outcome, parseInput } from "./outcome.js";
 
 /**
- * Writes one file into a draft: the status allows the write, the name is valid, the draft records
- * the name (the machine decides whether there is room), and only then are the bytes streamed.
+ * Writes one file into a draft: the status allows a write to `stage`, the name is valid, the draft
+ * records the name (the machine decides whether there is room), and only then are the bytes streamed.
  */
 export const uploadFile = async (
   deps: UseCaseDeps,
   requestId: string,
+  stage: Stage,
   name: string,
   content: AsyncIterable<Uint8Array>,
 ): Outcome<StoredFile> => {
-  const request = await loadForBlobCall(deps, requestId, UPLOAD_STAGE, "write");
+  const request = await loadForBlobCall(deps, requestId, stage, "write");
   if (request.isErr()) return err(request.error);
   const valid = parseInput(FileName, name, "the file name");
   if (valid.isErr()) return err(valid.error);
@@ -31,13 +32,13 @@ export const uploadFile = async (
 
   const ref = containerOf(request.value);
   const uploaded = await fromPort(
-    deps.ports.storage.upload(ref, UPLOAD_STAGE, valid.value, content, { maxBytes: policy.maxFileSize }),
+    deps.ports.storage.upload(ref, stage, valid.value, content, { maxBytes: policy.maxFileSize }),
   );
   if (uploaded.isOk() || !reserved.value) return uploaded;
 
   // The upload that added the name failed: the name goes, unless a concurrent upload of the same
   // name stored it meanwhile. A release that fails leaves the name counted, which only takes room.
-  const present = await fromPort(deps.ports.storage.listFiles(ref, UPLOAD_STAGE));
+  const present = await fromPort(deps.ports.storage.listFiles(ref, stage));
   if (present.isOk() && present.value.some((file) => file.name === valid.value)) return uploaded;
   const released = await releaseFileName(deps, requestId, valid.value, "upload-failed");
   if (released.isErr()) {

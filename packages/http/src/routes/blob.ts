@@ -90,14 +90,6 @@ export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps):
       const { requestId, name } = request.params;
       const stage = grantedStage(request, reply, requestId, "write");
       if (stage === undefined) return reply;
-      // Uploads land in the draft container; a link to another stage's container cannot address it.
-      if (stage !== "draft") {
-        return sendProblem(
-          request,
-          reply,
-          problem("Forbidden", `a link to the ${stage} stage cannot upload`),
-        );
-      }
       if (request.headers["x-ms-blob-type"] !== "BlockBlob") {
         return sendProblem(
           request,
@@ -108,7 +100,7 @@ export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps):
         );
       }
       const content = (request.body as AsyncIterable<Uint8Array> | undefined) ?? emptyBody;
-      const uploaded = await deps.airlock.upload(requestId, name, content);
+      const uploaded = await deps.airlock.writeFile(requestId, stage, name, content);
       if (uploaded.isErr()) return sendAirlockError(request, reply, asPathName(uploaded.error));
       request.log.info({ requestId, size: uploaded.value.size }, "file uploaded through a link");
       return reply.code(201).header("x-ms-request-server-encrypted", "true").send(uploaded.value);

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
+import { watched } from "./watched.js";
 
 const require = createRequire(import.meta.url);
 /** Vite comes with vitest; its module runner loads our TypeScript in the child. */
@@ -39,21 +40,12 @@ export const startChildApi = async (options: {
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
-  let output = "";
-  child.stdout?.on("data", (data: Buffer) => {
-    output += data.toString("utf8");
-  });
-  child.stderr?.on("data", (data: Buffer) => {
-    output += data.toString("utf8");
-  });
-  const exited = new Promise<number | string>((resolve) =>
-    child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown")),
-  );
+  const { output, exited } = watched(child);
   const url = `http://127.0.0.1:${options.port}`;
   const api: ChildApi = {
     url,
     child,
-    output: () => output,
+    output,
     exited,
     kill: (signal) => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
@@ -66,10 +58,10 @@ export const startChildApi = async (options: {
     gone = true;
   });
   for (;;) {
-    if (gone) throw new Error(`the API exited before answering:\n${output}`);
+    if (gone) throw new Error(`the API exited before answering:\n${output()}`);
     if (Date.now() > deadline) {
       await api.kill("SIGKILL");
-      throw new Error(`the API did not answer within ${options.timeoutMs ?? 30_000} ms:\n${output}`);
+      throw new Error(`the API did not answer within ${options.timeoutMs ?? 30_000} ms:\n${output()}`);
     }
     const health = await fetch(`${url}/health`).catch(() => undefined);
     if (health?.ok) return api;
@@ -92,15 +84,6 @@ export const runChild = async (options: {
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
-  let output = "";
-  child.stdout?.on("data", (data: Buffer) => {
-    output += data.toString("utf8");
-  });
-  child.stderr?.on("data", (data: Buffer) => {
-    output += data.toString("utf8");
-  });
-  const code = await new Promise<number | string>((resolve) =>
-    child.once("exit", (exitCode, signal) => resolve(exitCode ?? signal ?? "unknown")),
-  );
-  return { code, output };
+  const { output, exited } = watched(child);
+  return { code: await exited, output: output() };
 };
