@@ -11,33 +11,28 @@ import { problem, sendAirlockError, sendProblem } from "../problem.js";
 export const MALFORMED_JSON: unique symbol = Symbol("malformed JSON");
 
 /**
- * Sends a command's answer, or its error as problem+json. The promise settles once the response is
- * written, so fastify never mistakes the handler for one that sent nothing: at once when the reply
- * went out in the same turn (no hook of ours waits), otherwise through the reply's own thenable.
+ * Sends a command's answer, or its error as problem+json; settles once the reply is handed over,
+ * so the handler answers nothing itself (fastify then waits for the reply it was given).
  */
-export const respond = <T, R extends FastifyReply>(
+export const respond = async <T>(
   request: FastifyRequest,
-  reply: R,
+  reply: FastifyReply,
   result: ResultAsync<T, AirlockError>,
   answer: (value: T) => unknown,
   status = 200,
-): Promise<void> =>
-  // One promise for the whole answer (`match` and a `then` after it cost every call two more).
-  // `ResultAsync.then` is its inner promise's `then`, so what comes back is a Promise.
-  result.then((outcome): PromiseLike<void> | undefined => {
-    if (outcome.isOk()) {
-      reply.code(status).send(answer(outcome.value));
-    } else if (outcome.error.kind === "InvalidInput" && request.body === MALFORMED_JSON) {
-      sendProblem(
-        request,
-        reply,
-        problem("InvalidInput", "the body is not valid JSON", {
-          errors: [{ path: "", message: "malformed JSON" }],
-        }),
-      );
-    } else {
-      sendAirlockError(request, reply, outcome.error);
-    }
-    // A reply is a thenable that settles once the response is written.
-    return reply.sent ? undefined : (reply as unknown as PromiseLike<void>);
-  }) as Promise<void>;
+): Promise<void> => {
+  const outcome = await result;
+  if (outcome.isOk()) {
+    await reply.code(status).send(answer(outcome.value));
+  } else if (outcome.error.kind === "InvalidInput" && request.body === MALFORMED_JSON) {
+    await sendProblem(
+      request,
+      reply,
+      problem("InvalidInput", "the body is not valid JSON", {
+        errors: [{ path: "", message: "malformed JSON" }],
+      }),
+    );
+  } else {
+    await sendAirlockError(request, reply, outcome.error);
+  }
+};
