@@ -1,4 +1,4 @@
-import { createMemoryPorts, createRandomIds, type MemoryPorts } from "@airlock/adapters-memory";
+import { createMemoryPorts, type MemoryPorts } from "@airlock/adapters-memory";
 import { createAirlock, type Workspace } from "@airlock/core";
 import type { Logger } from "pino";
 import type { Profile } from "./profile.js";
@@ -9,22 +9,21 @@ export interface MemoryProfileOptions {
   readonly workspaces?: readonly Workspace[];
 }
 
-/** Events and notifications the embedded server keeps for inspection; older ones are let go. */
+/** Events and notifications the memory profile keeps for inspection; older ones are let go. */
 export const EMBEDDED_KEEP_SENT = 1_000;
 
-/** The embedded profile, whose ports can also be inspected (what was sent, stored, audited). */
+/** The memory profile, whose ports can also be inspected (what was sent, stored, audited). */
 export interface MemoryProfile extends Profile {
   readonly ports: Profile["ports"] & Pick<MemoryPorts, "events" | "notifier">;
 }
 
 /**
- * The embedded profile: every port in memory, links served by this server, the memory scanner
+ * The memory profile: every port in memory, links served by this server, the memory scanner
  * (it finds the EICAR test signature). What it holds is gone when the process stops.
  */
 export const createMemoryProfile = (options: MemoryProfileOptions): MemoryProfile => {
+  // The memory ports' own defaults: the system clock and random ids.
   const ports = createMemoryPorts({
-    clock: { now: () => Date.now() },
-    ids: createRandomIds(),
     workspaces: options.workspaces ?? [],
     keepSent: EMBEDDED_KEEP_SENT,
   });
