@@ -3,6 +3,7 @@ import {
   type AirlockStorage,
   type ContainerRef,
   type FileRecord,
+  type GrantHolder,
   type LinkAccess,
   notFound,
   type Stage,
@@ -21,6 +22,8 @@ export interface LinkToSign {
   readonly stage: Stage;
   readonly access: readonly LinkAccess[];
   readonly expiresAt: Date;
+  /** Who the link is for, when the engine said: a URL that carries it lets calls name their holder. */
+  readonly holder?: GrantHolder;
 }
 
 /** Turns a link into the container URL handed out (an HTTP server's blob endpoint, say). */
@@ -144,10 +147,16 @@ export const createMemoryStorage = (options: MemoryStorageOptions = {}): MemoryS
         return ok(undefined);
       }),
 
-    link: (ref, stage, access, expiresAt) =>
+    link: (ref, stage, access, expiresAt, holder) =>
       answer("link", () =>
         ok({
-          containerUrl: signLink({ ref, stage, access: [...access], expiresAt: new Date(expiresAt) }),
+          containerUrl: signLink({
+            ref,
+            stage,
+            access: [...access],
+            expiresAt: new Date(expiresAt),
+            ...(holder ? { holder: { id: holder.id, roles: [...holder.roles] } } : {}),
+          }),
           expiresAt: new Date(expiresAt),
         }),
       ),

@@ -105,6 +105,9 @@ describe("memory storage", () => {
     const link = assertOk(await storage.link(ref, "draft", ["write"], expiresAt), "link");
     expect(link.containerUrl).toBe(`http://127.0.0.1:8080/blob/draft/${ref.requestId}?sig=test`);
     expect(seen).toEqual([{ ref, stage: "draft", access: ["write"], expiresAt }]);
+    const holder = { id: "alice", roles: ["WorkspaceResearcher" as const] };
+    assertOk(await storage.link(ref, "draft", ["write"], expiresAt, holder), "link with a holder");
+    expect(seen[1]).toEqual({ ref, stage: "draft", access: ["write"], expiresAt, holder });
   });
 
   it("failNext makes the next move Unavailable and leaves the files where they were", async () => {

@@ -39,9 +39,11 @@ export {
   statusMeta,
   UPLOAD_STAGE,
 } from "./machine/status-meta.js";
-export type { Actor, Role, TreRole, UserRef, WorkspaceRole } from "./model/actor.js";
+export type { Actor, GrantHolder, Role, TreRole, UserRef, WorkspaceRole } from "./model/actor.js";
 export {
   Actor as ActorSchema,
+  GrantHolder as GrantHolderSchema,
+  grantHolderOf,
   Role as RoleSchema,
   SYSTEM_ACTOR,
   TreRole as TreRoleSchema,
@@ -133,6 +135,7 @@ export type {
   WorkspaceRegistry,
 } from "./ports/workspace-directory.js";
 export { DEFAULT_NOTIFICATIONS, notificationFor } from "./service/announcements.js";
+export { quoted, TRE_STREAM, workspaceStream } from "./service/audit-records.js";
 export { createAirlock } from "./service/create-airlock.js";
 export {
   ListQuery as ListQuerySchema,
@@ -140,6 +143,7 @@ export {
   RevokeInput as RevokeInputSchema,
   UserListQuery as UserListQuerySchema,
 } from "./service/inputs.js";
+export { linkCallAction } from "./service/link-calls.js";
 export type {
   Airlock,
   AirlockOptions,
@@ -147,6 +151,7 @@ export type {
   AirlockProcessor,
   BackgroundError,
   BlobOperation,
+  Denial,
   LinkView,
   ListRequestsInput,
   NotificationMatrix,

@@ -9,7 +9,7 @@ import {
   statusAccepts,
   statusesAccepting,
 } from "../src/machine/decide.js";
-import { blobCallDecision } from "../src/machine/links.js";
+import { blobCallDecision, linkDecision } from "../src/machine/links.js";
 import { mayAttempt, type Permission } from "../src/machine/permissions.js";
 import {
   ALL_STATUSES,
@@ -20,8 +20,9 @@ import {
   statusMeta,
 } from "../src/machine/status-meta.js";
 import type { Role } from "../src/model/actor.js";
-import { type RequestStatus, UserAction } from "../src/model/request.js";
+import { type RequestStatus, type Stage, UserAction } from "../src/model/request.js";
 import { DEFAULT_POLICY } from "../src/model/workspace.js";
+import type { LinkAccess } from "../src/ports/storage.js";
 import { EVERY_EVENT, ritasImport } from "./support/machine-events.js";
 
 const ROLES: readonly Role[] = [
@@ -180,13 +181,25 @@ describe("what the machine tells about statuses", () => {
 });
 
 describe("calls through a link", () => {
-  it("work while the status grants the stage and the operation", () => {
-    expect(blobCallDecision({ status: "draft" }, "draft", "write")).toEqual({ kind: "allowed" });
-    expect(blobCallDecision({ status: "in_review" }, "in_progress", "read")).toEqual({ kind: "allowed" });
+  const rita = { id: "rita", name: "Rita", email: "" };
+  const onRitas = (status: RequestStatus, type: "import" | "export" = "import") => ({
+    status,
+    type,
+    createdBy: rita,
+  });
+  const requester = { id: "rita", roles: ["WorkspaceResearcher"] as Role[] };
+  const owner = { id: "olga", roles: ["WorkspaceOwner"] as Role[] };
+  const manager = { id: "mo", roles: ["AirlockManager"] as Role[] };
+
+  it("work while the status grants the stage and the operation to the link's holder", () => {
+    expect(blobCallDecision(onRitas("draft"), requester, "draft", "write")).toEqual({ kind: "allowed" });
+    expect(blobCallDecision(onRitas("in_review"), manager, "in_progress", "read")).toEqual({
+      kind: "allowed",
+    });
   });
 
   it("are asked to come back while the data is being moved", () => {
-    expect(blobCallDecision({ status: "approval_in_progress" }, "in_progress", "read")).toEqual({
+    expect(blobCallDecision(onRitas("approval_in_progress"), manager, "in_progress", "read")).toEqual({
       kind: "refused",
       reason: "NoLink",
       message: "the request is being processed, try again later",
@@ -194,7 +207,7 @@ describe("calls through a link", () => {
   });
 
   it("stop working once the status has no link", () => {
-    expect(blobCallDecision({ status: "revoked" }, "approved", "read")).toEqual({
+    expect(blobCallDecision(onRitas("revoked"), requester, "approved", "read")).toEqual({
       kind: "refused",
       reason: "Forbidden",
       message: "the request is revoked: its links no longer work",
@@ -202,13 +215,49 @@ describe("calls through a link", () => {
   });
 
   it("are refused for another stage or an operation the status does not grant", () => {
-    expect(blobCallDecision({ status: "submitted" }, "draft", "write")).toMatchObject({
+    expect(blobCallDecision(onRitas("submitted"), requester, "draft", "write")).toMatchObject({
       kind: "refused",
       reason: "Forbidden",
     });
-    expect(blobCallDecision({ status: "in_review" }, "in_progress", "delete")).toMatchObject({
+    expect(blobCallDecision(onRitas("in_review"), manager, "in_progress", "delete")).toMatchObject({
       kind: "refused",
       reason: "Forbidden",
     });
+  });
+
+  it("stop for a holder the status no longer gives a link: the requester's submitted link in review", () => {
+    expect(blobCallDecision(onRitas("submitted"), requester, "in_progress", "read")).toEqual({
+      kind: "allowed",
+    });
+    expect(blobCallDecision(onRitas("in_review"), requester, "in_progress", "read")).toEqual({
+      kind: "refused",
+      reason: "Forbidden",
+      message: "while the request is in_review its link is not for this link's holder",
+    });
+    // The owner holds a link in both statuses, on the same stage: theirs keeps working.
+    expect(blobCallDecision(onRitas("in_review"), owner, "in_progress", "read")).toEqual({
+      kind: "allowed",
+    });
+  });
+
+  it("are allowed exactly when the link rule would issue the holder that stage and operation now", () => {
+    const stage = fc.constantFrom<Stage>("draft", "in_progress", "approved", "rejected", "blocked");
+    const operation = fc.constantFrom<LinkAccess>("read", "write", "list", "delete");
+    const requestStatus = status.filter((s): s is RequestStatus => s !== "new");
+    fc.assert(
+      fc.property(
+        requestStatus,
+        fc.constantFrom("import" as const, "export" as const),
+        actor,
+        stage,
+        operation,
+        (s, type, holder, at, op) => {
+          const request = { status: s, type, createdBy: { id: "rita", name: "Rita", email: "" } };
+          const issued = linkDecision(request, holder);
+          const allowed = issued.kind === "grant" && issued.stage === at && issued.access.includes(op);
+          expect(blobCallDecision(request, holder, at, op).kind === "allowed").toBe(allowed);
+        },
+      ),
+    );
   });
 });

@@ -356,7 +356,11 @@ describe("cancel and revoke", () => {
     await h.airlock.processor.idle();
     expect(h.ports.storage.stagesHolding(draft.id)).toEqual(["rejected"]);
     expect(await errorOf(h.airlock.link(people.rita, h.ws, draft.id))).toMatchObject({ kind: "NoLink" });
-    expect(await errorOf(h.airlock.readFile(draft.id, "approved", "data.csv"))).toMatchObject({
+    expect(
+      await errorOf(
+        h.airlock.readFile({ id: "rita", roles: ["WorkspaceResearcher"] }, draft.id, "approved", "data.csv"),
+      ),
+    ).toMatchObject({
       kind: "Forbidden",
       message: "the request is revoked: its links no longer work",
     });

@@ -205,6 +205,7 @@ export const airlockApi: FastifyPluginAsync<AirlockApiOptions> = async (app, opt
     verify: createTokenVerifier(options.auth, now),
     workspaces: options.workspaces,
     apiAudience: apiAudienceOf(options.auth),
+    denials: options.airlock,
   });
   guard.decorate(app);
   const signer = options.blobEndpoint === "embedded" ? createLinkSigner(options.linkSecret) : undefined;
@@ -216,6 +217,7 @@ export const airlockApi: FastifyPluginAsync<AirlockApiOptions> = async (app, opt
           stage: link.stage,
           access: link.access,
           expiresAt: link.expiresAt,
+          holder: link.holder,
         })}`
       : link.containerUrl;
 

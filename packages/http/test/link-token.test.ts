@@ -7,6 +7,7 @@ const grant: LinkGrant = {
   stage: "draft",
   access: ["read", "write", "list", "delete"],
   expiresAt: new Date(NOW + 3_600_000),
+  holder: { id: "alice", roles: ["WorkspaceResearcher"] },
 };
 
 const queryOf = (text: string) => Object.fromEntries(new URLSearchParams(text));
@@ -45,7 +46,47 @@ describe("link tokens", () => {
     expect(signer.verify("req-1", readOnly, "write", NOW)._unsafeUnwrapErr()).toEqual({
       kind: "Forbidden",
       message: "the link does not grant write access",
+      holder: grant.holder,
     });
+  });
+
+  it("carry their holder, signed: nobody can hand a link to someone else or give its holder roles", () => {
+    const query = queryOf(signer.sign({ ...grant, holder: { id: "alice", roles: [] } }));
+    expect(query).toMatchObject({ hid: "alice", hr: "-" });
+    expect(signer.verify("req-1", query, "read", NOW)._unsafeUnwrap().holder).toEqual({
+      id: "alice",
+      roles: [],
+    });
+    const owners = queryOf(
+      signer.sign({ ...grant, holder: { id: "olga", roles: ["WorkspaceOwner", "AirlockManager"] } }),
+    );
+    expect(owners.hr).toBe("om");
+    expect(signer.verify("req-1", owners, "read", NOW)._unsafeUnwrap().holder).toEqual({
+      id: "olga",
+      roles: ["WorkspaceOwner", "AirlockManager"],
+    });
+    for (const forged of [
+      { ...query, hid: "olga" },
+      { ...query, hr: "o" },
+      { ...owners, hr: "o" },
+    ]) {
+      expect(signer.verify("req-1", forged, "read", NOW)._unsafeUnwrapErr()).toEqual({
+        kind: "Unauthorized",
+        message: "the link token's signature does not match",
+      });
+    }
+  });
+
+  it("name the holder of an expired link whose signature matches, and nobody for a forged one", () => {
+    const query = queryOf(signer.sign(grant));
+    expect(signer.verify("req-1", query, "read", NOW + 3_600_000)._unsafeUnwrapErr()).toEqual({
+      kind: "Unauthorized",
+      message: "the link has expired",
+      holder: grant.holder,
+    });
+    expect(
+      signer.verify("req-1", { ...query, sig: "AAAA" }, "read", NOW)._unsafeUnwrapErr(),
+    ).not.toHaveProperty("holder");
   });
 
   it("refuse malformed tokens", () => {
@@ -54,6 +95,11 @@ describe("link tokens", () => {
       {},
       { ...query, sig: "" },
       { ...query, sv: "2" },
+      { ...query, sv: "airlock1" },
+      { ...query, hid: "" },
+      { ...query, hid: "bad id" },
+      { ...query, hr: "x" },
+      { ...query, hr: "mo" },
       { ...query, sp: "rr" },
       { ...query, stg: "attic" },
       { ...query, se: "soon" },
@@ -69,7 +115,7 @@ describe("link tokens", () => {
         const text = signer.sign({ ...grant, stage, access: [...access] });
         const query = queryOf(text);
         expect(text).toBe(new URLSearchParams(query).toString());
-        expect(Object.keys(query)).toEqual(["sv", "sr", "sp", "stg", "se", "sig"]);
+        expect(Object.keys(query)).toEqual(["sv", "sr", "sp", "stg", "se", "hid", "hr", "sig"]);
         expect(query.stg).toBe(stage);
         expect(signer.verify("req-1", query, "read", NOW).isOk()).toBe(true);
       }

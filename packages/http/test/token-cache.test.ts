@@ -72,7 +72,11 @@ describe("the verified-token cache", () => {
 
     time.advance(1);
     const expired = await verify(bearer);
-    expect(expired._unsafeUnwrapErr()).toEqual({ kind: "Unauthorized", message: "the token has expired" });
+    expect(expired._unsafeUnwrapErr()).toEqual({
+      kind: "Unauthorized",
+      message: "the token has expired",
+      subject: { id: "alice", name: "alice" },
+    });
   });
 
   it("never answers a token whose signature differs from the cached one's", async () => {
@@ -113,6 +117,7 @@ describe("the verified-token cache", () => {
     expect((await verify(early))._unsafeUnwrapErr()).toEqual({
       kind: "Unauthorized",
       message: "the token's nbf claim is not valid",
+      subject: { id: "alice", name: "alice" },
     });
     time.advance(600);
     expect((await verify(early)).isOk()).toBe(true);

@@ -63,27 +63,39 @@ export type BlobCallDecision =
   | { readonly kind: "refused"; readonly reason: "NoLink" | "Forbidden"; readonly message: string };
 
 /**
- * Whether a call through a link issued earlier may happen now. The link says which stage and
- * operation it was issued for; the request's current status decides, so a link stops working the
- * moment its status no longer grants it.
+ * Whether a call through a link issued earlier may happen now. The link says who holds it (with the
+ * workspace roles they held when it was issued) and which stage and operation it was issued for;
+ * the link rule is run again for that holder on the request's current status, so a link stops
+ * working the moment its status no longer grants it, or grants it to others only.
  */
 export const blobCallDecision = (
-  request: Pick<AirlockRequest, "status">,
+  request: Pick<AirlockRequest, "status" | "type" | "createdBy">,
+  holder: Pick<Actor, "id" | "roles">,
   stage: Stage,
   operation: LinkAccess,
 ): BlobCallDecision => {
   const { status } = request;
-  const state = linkState(status);
-  // Data on the move comes back under a later status: the caller may try again then.
-  if (state.kind === "processing") return { kind: "refused", reason: "NoLink", message: state.message };
-  if (state.kind === "none") {
-    return {
-      kind: "refused",
-      reason: "Forbidden",
-      message: `the request is ${status}: its links no longer work`,
-    };
+  const decision = linkDecision(request, holder);
+  if (decision.kind === "refused") {
+    switch (decision.reason) {
+      // Data on the move comes back under a later status: the caller may try again then.
+      case "Processing":
+        return { kind: "refused", reason: "NoLink", message: decision.message };
+      case "NoLink":
+        return {
+          kind: "refused",
+          reason: "Forbidden",
+          message: `the request is ${status}: its links no longer work`,
+        };
+      case "Forbidden":
+        return {
+          kind: "refused",
+          reason: "Forbidden",
+          message: `while the request is ${status} its link is not for this link's holder`,
+        };
+    }
   }
-  if (state.stage !== stage || !state.access.includes(operation)) {
+  if (decision.stage !== stage || !decision.access.includes(operation)) {
     return {
       kind: "refused",
       reason: "Forbidden",

@@ -33,3 +33,20 @@ export const SYSTEM_ACTOR: Actor = Object.freeze({
 }) as Actor;
 
 export const userRef = (actor: Actor): UserRef => ({ id: actor.id, name: actor.name, email: actor.email });
+
+/**
+ * Who a link was issued to: their id, and the workspace roles they held when it was issued. A call
+ * through the link runs the link rule again for this holder, so a link stops working for someone
+ * the request's current status gives no link.
+ */
+export const GrantHolder = z.object({
+  id: Id,
+  roles: z.array(WorkspaceRole).max(WorkspaceRole.options.length),
+});
+export type GrantHolder = z.infer<typeof GrantHolder>;
+
+/** The holder of a link issued to `actor`: the workspace roles only, which are all the link rule reads. */
+export const grantHolderOf = (actor: Pick<Actor, "id" | "roles">): GrantHolder => ({
+  id: actor.id,
+  roles: actor.roles.filter((role): role is WorkspaceRole => WorkspaceRole.safeParse(role).success),
+});

@@ -1,4 +1,5 @@
 import type { ResultAsync } from "neverthrow";
+import type { GrantHolder } from "../model/actor.js";
 import type { FileRecord, RequestType, Stage } from "../model/request.js";
 import type { InvalidInput, NotFound, TooLarge, Unavailable } from "./errors.js";
 
@@ -30,6 +31,8 @@ export interface StoredFile {
  * Every method is idempotent: repeating a call after a crash gives the same result.
  * - `provision` creates the container if missing.
  * - `link` signs an absolute container URL with exactly the given access, expiring at `expiresAt`.
+ *   `holder` is who the link is for; a URL that can carry it signs it in (the calls then name their
+ *   holder to the engine), one that cannot (an Azure SAS) ignores it: the SAS is then the authority.
  * - `upload` writes one file from a stream; a stream larger than `maxBytes` is `TooLarge` and leaves
  *   no file behind, nor does a stream that fails part way. Names are validated by the caller.
  * - `listFiles` answers the files in the container (empty when the container is missing).
@@ -49,6 +52,7 @@ export interface AirlockStorage {
     stage: Stage,
     access: readonly LinkAccess[],
     expiresAt: Date,
+    holder?: GrantHolder,
   ): ResultAsync<StorageLink, StorageError>;
   upload(
     ref: ContainerRef,

@@ -1,14 +1,12 @@
 import { err, ok } from "neverthrow";
 import type { AirlockError } from "../errors.js";
 import { allowedUserActions } from "../machine/decide.js";
-import { blobCallDecision } from "../machine/links.js";
 import { describeRoles, mayAttempt, type Permission } from "../machine/permissions.js";
 import type { Actor } from "../model/actor.js";
-import type { AirlockRequest, Stage, UserAction } from "../model/request.js";
+import type { AirlockRequest, UserAction } from "../model/request.js";
 import type { Workspace } from "../model/workspace.js";
-import type { LinkAccess } from "../ports/storage.js";
 import { actingIn, validActor } from "./acting.js";
-import { deny } from "./audit-records.js";
+import { appendAudit, auditRecord, deny, epochSeconds, quoted } from "./audit-records.js";
 import type { UseCaseDeps } from "./deps.js";
 import { loadRequest, loadWorkspace } from "./lookup.js";
 import type { Outcome } from "./outcome.js";
@@ -71,7 +69,7 @@ export const loadCommandTarget = async (
       { workspaceId, request: null, actor, action },
     );
   }
-  const request = await loadRequest(deps.ports, workspaceId, requestId);
+  const request = await loadAddressedRequest(deps, actor, workspaceId, requestId, action);
   if (request.isErr()) return err(request.error);
   return ok({ actor, workspace, request: request.value });
 };
@@ -101,33 +99,62 @@ export const failedWrite = <T>(
 
 /**
  * The actor and the workspace of a read that is not a transition (requests, a link, the audit
- * trail), with the role `permission` needs; `doing` names the read in the refusal.
+ * trail), with the role `permission` needs; `action` names the read in the audit trail and `doing`
+ * in the refusal, which is recorded against the workspace like a command's.
  */
 export const loadReader = async (
   deps: UseCaseDeps,
   actorInput: Actor,
   workspaceId: string,
   permission: Exclude<Permission, UserAction | "create">,
+  action: string,
   doing: string,
 ): Outcome<ActorInWorkspace> => {
   const acting = await loadActorIn(deps, actorInput, workspaceId);
   if (acting.isErr() || mayAttempt(permission, acting.value.actor.roles)) return acting;
-  return err({ kind: "Forbidden", message: `${doing} needs ${describeRoles(permission)}` });
+  return deny(
+    deps.ports,
+    { kind: "Forbidden", message: `${doing} needs ${describeRoles(permission)}` },
+    { workspaceId, request: null, actor: acting.value.actor, action },
+  );
 };
 
 /**
- * The request a call through a link addresses, if its current status lets that call happen now:
- * the link's token is not the authority, the request's status and stage are.
+ * The request `requestId` addressed under `workspaceId`. One that is not there is `NotFound`, and
+ * the attempt is recorded in the workspace's stream whether or not the id exists elsewhere, so that
+ * stream tells nobody which ids do; a request of another workspace records it in its own stream too.
+ * The caller is told the same either way.
  */
-export const loadForBlobCall = async (
+export const loadAddressedRequest = async (
   deps: UseCaseDeps,
+  actor: Actor,
+  workspaceId: string,
   requestId: string,
-  stage: Stage,
-  operation: LinkAccess,
+  action: string,
 ): Outcome<AirlockRequest> => {
-  const request = await loadRequest(deps.ports, null, requestId);
-  if (request.isErr()) return request;
-  const decision = blobCallDecision(request.value, stage, operation);
-  if (decision.kind === "allowed") return request;
-  return err({ kind: decision.reason, message: decision.message });
+  const found = await loadRequest(deps.ports, null, requestId);
+  if (found.isOk() && found.value.workspaceId === workspaceId) return found;
+  if (found.isErr() && found.error.kind !== "NotFound") return found;
+  if (found.isOk()) {
+    const elsewhere = found.value;
+    const recorded = await appendAudit(
+      deps.ports.audit,
+      auditRecord(epochSeconds(deps.ports.clock), {
+        stream: elsewhere.id,
+        workspaceId: elsewhere.workspaceId,
+        requestId: elsewhere.id,
+        actor,
+        action,
+        outcome: "denied",
+        reason: `NotFound: addressed under workspace ${quoted(workspaceId)}, where the request is not`,
+        fromStatus: elsewhere.status,
+      }),
+    );
+    if (recorded.isErr()) return err(recorded.error);
+  }
+  return deny(
+    deps.ports,
+    { kind: "NotFound", message: `request ${requestId} not found` },
+    { workspaceId, request: null, actor, action },
+  );
 };

@@ -1,9 +1,8 @@
 import { err, ok } from "neverthrow";
 import type { Actor } from "../model/actor.js";
 import type { AuditEntry, AuditVerification } from "../model/audit.js";
-import { loadReader } from "./access.js";
+import { loadAddressedRequest, loadReader } from "./access.js";
 import type { UseCaseDeps } from "./deps.js";
-import { loadRequest } from "./lookup.js";
 import { fromPort, type Outcome } from "./outcome.js";
 
 /** A request's audit trail, with the verification of its hash chain. */
@@ -13,9 +12,9 @@ export const readAuditTrail = async (
   workspaceId: string,
   requestId: string,
 ): Outcome<{ readonly entries: readonly AuditEntry[]; readonly verification: AuditVerification }> => {
-  const reader = await loadReader(deps, actorInput, workspaceId, "audit", "reading the audit trail");
+  const reader = await loadReader(deps, actorInput, workspaceId, "audit", "audit", "reading the audit trail");
   if (reader.isErr()) return err(reader.error);
-  const request = await loadRequest(deps.ports, workspaceId, requestId);
+  const request = await loadAddressedRequest(deps, reader.value.actor, workspaceId, requestId, "audit");
   if (request.isErr()) return err(request.error);
 
   const entries = await fromPort(deps.ports.audit.list(request.value.id));

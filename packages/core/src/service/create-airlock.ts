@@ -7,6 +7,7 @@ import { createBackgroundWork } from "./background.js";
 import { deleteFile, listFiles, readFile } from "./blob-access.js";
 import { cancelRequest } from "./cancel.js";
 import { createRequest } from "./create.js";
+import { recordDenial } from "./denials.js";
 import type { UseCaseDeps } from "./deps.js";
 import { issueLink } from "./link.js";
 import { listRequests, listRequestsForUser } from "./list.js";
@@ -62,13 +63,16 @@ export const createAirlock = (ports: AirlockPorts, options: AirlockOptions = {})
       }),
     auditTrail: (actor, workspaceId, requestId) =>
       asResultAsync(readAuditTrail(deps, actor, workspaceId, requestId)),
-    writeFile: (requestId, stage, name, content) =>
-      asResultAsync(uploadFile(deps, requestId, stage, name, content)),
+    writeFile: (holder, requestId, stage, name, content) =>
+      asResultAsync(uploadFile(deps, holder, requestId, stage, name, content)),
     upload: (requestId, name, content) =>
-      asResultAsync(uploadFile(deps, requestId, UPLOAD_STAGE, name, content)),
-    readFile: (requestId, stage, name) => asResultAsync(readFile(deps, requestId, stage, name)),
-    deleteFile: (requestId, stage, name) => asResultAsync(deleteFile(deps, requestId, stage, name)),
-    listFiles: (requestId, stage) => asResultAsync(listFiles(deps, requestId, stage)),
+      asResultAsync(uploadFile(deps, "requester", requestId, UPLOAD_STAGE, name, content)),
+    readFile: (holder, requestId, stage, name) =>
+      asResultAsync(readFile(deps, holder, requestId, stage, name)),
+    deleteFile: (holder, requestId, stage, name) =>
+      asResultAsync(deleteFile(deps, holder, requestId, stage, name)),
+    listFiles: (holder, requestId, stage) => asResultAsync(listFiles(deps, holder, requestId, stage)),
+    recordDenial: (denial) => asResultAsync(recordDenial(deps, denial)),
     processor: {
       process: processor.process,
       resume: processor.resume,

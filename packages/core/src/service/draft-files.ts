@@ -3,6 +3,7 @@ import { refusalError } from "../errors.js";
 import { contextOf, decide } from "../machine/decide.js";
 import { blobCallDecision } from "../machine/links.js";
 import { UPLOAD_STAGE } from "../machine/status-meta.js";
+import type { GrantHolder } from "../model/actor.js";
 import type { AirlockRequest } from "../model/request.js";
 import type { WorkspacePolicy } from "../model/workspace.js";
 import type { UseCaseDeps } from "./deps.js";
@@ -30,6 +31,7 @@ const throughLinkOf = (request: AirlockRequest, action: string, name: string): C
 export const reserveFileName = async (
   deps: UseCaseDeps,
   read: AirlockRequest,
+  holder: GrantHolder,
   policy: WorkspacePolicy,
   name: string,
 ): Outcome<boolean> => {
@@ -46,7 +48,7 @@ export const reserveFileName = async (
     const again = await loadRequest(deps.ports, null, request.id);
     if (again.isErr()) return err(again.error);
     // Whoever won may have moved the request on: the link must still allow the write.
-    const link = blobCallDecision(again.value, UPLOAD_STAGE, "write");
+    const link = blobCallDecision(again.value, holder, UPLOAD_STAGE, "write");
     if (link.kind === "refused") return err({ kind: link.reason, message: link.message });
     request = again.value;
   }

@@ -17,7 +17,7 @@ export const listRequests = async (
   workspaceId: string,
   query: ListRequestsInput,
 ): Outcome<RequestList> => {
-  const reader = await loadReader(deps, actorInput, workspaceId, "read", "listing requests");
+  const reader = await loadReader(deps, actorInput, workspaceId, "read", "list", "listing requests");
   if (reader.isErr()) return err(reader.error);
   const { actor, workspace } = reader.value;
   const parsed = parseInput(ListQuery, query);

@@ -3,6 +3,7 @@ import type { AirlockOptions, BackgroundError, NotificationMatrix, RoleSource } 
 
 export interface ResolvedOptions {
   readonly linkTtlSeconds: number;
+  readonly linkReuseSeconds: number;
   readonly scanRetrySeconds: number;
   readonly scanDeadlineSeconds: number;
   readonly processingDeadlineSeconds: number;
@@ -15,6 +16,7 @@ export interface ResolvedOptions {
 
 export const resolveOptions = (options: AirlockOptions): ResolvedOptions => ({
   linkTtlSeconds: options.linkTtlSeconds ?? 3600,
+  linkReuseSeconds: options.linkReuseSeconds ?? 60,
   scanRetrySeconds: options.scanRetrySeconds ?? 300,
   scanDeadlineSeconds: options.scanDeadlineSeconds ?? 86_400,
   processingDeadlineSeconds: options.processingDeadlineSeconds ?? 86_400,

@@ -1,8 +1,7 @@
 import { err, ok } from "neverthrow";
 import type { Actor } from "../model/actor.js";
-import { loadReader, viewOf } from "./access.js";
+import { loadAddressedRequest, loadReader, viewOf } from "./access.js";
 import type { UseCaseDeps } from "./deps.js";
-import { loadRequest } from "./lookup.js";
 import type { Outcome } from "./outcome.js";
 import type { RequestView } from "./types.js";
 
@@ -13,10 +12,10 @@ export const getRequest = async (
   workspaceId: string,
   requestId: string,
 ): Outcome<RequestView> => {
-  const reader = await loadReader(deps, actorInput, workspaceId, "read", "reading requests");
+  const reader = await loadReader(deps, actorInput, workspaceId, "read", "get", "reading requests");
   if (reader.isErr()) return err(reader.error);
   const { actor, workspace } = reader.value;
-  const request = await loadRequest(deps.ports, workspaceId, requestId);
+  const request = await loadAddressedRequest(deps, actor, workspaceId, requestId, "get");
   if (request.isErr()) return err(request.error);
   return ok(viewOf(request.value, workspace, actor));
 };

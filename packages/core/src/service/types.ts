@@ -1,6 +1,6 @@
 import type { ResultAsync } from "neverthrow";
 import type { AirlockError } from "../errors.js";
-import type { Actor } from "../model/actor.js";
+import type { Actor, GrantHolder } from "../model/actor.js";
 import type { AuditEntry, AuditVerification } from "../model/audit.js";
 import type { RecipientRole } from "../model/notification.js";
 import type { AirlockRequest, RequestStatus, Stage, UserAction } from "../model/request.js";
@@ -37,8 +37,18 @@ export type RoleSource = "actor" | "directory";
 export type NotificationMatrix = Readonly<Partial<Record<RequestStatus, readonly RecipientRole[]>>>;
 
 export interface AirlockOptions {
-  /** How long a link stays valid. Default 3600 s. */
+  /**
+   * How long a link stays valid. Default 3600 s. With link reuse (below), counted from the start
+   * of the reuse window the link was issued in.
+   */
   readonly linkTtlSeconds?: number;
+  /**
+   * The same holder asking again for a link with the same stage and access within one window of
+   * this many seconds (aligned on the clock, at most half of `linkTtlSeconds`) gets the same link,
+   * with the same expiry, and one audit entry, keyed by the window, stands for all of them. 0 issues
+   * and records a fresh link every time. Default 60 s.
+   */
+  readonly linkReuseSeconds?: number;
   /** Ask the scanner again when no verdict arrived for this long. Default 300 s. */
   readonly scanRetrySeconds?: number;
   /** Fail a submitted request whose verdict has not arrived after this long. Default 86,400 s. */
@@ -97,6 +107,27 @@ export interface LinkView {
   readonly expiresAt: Date;
   readonly stage: Stage;
   readonly access: readonly LinkAccess[];
+  /** Who the link is for: a link the API signs itself carries it, and every call is checked for it. */
+  readonly holder: GrantHolder;
+}
+
+/**
+ * A refusal made outside the engine (the HTTP layer's token checks) of a caller whose identity is
+ * known: a correctly signed token that has expired or is for another audience, a link whose
+ * signature matches but does not grant the call. See `Airlock.recordDenial` for where it is kept.
+ */
+export interface Denial {
+  /** Who was refused, as their credential names them. */
+  readonly subject: { readonly id: string; readonly name: string };
+  /** The workspace the call addressed, when it named one. */
+  readonly workspaceId: string | null;
+  /** The request a link was signed for; never a request id taken from an unchecked path. */
+  readonly requestId: string | null;
+  /** What was attempted: an engine action (`file-read`, …) or `authenticate` / `authorize`. */
+  readonly action: string;
+  readonly code: "Unauthorized" | "Forbidden";
+  /** Why, for people; the route the call asked for belongs here too. */
+  readonly message: string;
 }
 
 export interface ProcessSummary {
@@ -182,10 +213,12 @@ export interface Airlock {
     AirlockError
   >;
   /**
-   * Streams one file of the request's container in `stage` (a link's download). The request's
-   * current status decides whether the stage may be read now, as for every call below.
+   * Streams one file of the request's container in `stage` (a link's download). The link rule is
+   * run again for the link's `holder` on the request's current status, as for every call below,
+   * and every call is recorded in the request's audit trail (`file-read`, …), allowed or refused.
    */
   readFile(
+    holder: GrantHolder,
     requestId: string,
     stage: Stage,
     name: string,
@@ -194,26 +227,45 @@ export interface Airlock {
    * Deletes one file of the container in `stage` (a link's delete); an absent file is not an error.
    * A draft no longer counts the file against the policy's `maxFiles`.
    */
-  deleteFile(requestId: string, stage: Stage, name: string): ResultAsync<void, AirlockError>;
+  deleteFile(
+    holder: GrantHolder,
+    requestId: string,
+    stage: Stage,
+    name: string,
+  ): ResultAsync<void, AirlockError>;
   /** The files of the container in `stage` (a link's listing). */
-  listFiles(requestId: string, stage: Stage): ResultAsync<readonly StoredFile[], AirlockError>;
+  listFiles(
+    holder: GrantHolder,
+    requestId: string,
+    stage: Stage,
+  ): ResultAsync<readonly StoredFile[], AirlockError>;
   /**
    * Writes one file into the container in `stage` (a link's upload): only a draft's own stage takes
    * files. The draft records the name before the bytes are written, so the policy's `maxFiles`
    * holds however many uploads race; replacing a file the draft holds always has room.
    */
   writeFile(
+    holder: GrantHolder,
     requestId: string,
     stage: Stage,
     name: string,
     content: AsyncIterable<Uint8Array>,
   ): ResultAsync<{ readonly name: string; readonly size: number }, AirlockError>;
-  /** Uploads one file into a draft request, for in-process users: `writeFile` to the upload stage. */
+  /**
+   * Uploads one file into a draft request, for in-process users: `writeFile` to the upload stage,
+   * made for the draft's requester (the only holder of a draft's link) and recorded as theirs.
+   */
   upload(
     requestId: string,
     name: string,
     content: AsyncIterable<Uint8Array>,
   ): ResultAsync<{ readonly name: string; readonly size: number }, AirlockError>;
+  /**
+   * Records a refusal made outside the engine (see `Denial`): in the stream of the request a link
+   * was signed for, else in `workspace:{id}` of the workspace addressed (when it exists), else in
+   * the TRE-wide stream `tre`. A denial that does not validate is `InvalidInput`.
+   */
+  recordDenial(denial: Denial): ResultAsync<void, AirlockError>;
   readonly processor: AirlockProcessor;
 }
 

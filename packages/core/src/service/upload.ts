@@ -2,35 +2,41 @@ import { err } from "neverthrow";
 import { FileName } from "../model/primitives.js";
 import type { Stage } from "../model/request.js";
 import type { StoredFile } from "../ports/storage.js";
-import { loadForBlobCall } from "./access.js";
 import type { UseCaseDeps } from "./deps.js";
 import { releaseFileName, reserveFileName } from "./draft-files.js";
+import { admitLinkCall, type LinkCall, recordLinkCall } from "./link-calls.js";
 import { containerOf, loadWorkspace } from "./lookup.js";
 import { fromPort, type Outcome, parseInput } from "./outcome.js";
 
 /**
- * Writes one file into a draft: the status allows a write to `stage`, the name is valid, the draft
- * records the name (the machine decides whether there is room), and only then are the bytes streamed.
+ * Writes one file into a draft: the link rule lets `holder` write to `stage` now, the name is
+ * valid, the write is recorded in the audit trail, the draft records the name (the machine decides
+ * whether there is room), and only then are the bytes streamed.
  */
 export const uploadFile = async (
   deps: UseCaseDeps,
+  holder: LinkCall["holder"],
   requestId: string,
   stage: Stage,
   name: string,
   content: AsyncIterable<Uint8Array>,
 ): Outcome<StoredFile> => {
-  const request = await loadForBlobCall(deps, requestId, stage, "write");
-  if (request.isErr()) return err(request.error);
+  const call = { holder, requestId, stage, operation: "write", file: name } as const;
+  const admitted = await admitLinkCall(deps, call);
+  if (admitted.isErr()) return err(admitted.error);
+  const { request } = admitted.value;
   const valid = parseInput(FileName, name, "the file name");
   if (valid.isErr()) return err(valid.error);
-  const workspace = await loadWorkspace(deps.ports, request.value.workspaceId);
+  const recorded = await recordLinkCall(deps, call, admitted.value);
+  if (recorded.isErr()) return err(recorded.error);
+  const workspace = await loadWorkspace(deps.ports, request.workspaceId);
   if (workspace.isErr()) return err(workspace.error);
   const { policy } = workspace.value;
 
-  const reserved = await reserveFileName(deps, request.value, policy, valid.value);
+  const reserved = await reserveFileName(deps, request, admitted.value.holder, policy, valid.value);
   if (reserved.isErr()) return err(reserved.error);
 
-  const ref = containerOf(request.value);
+  const ref = containerOf(request);
   const uploaded = await fromPort(
     deps.ports.storage.upload(ref, stage, valid.value, content, { maxBytes: policy.maxFileSize }),
   );

@@ -352,6 +352,17 @@ export function storageContract(
       assertNotEqual(readOnly.containerUrl, link.containerUrl, "URLs of links with different access");
     });
 
+    test("link takes the holder the link is for", async () => {
+      const storage = await fresh(make);
+      const ref = newRef();
+      assertOk(await storage.provision(ref, "draft"), "provision");
+      const expiresAt = new Date(Math.floor(Date.now() / 1000) * 1000 + 3_600_000);
+      const holder = { id: "holder-1", roles: ["WorkspaceOwner" as const] };
+      const link = assertOk(await storage.link(ref, "draft", ["read", "list"], expiresAt, holder), "link");
+      assert(URL.canParse(link.containerUrl), "containerUrl is an absolute URL");
+      assertEqual(link.expiresAt, expiresAt, "expiresAt");
+    });
+
     test("a large upload in many chunks round-trips by hash", async () => {
       const storage = await fresh(make);
       const ref = newRef();

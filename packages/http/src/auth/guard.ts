@@ -1,7 +1,14 @@
-import type { Actor, Role, TreRole, Workspace, WorkspaceDirectory } from "@airlock/core";
+import type { Actor, Airlock, Role, TreRole, Workspace, WorkspaceDirectory } from "@airlock/core";
+import { quoted } from "@airlock/core";
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from "fastify";
 import { problem, sendAirlockError, sendProblem } from "../problem.js";
-import { bearerToken, type TokenError, type TokenIdentity, type TokenVerifier } from "./verifier.js";
+import {
+  bearerToken,
+  type TokenError,
+  type TokenIdentity,
+  type TokenSubject,
+  type TokenVerifier,
+} from "./verifier.js";
 
 const TRE_ROLES: readonly Role[] = ["TREUser", "TREAdmin"];
 
@@ -58,16 +65,69 @@ const actorCache = () => {
 const ownRoles = (identity: TokenIdentity) => identity.roles;
 const treRoles = (identity: TokenIdentity) => identity.roles.filter((role) => TRE_ROLES.includes(role));
 
+/** The workspace a route's path names, if it names one. */
+const addressedWorkspace = (request: FastifyRequest): string | null =>
+  (request.params as { ws?: string }).ws || null;
+
+/** What a refused call asked for, in the words of the route rather than the caller's path. */
+const attempted = (request: FastifyRequest): string => {
+  const id = (request.params as { id?: unknown }).id;
+  const route = `${request.method} ${request.routeOptions.url ?? "?"}`;
+  return typeof id === "string" ? `${route}, request ${quoted(id, 128)}` : route;
+};
+
 export const createGuard = (deps: {
   readonly verify: TokenVerifier;
   readonly workspaces: WorkspaceDirectory;
   readonly apiAudience: string;
+  /** Where refusals of callers whose identity is known are recorded (the engine's audit trail). */
+  readonly denials: Pick<Airlock, "recordDenial">;
 }): Guard => {
   const workspaceActor = actorCache();
   const treActor = actorCache();
 
-  const refuseToken = (request: FastifyRequest, reply: FastifyReply, error: TokenError) => {
+  /**
+   * Refuses a caller whose identity the token proves (a matching signature): the refusal is
+   * recorded in the addressed workspace's audit stream, or the TRE-wide one, then answered.
+   */
+  const refuseKnown = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    subject: TokenSubject,
+    workspaceId: string | null,
+    refusal: { readonly code: "Unauthorized" | "Forbidden"; readonly message: string },
+  ) => {
+    const recorded = await deps.denials.recordDenial({
+      subject: { id: subject.id, name: subject.name },
+      workspaceId,
+      requestId: null,
+      action: refusal.code === "Unauthorized" ? "authenticate" : "authorize",
+      code: refusal.code,
+      message: `${refusal.message} (${attempted(request)})`,
+    });
+    // The caller is refused either way; a refusal the audit log could not take is logged instead.
+    if (recorded.isErr()) {
+      request.log.error(
+        { err: { kind: recorded.error.kind, message: recorded.error.message } },
+        "a refusal was not audited",
+      );
+    }
+    return sendProblem(request, reply, problem(refusal.code, refusal.message));
+  };
+
+  const refuseToken = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    error: TokenError,
+    workspaceId: string | null,
+  ) => {
     if (error.kind === "Unavailable") return sendAirlockError(request, reply, error);
+    if (error.subject) {
+      return refuseKnown(request, reply, error.subject, workspaceId, {
+        code: "Unauthorized",
+        message: error.message,
+      });
+    }
     return sendProblem(request, reply, problem("Unauthorized", error.message));
   };
 
@@ -76,10 +136,11 @@ export const createGuard = (deps: {
     request: FastifyRequest,
     reply: FastifyReply,
     token: string,
+    workspaceId: string | null,
   ): Promise<TokenIdentity | undefined> => {
     const verified = await deps.verify(token);
     if (verified.isErr()) {
-      refuseToken(request, reply, verified.error);
+      await refuseToken(request, reply, verified.error, workspaceId);
       return undefined;
     }
     return verified.value;
@@ -92,19 +153,20 @@ export const createGuard = (deps: {
   const identityOf = (
     request: FastifyRequest,
     reply: FastifyReply,
+    workspaceId: string | null,
   ): TokenIdentity | undefined | Promise<TokenIdentity | undefined> => {
     const token = bearerToken(request.headers.authorization);
     if (!token) {
       sendProblem(request, reply, problem("Unauthorized", "a bearer token is required"));
       return undefined;
     }
-    return deps.verify.known(token) ?? authenticate(request, reply, token);
+    return deps.verify.known(token) ?? authenticate(request, reply, token, workspaceId);
   };
 
   return {
     workspace: ({ treAdmin }) =>
       async function workspaceGuard(request, reply) {
-        const identity = await identityOf(request, reply);
+        const identity = await identityOf(request, reply, addressedWorkspace(request));
         if (!identity) return reply;
         const workspaceId = (request.params as { ws?: string }).ws ?? "";
         const found = await deps.workspaces.get(workspaceId);
@@ -124,11 +186,10 @@ export const createGuard = (deps: {
         ) {
           actor = treActor(identity, treRoles);
         } else {
-          return sendProblem(
-            request,
-            reply,
-            problem("Unauthorized", "the token's audience is not this workspace"),
-          );
+          return refuseKnown(request, reply, identity, workspace.id, {
+            code: "Unauthorized",
+            message: "the token's audience is not this workspace",
+          });
         }
         const admitted = slots(request);
         admitted[ACTOR] = actor;
@@ -138,14 +199,20 @@ export const createGuard = (deps: {
 
     api: ({ role }) =>
       async function apiGuard(request, reply) {
-        const identity = await identityOf(request, reply);
+        const identity = await identityOf(request, reply, null);
         if (!identity) return reply;
         if (!identity.audiences.includes(deps.apiAudience)) {
-          return sendProblem(request, reply, problem("Unauthorized", "the token's audience is not this API"));
+          return refuseKnown(request, reply, identity, null, {
+            code: "Unauthorized",
+            message: "the token's audience is not this API",
+          });
         }
         const actor = treActor(identity, treRoles);
         if (role && !actor.roles.includes(role)) {
-          return sendProblem(request, reply, problem("Forbidden", `this needs the ${role} role`));
+          return refuseKnown(request, reply, identity, null, {
+            code: "Forbidden",
+            message: `this needs the ${role} role`,
+          });
         }
         slots(request)[ACTOR] = actor;
         return undefined;

@@ -1,5 +1,5 @@
 import { webcrypto } from "node:crypto";
-import { ActorSchema, type Role, RoleSchema } from "@airlock/core";
+import { ActorSchema, Id, type Role, RoleSchema } from "@airlock/core";
 import {
   createRemoteJWKSet,
   type JWTPayload,
@@ -21,8 +21,14 @@ export interface TokenIdentity {
   readonly audiences: readonly string[];
 }
 
+/** Who a refused token names, when its signature matched: its claims can then be believed. */
+export interface TokenSubject {
+  readonly id: string;
+  readonly name: string;
+}
+
 export type TokenError =
-  | { readonly kind: "Unauthorized"; readonly message: string }
+  | { readonly kind: "Unauthorized"; readonly message: string; readonly subject?: TokenSubject }
   | { readonly kind: "Unavailable"; readonly message: string; readonly cause?: unknown };
 
 export interface TokenVerifier {
@@ -34,11 +40,21 @@ export interface TokenVerifier {
   readonly known: (token: string) => TokenIdentity | undefined;
 }
 
-const unauthorized = (message: string): TokenError => ({ kind: "Unauthorized", message });
+const unauthorized = (message: string, subject?: TokenSubject): TokenError =>
+  subject ? { kind: "Unauthorized", message, subject } : { kind: "Unauthorized", message };
 
 const stringClaim = (payload: JWTPayload, name: string): string | undefined => {
   const value = payload[name];
   return typeof value === "string" && value.length > 0 ? value : undefined;
+};
+
+/** The user a token's claims name (`oid`, else `sub`), as an identity would name them. */
+const subjectOf = (payload: JWTPayload | undefined): TokenSubject | undefined => {
+  if (!payload) return undefined;
+  const id = stringClaim(payload, "oid") ?? stringClaim(payload, "sub");
+  if (!id || !Id.safeParse(id).success) return undefined;
+  const name = stringClaim(payload, "name") ?? id;
+  return { id, name: name.slice(0, 200) };
 };
 
 export const identityOf = (payload: JWTPayload): ResultAsync<TokenIdentity, TokenError> => {
@@ -70,9 +86,13 @@ const classify = (error: unknown): TokenError => {
     return { kind: "Unavailable", message: "the token signing keys cannot be fetched", cause: error };
   }
   if (error instanceof joseErrors.JOSEError) {
-    if (error instanceof joseErrors.JWTExpired) return unauthorized("the token has expired");
-    if (error instanceof joseErrors.JWTClaimValidationFailed)
-      return unauthorized(`the token's ${error.claim} claim is not valid`);
+    // jose checks the claims only once the signature matched: their subject is who was refused.
+    if (error instanceof joseErrors.JWTExpired) {
+      return unauthorized("the token has expired", subjectOf(error.payload));
+    }
+    if (error instanceof joseErrors.JWTClaimValidationFailed) {
+      return unauthorized(`the token's ${error.claim} claim is not valid`, subjectOf(error.payload));
+    }
     return unauthorized("the token is not valid");
   }
   // A fetch of the key set that failed on the network.

@@ -1,8 +1,9 @@
 import { Readable } from "node:stream";
-import type { Airlock, AirlockError, BlobOperation, Stage } from "@airlock/core";
+import type { Airlock, AirlockError, BlobOperation } from "@airlock/core";
+import { linkCallAction } from "@airlock/core";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { enumerationResults } from "../blob/enumeration.js";
-import type { LinkSigner } from "../blob/link-token.js";
+import type { LinkGrant, LinkSigner } from "../blob/link-token.js";
 import { problem, sendAirlockError, sendProblem } from "../problem.js";
 import {
   BlobParams as BlobParamsSchema,
@@ -55,20 +56,41 @@ export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps):
   blob.removeAllContentTypeParsers();
   blob.addContentTypeParser("*", (_request, payload, done) => done(null, payload));
 
-  /** The stage the link addresses, or undefined once the refusal is sent. */
-  const grantedStage = (
+  /**
+   * What the link grants and to whom, or undefined once the refusal is sent. A refused link whose
+   * signature matched names its holder and its request: the refusal is recorded in that request's
+   * audit trail as the holder's.
+   */
+  const verifiedGrant = async (
     request: FastifyRequest,
     reply: FastifyReply,
     requestId: string,
     operation: BlobOperation,
-  ): Stage | undefined => {
+  ): Promise<LinkGrant | undefined> => {
     const grant = deps.signer.verify(
       requestId,
       request.query as Record<string, unknown>,
       operation,
       deps.now(),
     );
-    if (grant.isOk()) return grant.value.stage;
+    if (grant.isOk()) return grant.value;
+    const { holder } = grant.error;
+    if (holder) {
+      const recorded = await deps.airlock.recordDenial({
+        subject: { id: holder.id, name: holder.id },
+        workspaceId: null,
+        requestId,
+        action: linkCallAction(operation),
+        code: grant.error.kind,
+        message: grant.error.message,
+      });
+      // The caller is refused either way; a refusal the audit log could not take is logged instead.
+      if (recorded.isErr())
+        request.log.error(
+          { err: { kind: recorded.error.kind, message: recorded.error.message } },
+          "a link refusal was not audited",
+        );
+    }
     sendProblem(request, reply, problem(grant.error.kind, grant.error.message));
     return undefined;
   };
@@ -88,8 +110,8 @@ export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps):
     },
     async (request, reply) => {
       const { requestId, name } = request.params;
-      const stage = grantedStage(request, reply, requestId, "write");
-      if (stage === undefined) return reply;
+      const grant = await verifiedGrant(request, reply, requestId, "write");
+      if (grant === undefined) return reply;
       if (request.headers["x-ms-blob-type"] !== "BlockBlob") {
         return sendProblem(
           request,
@@ -100,7 +122,7 @@ export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps):
         );
       }
       const content = (request.body as AsyncIterable<Uint8Array> | undefined) ?? emptyBody;
-      const uploaded = await deps.airlock.writeFile(requestId, stage, name, content);
+      const uploaded = await deps.airlock.writeFile(grant.holder, requestId, grant.stage, name, content);
       if (uploaded.isErr()) return sendAirlockError(request, reply, asPathName(uploaded.error));
       request.log.info({ requestId, size: uploaded.value.size }, "file uploaded through a link");
       return reply.code(201).header("x-ms-request-server-encrypted", "true").send(uploaded.value);
@@ -122,9 +144,9 @@ export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps):
     },
     async (request, reply) => {
       const { requestId, name } = request.params;
-      const stage = grantedStage(request, reply, requestId, "read");
-      if (stage === undefined) return reply;
-      const opened = await deps.airlock.readFile(requestId, stage, name);
+      const grant = await verifiedGrant(request, reply, requestId, "read");
+      if (grant === undefined) return reply;
+      const opened = await deps.airlock.readFile(grant.holder, requestId, grant.stage, name);
       if (opened.isErr()) return sendAirlockError(request, reply, asPathName(opened.error));
       return reply
         .type("application/octet-stream")
@@ -145,9 +167,9 @@ export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps):
     },
     async (request, reply) => {
       const { requestId, name } = request.params;
-      const stage = grantedStage(request, reply, requestId, "delete");
-      if (stage === undefined) return reply;
-      const deleted = await deps.airlock.deleteFile(requestId, stage, name);
+      const grant = await verifiedGrant(request, reply, requestId, "delete");
+      if (grant === undefined) return reply;
+      const deleted = await deps.airlock.deleteFile(grant.holder, requestId, grant.stage, name);
       if (deleted.isErr()) return sendAirlockError(request, reply, asPathName(deleted.error));
       request.log.info({ requestId }, "file deleted through a link");
       return reply.code(202).send();
@@ -172,8 +194,8 @@ export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps):
     },
     async (request, reply) => {
       const { requestId } = request.params;
-      const stage = grantedStage(request, reply, requestId, "list");
-      if (stage === undefined) return reply;
+      const grant = await verifiedGrant(request, reply, requestId, "list");
+      if (grant === undefined) return reply;
       if (request.query.restype !== "container" || request.query.comp !== "list") {
         return sendProblem(
           request,
@@ -183,7 +205,7 @@ export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps):
           }),
         );
       }
-      const listed = await deps.airlock.listFiles(requestId, stage);
+      const listed = await deps.airlock.listFiles(grant.holder, requestId, grant.stage);
       if (listed.isErr()) return sendAirlockError(request, reply, listed.error);
       return reply
         .type("application/xml")

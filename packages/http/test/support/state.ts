@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { AirlockRequest, AuditEntry, Stage, Workspace } from "@airlock/core";
+import { linkCallAction } from "@airlock/core";
 import type { TestServer } from "./server.js";
 
 const STAGES: readonly Stage[] = ["draft", "in_progress", "approved", "rejected", "blocked"];
@@ -7,7 +8,8 @@ const STAGES: readonly Stage[] = ["draft", "in_progress", "approved", "rejected"
 /**
  * Everything a refused call must leave as it was: every stored request (etag included), the bytes
  * in every stage, the events and notifications sent, the audit entries other than denials (a
- * refusal is itself audited), and the registered workspaces.
+ * refusal is itself audited) and calls through a link (each is recorded before storage answers,
+ * even when it then finds no file), and the registered workspaces.
  */
 export interface StateSnapshot {
   readonly requests: readonly AirlockRequest[];
@@ -15,10 +17,14 @@ export interface StateSnapshot {
   readonly storage: Readonly<Record<string, Partial<Record<Stage, Readonly<Record<string, string>>>>>>;
   readonly events: number;
   readonly notifications: number;
-  /** stream → its entries that are not denials. */
+  /** stream → its entries that are neither denials nor calls through a link. */
   readonly audit: Readonly<Record<string, readonly AuditEntry[]>>;
   readonly workspaces: readonly Workspace[];
 }
+
+const LINK_CALLS: ReadonlySet<string> = new Set(
+  (["read", "write", "list", "delete"] as const).map(linkCallAction),
+);
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 
@@ -47,7 +53,7 @@ export const snapshotState = async (server: TestServer): Promise<StateSnapshot> 
   const audit: Record<string, readonly AuditEntry[]> = {};
   for (const stream of streams) {
     const entries = (await ports.audit.list(stream))._unsafeUnwrap();
-    audit[stream] = entries.filter((entry) => entry.outcome !== "denied");
+    audit[stream] = entries.filter((entry) => entry.outcome !== "denied" && !LINK_CALLS.has(entry.action));
   }
 
   return {
