@@ -1,3 +1,4 @@
+import { TRE_STREAM } from "@airlock/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectProblem, type People, peopleOf, type RequestBody, requestsUrl } from "./support/flow.js";
 import { type ApiAnswer, call, startTestServer, type TestServer, workspace } from "./support/server.js";
@@ -276,16 +277,49 @@ const describeCell = (endpoint: Endpoint, caller: Caller, expected: Expected) =>
     expected.allowed ? "" : ` ${expected.code}`
   })`;
 
-/** A refused call answers its problem and changes nothing but the audit trail's denials. */
+/**
+ * Whether a refusal leaves a denial in the audit trail: every refusal of a caller whose token's
+ * signature names them, except an address of a workspace that does not exist (there is no
+ * workspace stream to keep it in, and no request was read).
+ */
+const isRecorded = (caller: Caller, column: Column | null): boolean =>
+  CALLERS[caller].audience !== "none" && column?.missing !== "unknown-workspace";
+
+/** Denials in every stream: each request's, each workspace's and the TRE-wide one. */
+const deniedCount = async (world: World): Promise<number> => {
+  const { ports } = world.server;
+  const streams = [
+    ...ports.repository.inspect().map((request) => request.id),
+    `workspace:${WS}`,
+    `workspace:${OTHER_WS}`,
+    TRE_STREAM,
+  ];
+  let count = 0;
+  for (const stream of streams) {
+    const entries = (await ports.audit.list(stream))._unsafeUnwrap();
+    count += entries.filter((entry) => entry.outcome === "denied").length;
+  }
+  return count;
+};
+
+/**
+ * A refused call answers its problem, changes nothing but the audit trail's denials, and leaves a
+ * denial there when its caller is known (`recorded`).
+ */
 const expectRefusedWithoutChange = async (
   world: World,
   expected: Extract<Expected, { allowed: false }>,
+  recorded: boolean,
   send: () => Promise<ApiAnswer>,
 ) => {
   const before = await snapshotState(world.server);
+  const deniedBefore = await deniedCount(world);
   const answer = await send();
   expectProblem(answer, expected.status, expected.code);
   expect(await snapshotState(world.server)).toEqual(before);
+  const deniedAfter = await deniedCount(world);
+  if (recorded) expect(deniedAfter).toBeGreaterThan(deniedBefore);
+  else expect(deniedAfter).toBe(deniedBefore);
 };
 
 const expectReadAllowed = (endpoint: RequestEndpoint, answer: ApiAnswer<RequestBody>, id: string) => {
@@ -316,7 +350,7 @@ describe("the authorization matrix on a workspace", () => {
     const creating = expectedFor("create", caller, null);
     it(describeCell("create", caller, creating), async () => {
       if (!creating.allowed) {
-        await expectRefusedWithoutChange(world, creating, () =>
+        await expectRefusedWithoutChange(world, creating, isRecorded(caller, null), () =>
           callEndpoint(world, "create", caller, WS, ""),
         );
         return;
@@ -332,7 +366,9 @@ describe("the authorization matrix on a workspace", () => {
     const listing = expectedFor("list", caller, null);
     it(describeCell("list", caller, listing), async () => {
       if (!listing.allowed) {
-        await expectRefusedWithoutChange(world, listing, () => callEndpoint(world, "list", caller, WS, ""));
+        await expectRefusedWithoutChange(world, listing, isRecorded(caller, null), () =>
+          callEndpoint(world, "list", caller, WS, ""),
+        );
         return;
       }
       const answer = await callEndpoint(world, "list", caller, WS, "");
@@ -358,7 +394,7 @@ describe.each(STATUS_COLUMNS)("the authorization matrix on a request $name", (co
       const expected = expectedFor(endpoint, caller, column);
       it(describeCell(endpoint, caller, expected), async () => {
         if (!expected.allowed) {
-          await expectRefusedWithoutChange(world, expected, () =>
+          await expectRefusedWithoutChange(world, expected, isRecorded(caller, column), () =>
             callEndpoint(world, endpoint, caller, WS, shared),
           );
           return;
@@ -403,7 +439,7 @@ describe.each(MISSING_COLUMNS)("the authorization matrix on a request $name", (c
       const expected = expectedFor(endpoint, caller, column);
       it(describeCell(endpoint, caller, expected), async () => {
         if (expected.allowed) throw new Error("nothing is allowed on a request the caller cannot address");
-        await expectRefusedWithoutChange(world, expected, () =>
+        await expectRefusedWithoutChange(world, expected, isRecorded(caller, column), () =>
           callEndpoint(world, endpoint, caller, ws, id),
         );
       });
