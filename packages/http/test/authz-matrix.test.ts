@@ -299,7 +299,8 @@ const expectReadAllowed = (endpoint: RequestEndpoint, answer: ApiAnswer<RequestB
       expect(body.containerUrl).toEqual(expect.stringContaining(id));
       break;
     case "audit":
-      expect(body.verification).toMatchObject({ ok: true });
+      expect((body.entries as unknown[]).length).toBeGreaterThan(0);
+      expect(body.continuation).toBeNull();
       break;
   }
 };
