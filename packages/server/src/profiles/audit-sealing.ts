@@ -85,7 +85,10 @@ export const checkpointContainer = (settings: AzureSettings, identity: () => Blo
   if (audit?.checkpointsConnectionString !== undefined) return keyed(audit.checkpointsConnectionString);
   if (audit?.checkpointsAccountUrl !== undefined) return at(audit.checkpointsAccountUrl, identity());
   const storage = settings.storage;
-  if (storage.layout === "accounts") throw new Error("the audit checkpoints need an account of their own");
+  if (storage.layout === "accounts") {
+    // An account of their own, named like the stage accounts: staudit{treId}, with the identity.
+    return at(`https://staudit${storage.treId}.blob.${storage.endpointSuffix}`, identity());
+  }
   const shared = " (the data's own account: production keeps checkpoints in a separate, immutable one)";
   return storage.connectionString !== undefined
     ? keyed(storage.connectionString, shared)

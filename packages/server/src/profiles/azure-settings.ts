@@ -100,7 +100,7 @@ export const AZURE_VARIABLES: Readonly<Record<string, string>> = {
   AIRLOCK_AUDIT_VERIFY_KEY: "verify-audit without the signing key: the Ed25519 public key (SPKI PEM)",
   AIRLOCK_AUDIT_VERIFY_KEY_FILE: "a file holding the checkpoint public key (PEM)",
   AIRLOCK_AUDIT_CHECKPOINTS_CONNECTION_STRING:
-    "the storage account of audit checkpoints (account key); production: a separate account with an immutability policy",
+    "the storage account of audit checkpoints (account key); default: staudit{treId} with the managed identity in the accounts layout, the data's account in the single-account layout",
   AIRLOCK_AUDIT_CHECKPOINTS_ACCOUNT_URL:
     "that account with the managed identity: https://{account}.blob.{suffix}",
   AIRLOCK_AUDIT_CHECKPOINTS_CONTAINER: 'the container of audit checkpoints (default "audit-checkpoints")',
@@ -266,13 +266,6 @@ export const azureSettingsFromEnv = (env: Env): Result<AzureSettings, string> =>
   if (production && (chainKey === undefined || signingKey === undefined)) {
     problems.push(
       "AIRLOCK_AUDIT_CHAIN_KEY and AIRLOCK_AUDIT_SIGNING_KEY (or their _FILE forms) are required when NODE_ENV=production: keys made at start would not verify the log after a restart",
-    );
-  }
-  const checkpointsAccount =
-    v.AIRLOCK_AUDIT_CHECKPOINTS_CONNECTION_STRING ?? v.AIRLOCK_AUDIT_CHECKPOINTS_ACCOUNT_URL;
-  if (checkpointsAccount === undefined && layout === "accounts") {
-    problems.push(
-      "AIRLOCK_AUDIT_CHECKPOINTS_CONNECTION_STRING (or AIRLOCK_AUDIT_CHECKPOINTS_ACCOUNT_URL) is missing: the accounts layout has no account of its own for audit checkpoints",
     );
   }
   if (problems.length > 0) return err(problems.join("\n"));
