@@ -168,7 +168,8 @@ const main = async () => {
     const moved = entry.toStatus && entry.toStatus !== entry.fromStatus ? ` → ${entry.toStatus}` : "";
     detail(`${entry.action.padEnd(10)} ${entry.outcome.padEnd(10)} by ${entry.actor.name}${moved}`);
   }
-  detail(`hash chain verified: ${trail.verification.ok}`);
+  const verification = await api("GET", `${requestPath}/audit/verification`, admin);
+  detail(`hash chain verified: ${verification.ok}`);
   console.log("\nDone.");
 };
 

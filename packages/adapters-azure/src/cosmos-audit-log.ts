@@ -1,10 +1,21 @@
-import type { AuditEntry, AuditLog, AuditLogError, AuditRecord } from "@airlock/core";
+import type {
+  AuditEntry,
+  AuditLog,
+  AuditLogError,
+  AuditPage,
+  AuditPageRequest,
+  AuditRecord,
+  AuditSealing,
+  AuditStreamPageRequest,
+} from "@airlock/core";
 import {
+  checkpointEntry,
   GENESIS_HASH,
   hashAuditEntry,
+  MAX_AUDIT_PAGE,
   unavailable,
   unhashedAuditEntry,
-  verifyAuditChain,
+  verifyAuditStream,
 } from "@airlock/core";
 import type { Container } from "@azure/cosmos";
 import { err, ok, type Result, ResultAsync } from "neverthrow";
@@ -17,6 +28,8 @@ export type CosmosAuditLogOptions = CosmosConnection & {
   readonly containerId?: string;
   /** How many times an append retries after another append took its `seq`. Default 100. */
   readonly maxAttempts?: number;
+  /** The chain key, checkpoint signing key and checkpoint store (kept outside this database). */
+  readonly sealing: AuditSealing;
 };
 
 type StoredEntry = AuditEntry & { readonly id: string };
@@ -80,14 +93,42 @@ export const createCosmosAuditLog = (options: CosmosAuditLogOptions): CosmosAudi
     return resources[0];
   };
 
-  const entries = async (c: Container, stream: string): Promise<AuditEntry[]> => {
+  /** One page by keyset on `seq`; one entry more than the page tells whether another follows. */
+  const page = async (c: Container, stream: string, request: AuditPageRequest): Promise<AuditPage> => {
+    const limit = Math.max(1, Math.min(Math.floor(request.limit), MAX_AUDIT_PAGE));
     const { resources } = await c.items
-      .query<StoredEntry>({
-        query: "SELECT * FROM c WHERE c.stream = @stream AND NOT IS_DEFINED(c.kind) ORDER BY c.seq ASC",
-        parameters: [{ name: "@stream", value: stream }],
+      .query<StoredEntry>(
+        {
+          query:
+            "SELECT TOP @top * FROM c WHERE c.stream = @stream AND c.seq >= @from AND NOT IS_DEFINED(c.kind) ORDER BY c.seq ASC",
+          parameters: [
+            { name: "@top", value: limit + 1 },
+            { name: "@stream", value: stream },
+            { name: "@from", value: request.fromSeq },
+          ],
+        },
+        { partitionKey: stream },
+      )
+      .fetchAll();
+    const entries = resources.slice(0, limit).map(toEntry);
+    return { entries, nextSeq: resources.length > limit ? (entries.at(-1) as AuditEntry).seq + 1 : null };
+  };
+
+  /** Streams by their first entry (seq 0), in name order across partitions. */
+  const streamPage = async (c: Container, request: AuditStreamPageRequest) => {
+    const limit = Math.max(1, Math.min(Math.floor(request.limit), MAX_AUDIT_PAGE));
+    const { resources } = await c.items
+      .query<string>({
+        query:
+          "SELECT TOP @top VALUE c.stream FROM c WHERE c.seq = 0 AND NOT IS_DEFINED(c.kind) AND c.stream > @after ORDER BY c.stream ASC",
+        parameters: [
+          { name: "@top", value: limit + 1 },
+          { name: "@after", value: request.after ?? "" },
+        ],
       })
       .fetchAll();
-    return resources.map(toEntry);
+    const streams = resources.slice(0, limit);
+    return { streams, next: resources.length > limit ? (streams.at(-1) ?? null) : null };
   };
 
   const entryWithKey = async (
@@ -128,6 +169,13 @@ export const createCosmosAuditLog = (options: CosmosAuditLogOptions): CosmosAudi
     throw new Error(`audit batch answered ${entryResult?.statusCode} and ${claimResult?.statusCode}`);
   };
 
+  /** The entry once its signed checkpoint is stored: an append answers only then. */
+  const checkpointed = async (entry: AuditEntry): Promise<Result<AuditEntry, AuditLogError>> =>
+    (await checkpointEntry(options.sealing, entry)).map(() => entry);
+
+  const listPage = (stream: string, request: AuditPageRequest) =>
+    run(`list audit stream ${stream}`, async (c) => ok(await page(c, stream, request)));
+
   const log = {
     append: (record: AuditRecord) =>
       run(`append to audit stream ${record.stream}`, async (c) => {
@@ -135,24 +183,27 @@ export const createCosmosAuditLog = (options: CosmosAuditLogOptions): CosmosAudi
         for (let attempt = 0; attempt < maxAttempts; attempt++) {
           if (key !== null) {
             const existing = await entryWithKey(c, record.stream, key);
-            if (existing) return ok(toEntry(existing));
+            if (existing) return checkpointed(toEntry(existing));
           }
           const last = await lastEntry(c, record.stream);
           const unhashed =
             last === undefined
               ? unhashedAuditEntry(record, 0, GENESIS_HASH)
               : unhashedAuditEntry(record, last.seq + 1, last.hash);
-          const entry: AuditEntry = { ...unhashed, hash: await hashAuditEntry(unhashed) };
+          const entry: AuditEntry = {
+            ...unhashed,
+            hash: await hashAuditEntry(unhashed, options.sealing.keys.chainKey),
+          };
           if (key !== null) {
             const outcome = await createClaimed(c, entry, key);
-            if (outcome === "created") return ok(entry);
+            if (outcome === "created") return checkpointed(entry);
             // "key": a racing append of the same record won; the loop answers its entry.
             await pause(Math.random() * Math.min(50, 2 ** attempt));
             continue;
           }
           try {
             await c.items.create<StoredEntry>({ ...entry, id: documentId(entry.stream, entry.seq) });
-            return ok(entry);
+            return checkpointed(entry);
           } catch (error) {
             if (classifyAzureError(error) !== "Conflict") throw error;
             // Another append took this seq. Jittered backoff so racing writers spread out.
@@ -169,10 +220,12 @@ export const createCosmosAuditLog = (options: CosmosAuditLogOptions): CosmosAudi
         ok((await entryWithKey(c, stream, key)) !== undefined),
       ),
 
-    list: (stream: string) => run(`list audit stream ${stream}`, async (c) => ok(await entries(c, stream))),
+    list: listPage,
 
-    verify: (stream: string) =>
-      run(`verify audit stream ${stream}`, async (c) => ok(await verifyAuditChain(await entries(c, stream)))),
+    streams: (request: AuditStreamPageRequest) =>
+      run("list audit streams", async (c) => ok(await streamPage(c, request))),
+
+    verify: (stream: string) => verifyAuditStream(options.sealing, listPage, stream),
 
     ensure: (): ResultAsync<void, AuditLogError> => run("ensure audit container", async () => ok(undefined)),
   } satisfies CosmosAuditLog;

@@ -62,7 +62,7 @@ export const classifyAzureError = (error: unknown): AzureFailure => {
   }
 };
 
-const describe = (context: string, error: unknown): string => {
+export const describe = (context: string, error: unknown): string => {
   const message = field(error, "message");
   const status = statusOf(error);
   const code = errorCodeOf(error);

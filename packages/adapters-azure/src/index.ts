@@ -2,6 +2,8 @@
 
 export type { AcsEmailNotifierOptions } from "./acs-email-notifier.js";
 export { createAcsEmailNotifier } from "./acs-email-notifier.js";
+export type { BlobAuditCheckpoints, BlobAuditCheckpointsOptions } from "./blob-audit-checkpoints.js";
+export { auditCheckpointContainer, createBlobAuditCheckpoints } from "./blob-audit-checkpoints.js";
 export type {
   AccountsLayoutOptions,
   BlobCredential,

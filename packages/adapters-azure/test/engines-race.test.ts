@@ -4,15 +4,17 @@ import {
   type Airlock,
   type AirlockError,
   type AirlockStorage,
+  type AuditSealing,
   createAirlock,
   type EventPublisher,
+  generateAuditKeys,
   type MalwareScanner,
   type Notifier,
   type Stage,
   statusMeta,
   type Workspace,
 } from "@airlock/core";
-import { assertOk } from "@airlock/core/testing";
+import { allAuditEntries, assertOk, mapAuditCheckpoints } from "@airlock/core/testing";
 import { okAsync, type Result } from "neverthrow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCosmosAuditLog } from "../src/cosmos-audit-log.js";
@@ -65,6 +67,8 @@ let second: Airlock;
 let storage: AirlockStorage;
 let audit: ReturnType<typeof createCosmosAuditLog>;
 let repository: ReturnType<typeof createCosmosRequestRepository>;
+/** One set of audit keys and one checkpoint store, shared by both engines as a deployment shares them. */
+let sealing: AuditSealing;
 
 const engine = (containers: { requests: string; audit: string; workspaces: string }) => {
   // Each engine has its own clients, as a separate process would.
@@ -75,7 +79,7 @@ const engine = (containers: { requests: string; audit: string; workspaces: strin
     airlock: createAirlock(
       {
         repository: createCosmosRequestRepository({ ...connection, containerId: containers.requests }),
-        audit: createCosmosAuditLog({ ...connection, containerId: containers.audit }),
+        audit: createCosmosAuditLog({ ...connection, containerId: containers.audit, sealing }),
         workspaces: createCosmosWorkspaceRegistry({ ...connection, containerId: containers.workspaces }),
         storage: ownStorage,
         scanner: cleanScanner,
@@ -91,6 +95,7 @@ const engine = (containers: { requests: string; audit: string; workspaces: strin
 
 beforeAll(async () => {
   [blob, cosmos] = await Promise.all([startBlobBackend(), startCosmosBackend()]);
+  sealing = { keys: await generateAuditKeys(), checkpoints: mapAuditCheckpoints() };
   const containers = {
     requests: cosmos.containerId("requests"),
     audit: cosmos.containerId("audit"),
@@ -102,7 +107,7 @@ beforeAll(async () => {
   storage = a.storage;
   const connection = { ...cosmos.connection, databaseId: cosmos.databaseId };
   repository = createCosmosRequestRepository({ ...connection, containerId: containers.requests });
-  audit = createCosmosAuditLog({ ...connection, containerId: containers.audit });
+  audit = createCosmosAuditLog({ ...connection, containerId: containers.audit, sealing });
   assertOk(
     await createCosmosWorkspaceRegistry({ ...connection, containerId: containers.workspaces }).put(WORKSPACE),
     "register the workspace",
@@ -180,9 +185,7 @@ const expectSettled = async (id: string, status: string) => {
   expect(request.dataStage).toBe(where);
   expect(stages).toEqual(where === null ? [] : [where]);
   expect(assertOk(await audit.verify(id), "verify").ok).toBe(true);
-  const transitions = assertOk(await audit.list(id), "list audit").filter(
-    (entry) => entry.outcome === "transition",
-  );
+  const transitions = (await allAuditEntries(audit, id)).filter((entry) => entry.outcome === "transition");
   expect(transitions.map((entry) => entry.toStatus)).toEqual(request.history.map((entry) => entry.status));
 };
 

@@ -1,6 +1,9 @@
 // The public surface of @airlock/adapters-memory: every port in memory, inspectable, for tests, examples and the embedded profile.
 
-export type { AuditLogMethod, MemoryAuditLog } from "./audit-log.js";
+export type { AuditCheckpointsMethod, MemoryAuditCheckpoints } from "./audit-checkpoints.js";
+export { createMemoryAuditCheckpoints } from "./audit-checkpoints.js";
+export { createEphemeralAuditKeys } from "./audit-keys.js";
+export type { AuditLogMethod, MemoryAuditLog, MemoryAuditLogOptions } from "./audit-log.js";
 export { createMemoryAuditLog } from "./audit-log.js";
 export type { ManualClock } from "./clock.js";
 export { createManualClock, MANUAL_CLOCK_START_MS, systemClock } from "./clock.js";

@@ -1,5 +1,16 @@
-import { auditLogContract } from "@airlock/core/testing";
+import { auditCheckpointsContract, auditLogContract } from "@airlock/core/testing";
 import { describe, it } from "vitest";
-import { createMemoryAuditLog } from "../src/index.js";
+import { createMemoryAuditCheckpoints, createMemoryAuditLog } from "../src/index.js";
 
-auditLogContract({ describe, it }, () => createMemoryAuditLog());
+auditLogContract({ describe, it }, (sealing) => {
+  const audit = createMemoryAuditLog({ sealing });
+  return {
+    audit,
+    backdoor: {
+      overwrite: async (entry) => audit.overwrite(entry),
+      removeFrom: async (stream, seq) => audit.removeFrom(stream, seq),
+    },
+  };
+});
+
+auditCheckpointsContract({ describe, it }, () => createMemoryAuditCheckpoints());

@@ -6,15 +6,20 @@
 import { createHash } from "node:crypto";
 import {
   AirlockRequestSchema,
+  type AuditCheckpoint,
   type AuditEntry,
   type AuditLog,
+  type AuditSealing,
+  checkpointEntry,
   GENESIS_HASH,
   hashAuditEntry,
-  verifyAuditChain,
+  unhashedAuditEntry,
   WorkspaceSchema,
 } from "@airlock/core";
 import {
+  type AuditLogUnderTest,
   assertEqual,
+  auditCheckpointsContract,
   auditLogContract,
   type ContractRunner,
   EICAR,
@@ -33,6 +38,7 @@ import {
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
 import { describe, expect, it } from "vitest";
 import {
+  createMemoryAuditCheckpoints,
   createMemoryAuditLog,
   createMemoryEventPublisher,
   createMemoryNotifier,
@@ -62,6 +68,17 @@ const collect = (define: (t: ContractRunner) => void): Collected => {
 };
 
 /** Runs every collected test and answers the names of those that failed. */
+const memoryUnderTest = (sealing: AuditSealing): AuditLogUnderTest => {
+  const audit = createMemoryAuditLog({ sealing });
+  return {
+    audit,
+    backdoor: {
+      overwrite: async (entry) => audit.overwrite(entry),
+      removeFrom: async (stream, seq) => audit.removeFrom(stream, seq),
+    },
+  };
+};
+
 const failing = async (define: (t: ContractRunner) => void): Promise<string[]> => {
   const failed: string[] = [];
   for (const test of collect(define).tests) {
@@ -80,7 +97,10 @@ describe("contract suites", () => {
     expect(await failing((t) => requestRepositoryContract(t, () => createMemoryRequestRepository()))).toEqual(
       [],
     );
-    expect(await failing((t) => auditLogContract(t, () => createMemoryAuditLog()))).toEqual([]);
+    expect(await failing((t) => auditLogContract(t, (sealing) => memoryUnderTest(sealing)))).toEqual([]);
+    expect(await failing((t) => auditCheckpointsContract(t, () => createMemoryAuditCheckpoints()))).toEqual(
+      [],
+    );
   });
 
   it("an opted-out test is not registered at all", () => {
@@ -311,29 +331,30 @@ describe("contract suites", () => {
 
   it("audit log: catch appends that race for the same seq", async () => {
     const failed = await failing((t) =>
-      auditLogContract(t, (): AuditLog => {
+      auditLogContract(t, (sealing) => {
         const entries = new Map<string, AuditEntry[]>();
-        const inner = createMemoryAuditLog();
-        return {
+        const { audit: inner, backdoor } = memoryUnderTest(sealing);
+        const audit: AuditLog = {
           ...inner,
           // Reads the chain before hashing and writes after: the classic lost update.
           append: (record) =>
             ResultAsync.fromSafePromise(
               (async () => {
                 const chain = entries.get(record.stream) ?? [];
-                const unhashed = {
-                  ...record,
-                  seq: chain.length,
-                  prevHash: chain.at(-1)?.hash ?? GENESIS_HASH,
-                };
-                const entry = { ...unhashed, hash: await hashAuditEntry(unhashed) };
+                const unhashed = unhashedAuditEntry(record, chain.length, chain.at(-1)?.hash ?? GENESIS_HASH);
+                const entry = { ...unhashed, hash: await hashAuditEntry(unhashed, sealing.keys.chainKey) };
                 entries.set(record.stream, [...(entries.get(record.stream) ?? []), entry]);
                 return entry;
               })(),
-            ),
-          list: (stream) => okAsync(entries.get(stream) ?? []),
-          verify: (stream) => ResultAsync.fromSafePromise(verifyAuditChain(entries.get(stream) ?? [])),
+            ).andThrough((entry) => checkpointEntry(sealing, entry)),
+          list: (stream, page) => {
+            const chain = entries.get(stream) ?? [];
+            const slice = chain.slice(page.fromSeq, page.fromSeq + page.limit);
+            const more = page.fromSeq + page.limit < chain.length;
+            return okAsync({ entries: slice, nextSeq: more ? page.fromSeq + page.limit : null });
+          },
         };
+        return { audit, backdoor };
       }),
     );
     expect(failed).toContain("concurrent appends to one stream all land once, in a valid chain");
@@ -341,16 +362,68 @@ describe("contract suites", () => {
 
   it("audit log: catch a log that appends a keyed record twice", async () => {
     const failed = await failing((t) =>
-      auditLogContract(t, (): AuditLog => {
-        const inner = createMemoryAuditLog();
+      auditLogContract(t, (sealing) => {
+        const { audit: inner, backdoor } = memoryUnderTest(sealing);
         // Forgets keys: every append lands, so a recovered record would be audited twice.
-        return { ...inner, append: (record) => inner.append({ ...record, key: null }) };
+        return { audit: { ...inner, append: (record) => inner.append({ ...record, key: null }) }, backdoor };
       }),
     );
     expect(failed).toEqual([
       "a keyed record is appended once, however often and however concurrently it is sent",
       "concurrent first appends of one keyed record land once",
     ]);
+  });
+
+  it("audit log: catch a log that writes no checkpoints, so truncation goes unseen", async () => {
+    const failed = await failing((t) =>
+      auditLogContract(t, (sealing) =>
+        memoryUnderTest({
+          ...sealing,
+          checkpoints: { ...sealing.checkpoints, put: () => okAsync(undefined) },
+        }),
+      ),
+    );
+    expect(failed).toEqual(
+      expect.arrayContaining([
+        "each append leaves a signed checkpoint of its entry before it answers",
+        "verify finds entries removed from the tail",
+        "verify finds a stream removed whole",
+        "verify finds a stream rewritten with the chain key by its signed checkpoint",
+      ]),
+    );
+  });
+
+  it("audit log: catch a log that pages by position instead of by seq", async () => {
+    const failed = await failing((t) =>
+      auditLogContract(t, (sealing) => {
+        const { audit: inner, backdoor } = memoryUnderTest(sealing);
+        // Answers one entry fewer than asked and says nothing more follows.
+        const list: AuditLog["list"] = (stream, page) =>
+          inner
+            .list(stream, { ...page, limit: Math.max(1, page.limit - 1) })
+            .map((answer) => ({ ...answer, nextSeq: null }));
+        return { audit: { ...inner, list }, backdoor };
+      }),
+    );
+    expect(failed).toContain("list answers a stream a page at a time, in seq order");
+  });
+
+  it("audit checkpoints: catch a store where a late checkpoint replaces a later one", async () => {
+    const failed = await failing((t) =>
+      auditCheckpointsContract(t, () => {
+        const inner = createMemoryAuditCheckpoints();
+        const last = new Map<string, AuditCheckpoint>();
+        return {
+          ...inner,
+          put: (checkpoint) => {
+            last.set(checkpoint.stream, checkpoint);
+            return okAsync(undefined);
+          },
+          latest: (stream) => okAsync(last.get(stream) ?? null),
+        };
+      }),
+    );
+    expect(failed).toContain("a checkpoint arriving late never hides a later one");
   });
 
   it("event publisher: catch a publisher that reorders a batch", async () => {

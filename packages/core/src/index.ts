@@ -51,16 +51,41 @@ export {
   userRef,
   WorkspaceRole as WorkspaceRoleSchema,
 } from "./model/actor.js";
-export type { AuditEntry, AuditOutcome, AuditRecord, AuditVerification } from "./model/audit.js";
+export type {
+  AuditCheckpoint,
+  AuditEntry,
+  AuditOutcome,
+  AuditPage,
+  AuditPageRequest,
+  AuditRecord,
+  AuditStreamPage,
+  AuditStreamPageRequest,
+  AuditTamper,
+  AuditTrailPage,
+  AuditVerification,
+} from "./model/audit.js";
 export {
+  AuditCheckpoint as AuditCheckpointSchema,
   AuditEntry as AuditEntrySchema,
   AuditRecord as AuditRecordSchema,
+  AuditTrailQuery as AuditTrailQuerySchema,
   canonicalAuditText,
+  canonicalCheckpointText,
+  DEFAULT_AUDIT_PAGE,
   GENESIS_HASH,
-  hashAuditEntry,
+  MAX_AUDIT_PAGE,
+  TRE_STREAM,
   unhashedAuditEntry,
-  verifyAuditChain,
+  workspaceAuditStream,
 } from "./model/audit.js";
+export type { AuditKeys } from "./model/audit-keys.js";
+export {
+  checkpointSignatureValid,
+  generateAuditKeys,
+  hashAuditEntry,
+  MIN_CHAIN_KEY_BYTES,
+  signCheckpoint,
+} from "./model/audit-keys.js";
 export type { AirlockEvent, ReviewedData, StatusChangedData } from "./model/events.js";
 export {
   AirlockEvent as AirlockEventSchema,
@@ -106,7 +131,10 @@ export {
   WorkspaceMember as WorkspaceMemberSchema,
   WorkspacePolicy as WorkspacePolicySchema,
 } from "./model/workspace.js";
+export type { AuditCheckpoints, AuditCheckpointsError } from "./ports/audit-checkpoints.js";
 export type { AuditLog, AuditLogError } from "./ports/audit-log.js";
+export type { AuditSealing } from "./ports/audit-sealing.js";
+export { checkpointEntry, verifyAuditStream } from "./ports/audit-sealing.js";
 export type { Clock } from "./ports/clock.js";
 export type { Conflict, InvalidInput, NotFound, TooLarge, Unavailable } from "./ports/errors.js";
 export { conflict, invalidInput, notFound, tooLarge, unavailable } from "./ports/errors.js";
@@ -135,7 +163,9 @@ export type {
   WorkspaceRegistry,
 } from "./ports/workspace-directory.js";
 export { DEFAULT_NOTIFICATIONS, notificationFor } from "./service/announcements.js";
-export { quoted, TRE_STREAM, workspaceStream } from "./service/audit-records.js";
+export { quoted } from "./service/audit-records.js";
+export type { AuditVerificationSummary, StreamVerification } from "./service/audit-verify-all.js";
+export { verifyAllAuditStreams } from "./service/audit-verify-all.js";
 export { createAirlock } from "./service/create-airlock.js";
 export {
   ListQuery as ListQuerySchema,

@@ -149,7 +149,7 @@ const checkInvariants = async (h: Harness, ids: string[]) => {
     }
 
     // Every status change has exactly one audit entry, and the chain verifies.
-    const entries = (await h.ports.audit.list(id))._unsafeUnwrap();
+    const entries = (await h.ports.audit.listAll(id))._unsafeUnwrap();
     expect(entries.filter((e) => e.outcome === "transition")).toHaveLength(request.history.length);
     expect((await h.ports.audit.verify(id))._unsafeUnwrap()).toMatchObject({ ok: true });
   }

@@ -14,7 +14,7 @@ import {
   workspaceWith,
 } from "./support/harness.js";
 
-const entriesOf = async (h: Pick<Harness, "ports">, stream: string) => unwrap(h.ports.audit.list(stream));
+const entriesOf = async (h: Pick<Harness, "ports">, stream: string) => unwrap(h.ports.audit.listAll(stream));
 
 const drain = async (stream: AsyncIterable<Uint8Array>) => {
   let text = "";

@@ -99,7 +99,7 @@ describe("every simple path of the machine, driven through the engine", () => {
       if (!id) return;
       // Whatever the path, the request ends audited once per status change, with an intact chain.
       const stored = await unwrap(h.ports.repository.get(id));
-      const entries = await unwrap(h.ports.audit.list(id));
+      const entries = await unwrap(h.ports.audit.listAll(id));
       expect(entries.filter((e) => e.outcome === "transition")).toHaveLength(stored.history.length);
       expect(await unwrap(h.ports.audit.verify(id))).toMatchObject({ ok: true });
     });

@@ -50,7 +50,12 @@ describe("an import from creation to approval", () => {
     expect(h.ports.events.published().filter((event) => event.type === EVENT_TYPES.reviewed)).toHaveLength(1);
 
     const trail = await unwrap(h.airlock.auditTrail(people.olga, h.ws, draft.id));
-    expect(trail.verification).toEqual({ ok: true, entries: trail.entries.length });
+    expect(trail.continuation).toBeNull();
+    expect(await unwrap(h.airlock.verifyAuditTrail(people.olga, h.ws, draft.id))).toEqual({
+      ok: true,
+      entries: trail.entries.length,
+      checkpointSeq: trail.entries.length - 1,
+    });
     expect(trail.entries.filter((entry) => entry.outcome === "transition")).toHaveLength(5);
 
     const inReviewMail = h.ports.notifier.sent().find((n) => n.request.status === "in_review");
@@ -199,7 +204,7 @@ describe("reviews", () => {
     );
     expect(error.kind).toBe("Forbidden");
     expect(await observable(h, id)).toEqual(before);
-    const denials = (await unwrap(h.ports.audit.list(id))).filter((entry) => entry.outcome === "denied");
+    const denials = (await unwrap(h.ports.audit.listAll(id))).filter((entry) => entry.outcome === "denied");
     expect(denials.at(-1)).toMatchObject({ actor: { id: "rita" }, action: "review" });
   });
 
@@ -444,7 +449,7 @@ describe("crash recovery", () => {
     const stored = await unwrap(h.ports.repository.get(draft.id));
     expect(stored.status).toBe("submitted");
     const transitions = async () =>
-      (await unwrap(h.ports.audit.list(draft.id)))
+      (await unwrap(h.ports.audit.listAll(draft.id)))
         .filter((e) => e.outcome === "transition")
         .map((e) => e.toStatus);
     expect(await transitions()).toEqual(["draft"]);

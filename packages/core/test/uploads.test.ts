@@ -71,7 +71,9 @@ describe("the policy's file count under concurrent uploads", () => {
   it("audits each name the draft records, as an upload by the requester", async () => {
     const h = makeHarness();
     const draft = await draftWithFile(h);
-    const uploads = (await unwrap(h.ports.audit.list(draft.id))).filter((entry) => entry.action === "upload");
+    const uploads = (await unwrap(h.ports.audit.listAll(draft.id))).filter(
+      (entry) => entry.action === "upload",
+    );
     expect(uploads).toEqual([
       expect.objectContaining({ outcome: "allowed", actor: { id: "rita", name: people.rita.name } }),
     ]);
@@ -110,7 +112,7 @@ describe("a submit racing an upload", () => {
     expect(refused).toMatchObject({ kind: "Conflict", message: expect.stringContaining("second.csv") });
     const stillDraft = await unwrap(h.ports.repository.get(draft.id));
     expect(stillDraft.status).toBe("draft");
-    const denials = (await unwrap(h.ports.audit.list(draft.id))).filter((e) => e.outcome === "denied");
+    const denials = (await unwrap(h.ports.audit.listAll(draft.id))).filter((e) => e.outcome === "denied");
     expect(denials.at(-1)).toMatchObject({ action: "submit", reason: expect.stringContaining("Conflict") });
 
     release();
@@ -143,7 +145,7 @@ describe("a crash between recording a file name and its audit entry", () => {
     });
     expect((await airlock.upload(draft.id, "late.csv", chunks("1\n"))).isErr()).toBe(true);
     const uploads = async () =>
-      (await unwrap(h.ports.audit.list(draft.id))).filter((entry) => entry.action === "upload");
+      (await unwrap(h.ports.audit.listAll(draft.id))).filter((entry) => entry.action === "upload");
     expect(await uploads()).toHaveLength(0);
 
     expect(await unwrap(h.airlock.processor.recover())).toEqual({ recovered: 1 });

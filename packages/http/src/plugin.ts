@@ -14,6 +14,7 @@ import { createGuard } from "./auth/guard.js";
 import { createTokenVerifier } from "./auth/verifier.js";
 import { createLinkSigner } from "./blob/link-token.js";
 import { type Problem, problem, sendProblem } from "./problem.js";
+import { registerAuditRoutes } from "./routes/audit.js";
 import { registerBlobRoutes } from "./routes/blob.js";
 import { registerEventRoutes, type ScanEventsOptions } from "./routes/events.js";
 import { registerHealthRoutes } from "./routes/health.js";
@@ -172,7 +173,11 @@ export const airlockApi: FastifyPluginAsync<AirlockApiOptions> = async (app, opt
       tags: [
         {
           name: "requests",
-          description: "Airlock requests: create, submit, review, and their links and audit trail",
+          description: "Airlock requests: create, submit, review, and their links",
+        },
+        {
+          name: "audit",
+          description: "Audit trails of requests and workspaces, a page at a time, and their verification",
         },
         { name: "workspaces", description: "The workspace directory, for TRE admins" },
         ...(options.blobEndpoint === "embedded"
@@ -236,6 +241,7 @@ export const airlockApi: FastifyPluginAsync<AirlockApiOptions> = async (app, opt
       },
     );
     registerRequestRoutes(api, { airlock: options.airlock, guard, containerUrl });
+    registerAuditRoutes(api, { airlock: options.airlock, guard });
     registerWorkspaceRoutes(api, { guard, workspaces: options.workspaces });
     registerHealthRoutes(api, { workspaces: options.workspaces });
     // The server is where this document was asked for (or the public URL): paths carry any prefix.

@@ -1,5 +1,6 @@
 import {
   AuditEntrySchema,
+  AuditTrailQuerySchema,
   ListQuerySchema,
   NewRequestInputSchema,
   PublicRequestSchema,
@@ -139,15 +140,42 @@ export const LinkSchema = named(
 export const AuditTrailSchema = named(
   z.object({
     entries: z.array(AuditEntrySchema),
-    verification: z.object({
-      ok: z.boolean(),
-      entries: z.number().int(),
-      firstTampered: z.number().int().optional(),
-      reason: z.string().optional(),
+    continuation: described(z.string().nullable(), {
+      description: "Pass as `continuation` to read the next page; null on the last page.",
     }),
   }),
-  "AuditTrail",
+  "AuditTrailPage",
 );
+
+export const AuditVerificationSchema = named(
+  z.object({
+    ok: z.boolean(),
+    entries: described(z.number().int().optional(), { description: "Entries verified (when ok)." }),
+    checkpointSeq: described(z.number().int().nullable().optional(), {
+      description:
+        "The seq of the signed checkpoint the trail was checked against; null when it has none (when ok).",
+    }),
+    firstTampered: described(z.number().int().optional(), {
+      description: "The first seq that is missing or does not verify (when not ok).",
+    }),
+    reason: described(
+      z
+        .enum([
+          "sequence gap",
+          "broken link",
+          "content changed",
+          "truncated",
+          "checkpoint mismatch",
+          "checkpoint forged",
+        ])
+        .optional(),
+      { description: "Why the trail does not verify (when not ok)." },
+    ),
+  }),
+  "AuditVerification",
+);
+
+export const AuditTrailQuery = documented(AuditTrailQuerySchema);
 
 export const WorkspaceParams = z.object({ ws: z.string() });
 export const RequestParams = z.object({ ws: z.string(), id: z.string() });

@@ -15,7 +15,7 @@ const start = async () => {
 };
 
 const streamOf = async (stream: string): Promise<readonly AuditEntry[]> =>
-  (await server.ports.audit.list(stream))._unsafeUnwrap();
+  (await server.ports.audit.listAll(stream))._unsafeUnwrap();
 
 const listUrl = (containerUrl: string) => `${containerUrl}&restype=container&comp=list`;
 

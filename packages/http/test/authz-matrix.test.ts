@@ -296,7 +296,7 @@ const deniedCount = async (world: World): Promise<number> => {
   ];
   let count = 0;
   for (const stream of streams) {
-    const entries = (await ports.audit.list(stream))._unsafeUnwrap();
+    const entries = (await ports.audit.listAll(stream))._unsafeUnwrap();
     count += entries.filter((entry) => entry.outcome === "denied").length;
   }
   return count;
@@ -333,7 +333,8 @@ const expectReadAllowed = (endpoint: RequestEndpoint, answer: ApiAnswer<RequestB
       expect(body.containerUrl).toEqual(expect.stringContaining(id));
       break;
     case "audit":
-      expect(body.verification).toMatchObject({ ok: true });
+      expect((body.entries as unknown[]).length).toBeGreaterThan(0);
+      expect(body.continuation).toBeNull();
       break;
   }
 };

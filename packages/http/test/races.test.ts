@@ -93,7 +93,7 @@ describe.each(SCHEDULES)(
       );
       expect(stored?.history.filter((entry) => entry.previousStatus === "in_review")).toHaveLength(1);
 
-      const trail = (await server.ports.audit.list(id))._unsafeUnwrap();
+      const trail = (await server.ports.audit.listAll(id))._unsafeUnwrap();
       expect((await server.ports.audit.verify(id))._unsafeUnwrap()).toMatchObject({ ok: true });
       const leftReview = trail.filter(
         (entry) => entry.outcome === "transition" && entry.fromStatus === "in_review",
@@ -134,7 +134,7 @@ describe.each(SCHEDULES)("concurrent submits of one draft, $name", ({ decoratePo
     const stored = server.ports.repository.inspect().find((request) => request.id === id);
     expect(stored?.history.filter((entry) => entry.status === "submitted")).toHaveLength(1);
     expect(stored?.status).toBe("in_review");
-    const trail = (await server.ports.audit.list(id))._unsafeUnwrap();
+    const trail = (await server.ports.audit.listAll(id))._unsafeUnwrap();
     expect((await server.ports.audit.verify(id))._unsafeUnwrap()).toMatchObject({ ok: true });
     expect(
       trail.filter((entry) => entry.outcome === "transition" && entry.toStatus === "submitted"),

@@ -12,6 +12,7 @@ describe("the azure profile's settings", () => {
   it("need only the TRE id, the Cosmos endpoint and the events key; the rest has defaults or identities", () => {
     const settings = azureSettingsFromEnv(production)._unsafeUnwrap();
     expect(settings).toEqual({
+      audit: { checkpointsContainer: "audit-checkpoints" },
       storage: { layout: "accounts", treId: "mytre", endpointSuffix: "core.windows.net" },
       cosmos: {
         endpoint: production.AIRLOCK_COSMOS_ENDPOINT,
@@ -35,6 +36,25 @@ describe("the azure profile's settings", () => {
     })._unsafeUnwrap();
     expect(principals.eventsPrincipals).toEqual(["11111111-2222-3333-4444-555555555555", "aaaa"]);
     expect(azureSettingsFromEnv({ ...withoutKey, AIRLOCK_SCANNER: "local" }).isOk()).toBe(true);
+  });
+
+  it("need the audit keys in production, and read them as values or files", () => {
+    expect(azureSettingsFromEnv({ ...production, NODE_ENV: "production" })._unsafeUnwrapErr()).toMatch(
+      /AIRLOCK_AUDIT_CHAIN_KEY and AIRLOCK_AUDIT_SIGNING_KEY .* are required when NODE_ENV=production/,
+    );
+    const settings = azureSettingsFromEnv({
+      ...production,
+      NODE_ENV: "production",
+      AIRLOCK_AUDIT_CHAIN_KEY: "c2VjcmV0",
+      AIRLOCK_AUDIT_SIGNING_KEY_FILE: "/run/secrets/audit-signing.pem",
+      AIRLOCK_AUDIT_CHECKPOINTS_ACCOUNT_URL: "https://stauditmytre.blob.core.windows.net",
+    })._unsafeUnwrap();
+    expect(settings.audit).toEqual({
+      chainKey: { value: "c2VjcmV0" },
+      signingKey: { file: "/run/secrets/audit-signing.pem" },
+      checkpointsAccountUrl: "https://stauditmytre.blob.core.windows.net",
+      checkpointsContainer: "audit-checkpoints",
+    });
   });
 
   it("read every service that is configured", () => {

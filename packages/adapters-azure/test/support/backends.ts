@@ -32,6 +32,8 @@ const required = (name: string): string => {
 
 export interface BlobBackend {
   readonly connectionString: string;
+  /** This file's run tag: a container named `{name}{tag}-{anything}` is deleted when the file ends (live mode). */
+  readonly tag: string;
   /** A fresh adapter; its containers carry this file's run tag, so runs never collide. */
   storage(overrides?: Partial<BlobStorageCommonOptions>): ReturnType<typeof createBlobStorage>;
   stop(): Promise<void>;
@@ -45,6 +47,7 @@ export const startBlobBackend = async (): Promise<BlobBackend> => {
   const { account, credential } = parseStorageConnectionString(connectionString);
   return {
     connectionString,
+    tag,
     storage: (overrides = {}) =>
       createBlobStorage({
         accounts: accountsByConvention({ treId: tag, workspaceSuffix: () => tag }),

@@ -2,8 +2,8 @@ import type { Role } from "../model/actor.js";
 
 /**
  * What a person may attempt: the four commands on a request, creating one, and the reads that are
- * not transitions (a workspace's requests, a link to a request's data, the audit trail, the
- * cross-workspace review queue).
+ * not transitions (a workspace's requests, a link to a request's data, a request's audit trail, the
+ * workspace's own audit trail, the cross-workspace review queue).
  */
 export type Permission =
   | "create"
@@ -14,6 +14,7 @@ export type Permission =
   | "read"
   | "link"
   | "audit"
+  | "workspaceAudit"
   | "reviewQueue";
 
 /** Someone a request names by their part in it (`requester`), or by a role they hold. */
@@ -46,6 +47,8 @@ export const PERMISSIONS = {
   read: { roles: [R, O, M] },
   link: { roles: [R, O, M] },
   audit: { roles: [O, M, ADMIN] },
+  // The workspace's own stream holds refusals of anyone in the workspace: for the TRE's admins.
+  workspaceAudit: { roles: [ADMIN] },
   reviewQueue: { roles: [M] },
 } as const satisfies Readonly<Record<Permission, PermissionRule>>;
 

@@ -32,10 +32,6 @@ export const AuditEntry = AuditRecord.extend({
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
 
-export type AuditVerification =
-  | { readonly ok: true; readonly entries: number }
-  | { readonly ok: false; readonly entries: number; readonly firstTampered: number; readonly reason: string };
-
 export const GENESIS_HASH = "0".repeat(64);
 
 /**
@@ -81,27 +77,107 @@ export const canonicalAuditText = (entry: Omit<AuditEntry, "hash">): string =>
     entry.key,
   ]);
 
-const hex = (buffer: ArrayBuffer) =>
-  Array.from(new Uint8Array(buffer), (byte) => byte.toString(16).padStart(2, "0")).join("");
+/** A signed statement that `stream` held `seq + 1` entries, the last with `hash`, at `at` (epoch seconds). */
+export const AuditCheckpoint = z.object({
+  stream: z.string().min(1),
+  seq: z.number().int().nonnegative(),
+  hash: z.string(),
+  at: z.number(),
+  /** Ed25519 over `canonicalCheckpointText`, base64url. */
+  signature: z.string(),
+});
+export type AuditCheckpoint = z.infer<typeof AuditCheckpoint>;
 
-export const hashAuditEntry = async (entry: Omit<AuditEntry, "hash">): Promise<string> =>
-  hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonicalAuditText(entry))));
+/** The text a checkpoint's signature covers: fixed order, so any reader checks the same bytes. */
+export const canonicalCheckpointText = (checkpoint: Omit<AuditCheckpoint, "signature">): string =>
+  JSON.stringify([
+    "airlock-audit-checkpoint",
+    checkpoint.stream,
+    checkpoint.seq,
+    checkpoint.hash,
+    checkpoint.at,
+  ]);
 
-/** Checks one stream's entries (in `seq` order) and reports the first that breaks the chain. */
-export const verifyAuditChain = async (entries: readonly AuditEntry[]): Promise<AuditVerification> => {
-  let prevHash = GENESIS_HASH;
-  for (const [index, entry] of entries.entries()) {
-    const { hash, ...rest } = entry;
-    if (entry.seq !== index) {
-      return { ok: false, entries: entries.length, firstTampered: index, reason: "sequence gap" };
+/** A page of one stream: entries from a `seq` on, and where the next page starts (null at the end). */
+export interface AuditPage {
+  readonly entries: readonly AuditEntry[];
+  readonly nextSeq: number | null;
+}
+
+/** Where a page of a stream starts and how many entries it holds at most. */
+export interface AuditPageRequest {
+  readonly fromSeq: number;
+  readonly limit: number;
+}
+
+/** A page of stream names in name order, and where the next page starts (opaque; null at the end). */
+export interface AuditStreamPage {
+  readonly streams: readonly string[];
+  readonly next: string | null;
+}
+
+/** Where a page of stream names starts (`after`: the previous page's `next`, null for the first) and its size. */
+export interface AuditStreamPageRequest {
+  readonly after: string | null;
+  readonly limit: number;
+}
+
+/** The largest page an audit read answers. */
+export const MAX_AUDIT_PAGE = 1000;
+
+/** Why a stream failed verification. */
+export type AuditTamper =
+  /** An entry's `seq` is not the next one: an entry was removed or renumbered. */
+  | "sequence gap"
+  /** An entry's `prevHash` is not the previous entry's hash. */
+  | "broken link"
+  /** An entry's hash is not the keyed hash of its content: changed, or written without the chain key. */
+  | "content changed"
+  /** The stream ends before the last signed checkpoint: entries were removed from its tail. */
+  | "truncated"
+  /** The entry a signed checkpoint names has another hash: the chain was rewritten. */
+  | "checkpoint mismatch"
+  /** The latest checkpoint's signature does not verify with the checkpoint key. */
+  | "checkpoint forged";
+
+export type AuditVerification =
+  | {
+      readonly ok: true;
+      readonly entries: number;
+      /** The seq of the signed checkpoint the stream was checked against; null when it has none. */
+      readonly checkpointSeq: number | null;
     }
-    if (entry.prevHash !== prevHash) {
-      return { ok: false, entries: entries.length, firstTampered: index, reason: "broken link" };
-    }
-    if ((await hashAuditEntry(rest)) !== hash) {
-      return { ok: false, entries: entries.length, firstTampered: index, reason: "content changed" };
-    }
-    prevHash = hash;
-  }
-  return { ok: true, entries: entries.length };
-};
+  | {
+      readonly ok: false;
+      /** The first seq that is missing or does not verify. */
+      readonly firstTampered: number;
+      readonly reason: AuditTamper;
+    };
+
+/** The stream of a workspace's own entries: refusals made before any request was read. */
+/**
+ * Where a refusal that names no workspace is recorded: a token refused on a TRE-wide route (the
+ * workspace directory, the scanner's events), or one that addressed a workspace that does not exist.
+ */
+export const TRE_STREAM = "tre";
+
+export const workspaceAuditStream = (workspaceId: string): string => `workspace:${workspaceId}`;
+
+/** How many entries a page of the audit trail holds unless the caller asks for another size. */
+export const DEFAULT_AUDIT_PAGE = 100;
+
+/** Which page of an audit trail to read: `continuation` from the previous page (absent for the first). */
+export const AuditTrailQuery = z.object({
+  continuation: z
+    .string()
+    .regex(/^\d{1,12}$/, "a continuation from a previous page of this audit trail")
+    .optional(),
+  pageSize: z.coerce.number().int().min(1).max(MAX_AUDIT_PAGE).optional(),
+});
+export type AuditTrailQuery = z.infer<typeof AuditTrailQuery>;
+
+/** One page of an audit trail, and the continuation of the next page (null on the last). */
+export interface AuditTrailPage {
+  readonly entries: readonly AuditEntry[];
+  readonly continuation: string | null;
+}

@@ -1,20 +1,11 @@
 import { err, ok } from "neverthrow";
 import type { AirlockError } from "../errors.js";
 import type { Actor } from "../model/actor.js";
-import type { AuditOutcome, AuditRecord } from "../model/audit.js";
+import { type AuditOutcome, type AuditRecord, workspaceAuditStream } from "../model/audit.js";
 import type { AirlockRequest, RequestStatus } from "../model/request.js";
 import type { AuditLog } from "../ports/audit-log.js";
 import type { Clock } from "../ports/clock.js";
 import { fromPortError, type Outcome } from "./outcome.js";
-
-/**
- * Where a refusal that names no workspace is recorded: a token refused on a TRE-wide route (the
- * workspace directory, the scanner's events), or one that addressed a workspace that does not exist.
- */
-export const TRE_STREAM = "tre";
-
-/** The stream of a workspace's refusals made before any request of it was identified. */
-export const workspaceStream = (workspaceId: string): string => `workspace:${workspaceId}`;
 
 /** Text a caller chose (a file name, an id), as a record names it: quoted, and never unbounded. */
 export const quoted = (text: string, max = 256): string =>
@@ -76,7 +67,7 @@ export const deny = async <T>(
   const recorded = await appendAudit(
     ports.audit,
     auditRecord(epochSeconds(ports.clock), {
-      stream: request ? request.id : workspaceStream(attempt.workspaceId),
+      stream: request ? request.id : workspaceAuditStream(attempt.workspaceId),
       workspaceId: attempt.workspaceId,
       requestId: request?.id ?? null,
       actor: attempt.actor,

@@ -2,7 +2,7 @@ import { ResultAsync } from "neverthrow";
 import type { AirlockError } from "../errors.js";
 import { UPLOAD_STAGE } from "../machine/status-meta.js";
 import { createAnnouncements } from "./announcements.js";
-import { readAuditTrail } from "./audit-trail.js";
+import { readAuditTrail, readWorkspaceAuditTrail, verifyAuditTrail } from "./audit-trail.js";
 import { createBackgroundWork } from "./background.js";
 import { deleteFile, listFiles, readFile } from "./blob-access.js";
 import { cancelRequest } from "./cancel.js";
@@ -61,8 +61,12 @@ export const createAirlock = (ports: AirlockPorts, options: AirlockOptions = {})
         deps.scheduleProcessing(request);
         return request;
       }),
-    auditTrail: (actor, workspaceId, requestId) =>
-      asResultAsync(readAuditTrail(deps, actor, workspaceId, requestId)),
+    auditTrail: (actor, workspaceId, requestId, query) =>
+      asResultAsync(readAuditTrail(deps, actor, workspaceId, requestId, query)),
+    workspaceAuditTrail: (actor, workspaceId, query) =>
+      asResultAsync(readWorkspaceAuditTrail(deps, actor, workspaceId, query)),
+    verifyAuditTrail: (actor, workspaceId, requestId) =>
+      asResultAsync(verifyAuditTrail(deps, actor, workspaceId, requestId)),
     writeFile: (holder, requestId, stage, name, content) =>
       asResultAsync(uploadFile(deps, holder, requestId, stage, name, content)),
     upload: (requestId, name, content) =>

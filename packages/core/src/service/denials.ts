@@ -1,7 +1,8 @@
 import { err, ok } from "neverthrow";
 import { z } from "zod";
+import { TRE_STREAM, workspaceAuditStream } from "../model/audit.js";
 import type { AirlockRequest } from "../model/request.js";
-import { appendAudit, auditRecord, epochSeconds, TRE_STREAM, workspaceStream } from "./audit-records.js";
+import { appendAudit, auditRecord, epochSeconds } from "./audit-records.js";
 import type { UseCaseDeps } from "./deps.js";
 import { loadRequest, loadWorkspace } from "./lookup.js";
 import { type Outcome, parseInput } from "./outcome.js";
@@ -48,7 +49,7 @@ export const recordDenial = async (deps: UseCaseDeps, input: Denial): Outcome<vo
   return appendAudit(
     deps.ports.audit,
     auditRecord(epochSeconds(deps.ports.clock), {
-      stream: request ? request.id : workspaceId ? workspaceStream(workspaceId) : TRE_STREAM,
+      stream: request ? request.id : workspaceId ? workspaceAuditStream(workspaceId) : TRE_STREAM,
       // The TRE-wide stream's entries name no workspace.
       workspaceId: workspaceId ?? "",
       requestId: request?.id ?? null,

@@ -1,7 +1,7 @@
 import type { ResultAsync } from "neverthrow";
 import type { AirlockError } from "../errors.js";
 import type { Actor, GrantHolder } from "../model/actor.js";
-import type { AuditEntry, AuditVerification } from "../model/audit.js";
+import type { AuditTrailPage, AuditVerification } from "../model/audit.js";
 import type { RecipientRole } from "../model/notification.js";
 import type { AirlockRequest, RequestStatus, Stage, UserAction } from "../model/request.js";
 import type { AuditLog } from "../ports/audit-log.js";
@@ -204,14 +204,31 @@ export interface Airlock {
     outcome: { readonly verdict: "clean" } | { readonly verdict: "threat"; readonly detail: string },
     file?: string,
   ): ResultAsync<AirlockRequest, AirlockError>;
+  /**
+   * A page of the request's audit trail in `seq` order (`query`: `continuation` of the previous
+   * page, `pageSize` 1 to 1000, default 100). Reading a page verifies nothing: see `verifyAuditTrail`.
+   */
   auditTrail(
     actor: Actor,
     workspaceId: string,
     requestId: string,
-  ): ResultAsync<
-    { readonly entries: readonly AuditEntry[]; readonly verification: AuditVerification },
-    AirlockError
-  >;
+    query?: unknown,
+  ): ResultAsync<AuditTrailPage, AirlockError>;
+  /** A page of the workspace's own audit trail: refusals made before any request was read (TREAdmin). */
+  workspaceAuditTrail(
+    actor: Actor,
+    workspaceId: string,
+    query?: unknown,
+  ): ResultAsync<AuditTrailPage, AirlockError>;
+  /**
+   * Verifies the request's audit trail, or the workspace's own with `requestId` null, whole: every
+   * entry's keyed hash and link, and the chain against its latest signed checkpoint.
+   */
+  verifyAuditTrail(
+    actor: Actor,
+    workspaceId: string,
+    requestId: string | null,
+  ): ResultAsync<AuditVerification, AirlockError>;
   /**
    * Streams one file of the request's container in `stage` (a link's download). The link rule is
    * run again for the link's `holder` on the request's current status, as for every call below,

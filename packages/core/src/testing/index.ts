@@ -12,7 +12,9 @@ export {
   firstDifference,
   show,
 } from "./assert.js";
-export { auditLogContract } from "./audit-log-contract.js";
+export { auditCheckpointsContract } from "./audit-checkpoints-contract.js";
+export type { AuditLogUnderTest, AuditStoreBackdoor } from "./audit-log-contract.js";
+export { allAuditEntries, auditLogContract, mapAuditCheckpoints } from "./audit-log-contract.js";
 export type { ContractOptions, ContractRunner } from "./contract.js";
 export type { PublisherUnderTest } from "./event-publisher-contract.js";
 export { eventPublisherContract } from "./event-publisher-contract.js";

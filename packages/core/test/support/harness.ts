@@ -72,7 +72,7 @@ export const observable = async (h: Harness, requestId: string) => ({
   stages: h.ports.storage.stagesHolding(requestId),
   events: h.ports.events.published().length,
   notifications: h.ports.notifier.sent().length,
-  transitions: (await h.ports.audit.list(requestId))
+  transitions: (await h.ports.audit.listAll(requestId))
     .unwrapOr([])
     .filter((entry) => entry.outcome !== "denied").length,
 });

@@ -3,7 +3,6 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Guard } from "../auth/guard.js";
 import {
-  AuditTrailSchema,
   LinkSchema,
   ListRequestsQuery,
   NewRequestBody,
@@ -197,28 +196,6 @@ export const registerRequestRoutes = (root: FastifyInstance, deps: RequestRoutes
     "Approve or reject a request in review (AirlockManager, never the requester)",
   );
   decision("revoke", RevokeBody, "Revoke an approved request; its links stop working");
-
-  app.get(
-    `${base}/:id/audit`,
-    {
-      onRequest: memberOrAdmin,
-      schema: {
-        tags,
-        security,
-        operationId: "getAuditTrail",
-        summary: "The request's audit trail and whether its hash chain verifies",
-        params: RequestParams,
-        response: { 200: AuditTrailSchema, ...problemResponses },
-      },
-    },
-    (request, reply) =>
-      respond(
-        request,
-        reply,
-        airlock.auditTrail(guard.actorOf(request), request.params.ws, request.params.id),
-        (trail) => trail,
-      ),
-  );
 
   app.get(
     "/api/requests",

@@ -52,7 +52,7 @@ export const snapshotState = async (server: TestServer): Promise<StateSnapshot> 
   ];
   const audit: Record<string, readonly AuditEntry[]> = {};
   for (const stream of streams) {
-    const entries = (await ports.audit.list(stream))._unsafeUnwrap();
+    const entries = (await ports.audit.listAll(stream))._unsafeUnwrap();
     audit[stream] = entries.filter((entry) => entry.outcome !== "denied" && !LINK_CALLS.has(entry.action));
   }
 

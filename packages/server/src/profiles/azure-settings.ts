@@ -44,6 +44,22 @@ export interface AzureSettings {
   readonly eventsPrincipals?: readonly string[];
   /** `defender` in production; `local` reads blobs itself and finds the EICAR test string. */
   readonly scanner: "defender" | "local";
+  /** The audit log's keys and checkpoint store; absent: keys made for this process (development only). */
+  readonly audit?: AuditSettings;
+}
+
+/** Where the audit log's keys and checkpoints come from (see docs/events-and-notifications.md). */
+export interface AuditSettings {
+  /** The chain key, base64 (at least 32 bytes), or a file holding it. Absent: made for this process. */
+  readonly chainKey?: { readonly value: string } | { readonly file: string };
+  /** The Ed25519 private key (PKCS#8 PEM) signing checkpoints, or a file holding it. */
+  readonly signingKey?: { readonly value: string } | { readonly file: string };
+  /** The Ed25519 public key (SPKI PEM) checking checkpoints, where only verifying (verify-audit). */
+  readonly verifyKey?: { readonly value: string } | { readonly file: string };
+  /** The checkpoint container's account; absent: the storage account of the single-account layout. */
+  readonly checkpointsConnectionString?: string;
+  readonly checkpointsAccountUrl?: string;
+  readonly checkpointsContainer: string;
 }
 
 /** Each variable of the azure profile and what it means, for the README and `--help`-like messages. */
@@ -75,6 +91,19 @@ export const AZURE_VARIABLES: Readonly<Record<string, string>> = {
   AIRLOCK_SCANNER:
     '"defender" (default) or "local" (an EICAR-only stand-in for emulators; refused in production)',
   AZURE_CLIENT_ID: "the user-assigned managed identity to use, when there are several",
+  AIRLOCK_AUDIT_CHAIN_KEY:
+    "the audit chain's HMAC key, base64, at least 32 bytes (or AIRLOCK_AUDIT_CHAIN_KEY_FILE); required in production",
+  AIRLOCK_AUDIT_CHAIN_KEY_FILE: "a file holding the audit chain key (base64)",
+  AIRLOCK_AUDIT_SIGNING_KEY:
+    "the Ed25519 private key (PKCS#8 PEM) signing audit checkpoints (or AIRLOCK_AUDIT_SIGNING_KEY_FILE); required in production",
+  AIRLOCK_AUDIT_SIGNING_KEY_FILE: "a file holding the checkpoint signing key (PEM)",
+  AIRLOCK_AUDIT_VERIFY_KEY: "verify-audit without the signing key: the Ed25519 public key (SPKI PEM)",
+  AIRLOCK_AUDIT_VERIFY_KEY_FILE: "a file holding the checkpoint public key (PEM)",
+  AIRLOCK_AUDIT_CHECKPOINTS_CONNECTION_STRING:
+    "the storage account of audit checkpoints (account key); default: staudit{treId} with the managed identity in the accounts layout, the data's account in the single-account layout",
+  AIRLOCK_AUDIT_CHECKPOINTS_ACCOUNT_URL:
+    "that account with the managed identity: https://{account}.blob.{suffix}",
+  AIRLOCK_AUDIT_CHECKPOINTS_CONTAINER: 'the container of audit checkpoints (default "audit-checkpoints")',
 };
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -124,6 +153,26 @@ const EnvSchema = z.object({
   AIRLOCK_COSMOS_AUDIT_CONTAINER: optional(z.string().min(1).max(255)),
   AIRLOCK_COSMOS_WORKSPACES_CONTAINER: optional(z.string().min(1).max(255)),
   AIRLOCK_COSMOS_EMULATOR: flag,
+  AIRLOCK_AUDIT_CHAIN_KEY: optional(z.string().min(1)),
+  AIRLOCK_AUDIT_CHAIN_KEY_FILE: optional(z.string().min(1)),
+  AIRLOCK_AUDIT_SIGNING_KEY: optional(z.string().min(1)),
+  AIRLOCK_AUDIT_SIGNING_KEY_FILE: optional(z.string().min(1)),
+  AIRLOCK_AUDIT_VERIFY_KEY: optional(z.string().min(1)),
+  AIRLOCK_AUDIT_VERIFY_KEY_FILE: optional(z.string().min(1)),
+  AIRLOCK_AUDIT_CHECKPOINTS_CONNECTION_STRING: optional(
+    z.string().refine((value) => {
+      try {
+        parseStorageConnectionString(value);
+        return true;
+      } catch (_malformed) {
+        return false;
+      }
+    }, "must hold AccountName and AccountKey"),
+  ),
+  AIRLOCK_AUDIT_CHECKPOINTS_ACCOUNT_URL: optional(secureUrl),
+  AIRLOCK_AUDIT_CHECKPOINTS_CONTAINER: optional(
+    z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, "must be a valid container name"),
+  ),
   AIRLOCK_EVENTGRID_ENDPOINT: optional(secureUrl),
   AIRLOCK_EVENTGRID_KEY: optional(z.string()),
   AIRLOCK_ACS_CONNECTION_STRING: optional(
@@ -209,9 +258,33 @@ export const azureSettingsFromEnv = (env: Env): Result<AzureSettings, string> =>
   if (production && v.AIRLOCK_SCANNER === "local") {
     problems.push("AIRLOCK_SCANNER=local (an EICAR-only stand-in) is refused when NODE_ENV=production");
   }
+  const secret = (value: string | undefined, file: string | undefined) =>
+    value !== undefined ? { value } : file !== undefined ? { file } : undefined;
+  const chainKey = secret(v.AIRLOCK_AUDIT_CHAIN_KEY, v.AIRLOCK_AUDIT_CHAIN_KEY_FILE);
+  const signingKey = secret(v.AIRLOCK_AUDIT_SIGNING_KEY, v.AIRLOCK_AUDIT_SIGNING_KEY_FILE);
+  const verifyKey = secret(v.AIRLOCK_AUDIT_VERIFY_KEY, v.AIRLOCK_AUDIT_VERIFY_KEY_FILE);
+  if (production && (chainKey === undefined || signingKey === undefined)) {
+    problems.push(
+      "AIRLOCK_AUDIT_CHAIN_KEY and AIRLOCK_AUDIT_SIGNING_KEY (or their _FILE forms) are required when NODE_ENV=production: keys made at start would not verify the log after a restart",
+    );
+  }
   if (problems.length > 0) return err(problems.join("\n"));
 
+  const audit: AuditSettings = {
+    ...(chainKey === undefined ? {} : { chainKey }),
+    ...(signingKey === undefined ? {} : { signingKey }),
+    ...(verifyKey === undefined ? {} : { verifyKey }),
+    ...(v.AIRLOCK_AUDIT_CHECKPOINTS_CONNECTION_STRING === undefined
+      ? {}
+      : { checkpointsConnectionString: v.AIRLOCK_AUDIT_CHECKPOINTS_CONNECTION_STRING }),
+    ...(v.AIRLOCK_AUDIT_CHECKPOINTS_ACCOUNT_URL === undefined
+      ? {}
+      : { checkpointsAccountUrl: v.AIRLOCK_AUDIT_CHECKPOINTS_ACCOUNT_URL }),
+    checkpointsContainer: v.AIRLOCK_AUDIT_CHECKPOINTS_CONTAINER ?? "audit-checkpoints",
+  };
+
   return ok({
+    audit,
     storage:
       layout === "accounts"
         ? {

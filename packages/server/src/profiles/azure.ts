@@ -4,6 +4,7 @@ import {
   type BlobCredential,
   type CosmosConnection,
   createAcsEmailNotifier,
+  createBlobAuditCheckpoints,
   createBlobStorage,
   createCosmosAuditLog,
   createCosmosRequestRepository,
@@ -31,6 +32,7 @@ import {
 } from "@airlock/core";
 import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import type { Logger } from "pino";
+import { checkpointContainer, loadAuditKeys } from "./audit-sealing.js";
 import type { AzureSettings } from "./azure-settings.js";
 import { createScanBlobLocator } from "./blob-locator.js";
 import { defenderScanEvents } from "./defender-scan-events.js";
@@ -137,11 +139,21 @@ export const createAzureProfile = (options: AzureProfileOptions): Profile => {
     databaseId: cosmos.database,
     containerId: cosmos.containers.requests,
   });
+  const auditKeys = loadAuditKeys(settings.audit);
+  const checkpointsAt = checkpointContainer(settings, credential);
+  const checkpoints = createBlobAuditCheckpoints({ container: checkpointsAt.container });
   const audit = createCosmosAuditLog({
     ...connection,
     databaseId: cosmos.database,
     containerId: cosmos.containers.audit,
+    sealing: { keys: auditKeys.keys, checkpoints },
   });
+  banner.push(`Audit checkpoints ${checkpointsAt.where}`);
+  if (auditKeys.generated) {
+    banner.push(
+      "Audit keys       MADE FOR THIS PROCESS: the audit log will not verify after a restart (set AIRLOCK_AUDIT_CHAIN_KEY and AIRLOCK_AUDIT_SIGNING_KEY)",
+    );
+  }
   const workspaces = createCosmosWorkspaceRegistry({
     ...connection,
     databaseId: cosmos.database,
@@ -228,7 +240,12 @@ export const createAzureProfile = (options: AzureProfileOptions): Profile => {
     }),
     banner,
     prepare: async () => {
-      for (const ensured of [await repository.ensure(), await audit.ensure(), await workspaces.ensure()]) {
+      for (const ensured of [
+        await repository.ensure(),
+        await audit.ensure(),
+        await workspaces.ensure(),
+        await checkpoints.ensure(),
+      ]) {
         if (ensured.isErr()) throw new Error(`Cosmos DB is not ready: ${ensured.error.message}`);
       }
     },

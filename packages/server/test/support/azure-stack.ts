@@ -3,7 +3,7 @@
  * the Cosmos DB emulator by default, real Azure with AIRLOCK_TEST_MODE=live (see
  * packages/adapters-azure/test/support/backends.ts for the variables).
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
 import { Agent } from "node:https";
 import type { Writable } from "node:stream";
 import { createCosmosRequestRepository } from "@airlock/adapters-azure";
@@ -267,4 +267,23 @@ export const postEvents = (
       ...(options.token ? { token: options.token } : {}),
     },
   );
+};
+
+/** Audit keys and a checkpoint container of their own, as settings and as the variables that name them. */
+export const auditSecretsFor = (settings: AzureSettings) => {
+  const { privateKey } = generateKeyPairSync("ed25519");
+  const chainKey = randomBytes(32).toString("base64");
+  const signingKey = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+  const checkpointsContainer = `auditcp${randomBytes(5).toString("hex")}`;
+  return {
+    settings: {
+      ...settings,
+      audit: { chainKey: { value: chainKey }, signingKey: { value: signingKey }, checkpointsContainer },
+    } satisfies AzureSettings,
+    env: {
+      AIRLOCK_AUDIT_CHAIN_KEY: chainKey,
+      AIRLOCK_AUDIT_SIGNING_KEY: signingKey,
+      AIRLOCK_AUDIT_CHECKPOINTS_CONTAINER: checkpointsContainer,
+    },
+  };
 };

@@ -1,0 +1,96 @@
+import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
+import { readFileSync } from "node:fs";
+import {
+  auditCheckpointContainer,
+  type BlobCredential,
+  parseStorageConnectionString,
+} from "@airlock/adapters-azure";
+import { createEphemeralAuditKeys } from "@airlock/adapters-memory";
+import { type AuditKeys, MIN_CHAIN_KEY_BYTES } from "@airlock/core";
+import type { AuditSettings, AzureSettings } from "./azure-settings.js";
+
+type Secret = { readonly value: string } | { readonly file: string };
+
+const textOf = (secret: Secret): string =>
+  "value" in secret ? secret.value : readFileSync(secret.file, "utf8");
+
+const chainKeyOf = (secret: Secret): Uint8Array<ArrayBuffer> => {
+  const bytes = new Uint8Array(Buffer.from(textOf(secret).trim(), "base64"));
+  if (bytes.length < MIN_CHAIN_KEY_BYTES) {
+    throw new Error(`the audit chain key must be base64 of at least ${MIN_CHAIN_KEY_BYTES} bytes`);
+  }
+  return bytes;
+};
+
+const ed25519 = (key: KeyObject, what: string): KeyObject => {
+  if (key.asymmetricKeyType !== "ed25519") throw new Error(`${what} must be an Ed25519 key`);
+  return key;
+};
+
+// Node's CryptoKey is the Web Crypto key core works with; only their type declarations differ.
+const webKey = (key: KeyObject, usage: "sign" | "verify") =>
+  key.toCryptoKey("Ed25519", false, [usage]) as unknown as NonNullable<AuditKeys["signingKey"]>;
+
+export interface LoadedAuditKeys {
+  readonly keys: AuditKeys;
+  /** Made for this process: entries written with them will not verify after a restart. */
+  readonly generated: boolean;
+}
+
+/**
+ * The audit keys the settings name. Without any, keys are made for this process (the settings
+ * refuse that in production); with only some, it is a mistake worth stopping for.
+ */
+export const loadAuditKeys = (settings: AuditSettings | undefined): LoadedAuditKeys => {
+  const { chainKey, signingKey, verifyKey } = settings ?? {};
+  if (chainKey === undefined && signingKey === undefined && verifyKey === undefined) {
+    return { keys: createEphemeralAuditKeys(), generated: true };
+  }
+  if (chainKey === undefined) throw new Error("AIRLOCK_AUDIT_CHAIN_KEY (or _FILE) is missing");
+  if (signingKey !== undefined) {
+    const privateKey = ed25519(createPrivateKey(textOf(signingKey)), "AIRLOCK_AUDIT_SIGNING_KEY");
+    return {
+      keys: {
+        chainKey: chainKeyOf(chainKey),
+        signingKey: webKey(privateKey, "sign"),
+        verifyKey: webKey(createPublicKey(privateKey), "verify"),
+      },
+      generated: false,
+    };
+  }
+  if (verifyKey === undefined) {
+    throw new Error(
+      "AIRLOCK_AUDIT_SIGNING_KEY or AIRLOCK_AUDIT_VERIFY_KEY (or their _FILE forms) is missing",
+    );
+  }
+  const publicKey = ed25519(createPublicKey(textOf(verifyKey)), "AIRLOCK_AUDIT_VERIFY_KEY");
+  return {
+    keys: { chainKey: chainKeyOf(chainKey), signingKey: null, verifyKey: webKey(publicKey, "verify") },
+    generated: false,
+  };
+};
+
+/** Where audit checkpoints go: the account and container, and a line saying so. */
+export const checkpointContainer = (settings: AzureSettings, identity: () => BlobCredential) => {
+  const audit = settings.audit;
+  const name = audit?.checkpointsContainer ?? "audit-checkpoints";
+  const at = (blobEndpoint: string, credential: BlobCredential, note = "") => ({
+    container: auditCheckpointContainer(blobEndpoint, credential, name),
+    where: `${blobEndpoint} container ${name}${note}`,
+  });
+  const keyed = (connectionString: string, note?: string) => {
+    const { account, credential } = parseStorageConnectionString(connectionString);
+    return at(account.blobEndpoint, credential, note);
+  };
+  if (audit?.checkpointsConnectionString !== undefined) return keyed(audit.checkpointsConnectionString);
+  if (audit?.checkpointsAccountUrl !== undefined) return at(audit.checkpointsAccountUrl, identity());
+  const storage = settings.storage;
+  if (storage.layout === "accounts") {
+    // An account of their own, named like the stage accounts: staudit{treId}, with the identity.
+    return at(`https://staudit${storage.treId}.blob.${storage.endpointSuffix}`, identity());
+  }
+  const shared = " (the data's own account: production keeps checkpoints in a separate, immutable one)";
+  return storage.connectionString !== undefined
+    ? keyed(storage.connectionString, shared)
+    : at(new URL(storage.accountUrl ?? "").origin, identity(), shared);
+};
