@@ -22,7 +22,15 @@ describe("registering workspaces", () => {
       id: "ws9",
       displayName: "Nine",
       clientId: "ws9",
-      airlock: { enabled: true, scanning: true, requiredApprovals: 1, maxFiles: 1, maxFileSize: 1024 ** 3 },
+      airlock: {
+        enabled: true,
+        scanning: true,
+        requiredApprovals: 1,
+        maxFiles: 1,
+        maxFileSize: 1024 ** 3,
+        maxOpenDrafts: 10,
+        maxBytesInFlight: 4 * 1024 ** 3,
+      },
       members,
     });
 

@@ -1,5 +1,5 @@
 import { err, ok } from "neverthrow";
-import { FileName } from "../model/primitives.js";
+import { FileNameInput } from "../model/primitives.js";
 import type { Stage } from "../model/request.js";
 import type { StoredFile } from "../ports/storage.js";
 import { loadForBlobCall } from "./access.js";
@@ -20,7 +20,7 @@ export const readFile = async (
 ): Outcome<AsyncIterable<Uint8Array>> => {
   const request = await loadForBlobCall(deps, requestId, stage, "read");
   if (request.isErr()) return err(request.error);
-  const valid = parseInput(FileName, name, "the file name");
+  const valid = parseInput(FileNameInput, name, "the file name");
   if (valid.isErr()) return err(valid.error);
   return fromPort(deps.ports.storage.openRead(containerOf(request.value), stage, valid.value));
 };
@@ -34,7 +34,7 @@ export const deleteFile = async (
 ): Outcome<void> => {
   const request = await loadForBlobCall(deps, requestId, stage, "delete");
   if (request.isErr()) return err(request.error);
-  const valid = parseInput(FileName, name, "the file name");
+  const valid = parseInput(FileNameInput, name, "the file name");
   if (valid.isErr()) return err(valid.error);
   const deleted = await fromPort(
     deps.ports.storage.deleteFile(containerOf(request.value), stage, valid.value),

@@ -1,5 +1,5 @@
 import { err } from "neverthrow";
-import { FileName } from "../model/primitives.js";
+import { FileNameInput } from "../model/primitives.js";
 import type { Stage } from "../model/request.js";
 import type { StoredFile } from "../ports/storage.js";
 import { loadForBlobCall } from "./access.js";
@@ -21,7 +21,7 @@ export const uploadFile = async (
 ): Outcome<StoredFile> => {
   const request = await loadForBlobCall(deps, requestId, stage, "write");
   if (request.isErr()) return err(request.error);
-  const valid = parseInput(FileName, name, "the file name");
+  const valid = parseInput(FileNameInput, name, "the file name");
   if (valid.isErr()) return err(valid.error);
   const workspace = await loadWorkspace(deps.ports, request.value.workspaceId);
   if (workspace.isErr()) return err(workspace.error);
