@@ -167,4 +167,5 @@ export type {
   RequestList,
   RequestView,
   RoleSource,
+  UploadOptions,
 } from "./service/types.js";

@@ -8,6 +8,7 @@ import { deleteFile, listFiles, readFile } from "./blob-access.js";
 import { cancelRequest } from "./cancel.js";
 import { createRequest } from "./create.js";
 import type { UseCaseDeps } from "./deps.js";
+import { createBytesInFlight, createKeyedQueue } from "./in-flight.js";
 import { issueLink } from "./link.js";
 import { listRequests, listRequestsForUser } from "./list.js";
 import { resolveOptions } from "./options.js";
@@ -39,6 +40,8 @@ export const createAirlock = (ports: AirlockPorts, options: AirlockOptions = {})
     scheduleProcessing: (request) => {
       if (resolved.processing === "inline") processor.schedule(request.id);
     },
+    bytesInFlight: createBytesInFlight(),
+    oneCreationAtATime: createKeyedQueue(),
   };
 
   return {
@@ -62,10 +65,10 @@ export const createAirlock = (ports: AirlockPorts, options: AirlockOptions = {})
       }),
     auditTrail: (actor, workspaceId, requestId) =>
       asResultAsync(readAuditTrail(deps, actor, workspaceId, requestId)),
-    writeFile: (requestId, stage, name, content) =>
-      asResultAsync(uploadFile(deps, requestId, stage, name, content)),
-    upload: (requestId, name, content) =>
-      asResultAsync(uploadFile(deps, requestId, UPLOAD_STAGE, name, content)),
+    writeFile: (requestId, stage, name, content, options) =>
+      asResultAsync(uploadFile(deps, requestId, stage, name, content, options)),
+    upload: (requestId, name, content, options) =>
+      asResultAsync(uploadFile(deps, requestId, UPLOAD_STAGE, name, content, options)),
     readFile: (requestId, stage, name) => asResultAsync(readFile(deps, requestId, stage, name)),
     deleteFile: (requestId, stage, name) => asResultAsync(deleteFile(deps, requestId, stage, name)),
     listFiles: (requestId, stage) => asResultAsync(listFiles(deps, requestId, stage)),
