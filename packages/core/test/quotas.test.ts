@@ -87,3 +87,14 @@ describe("bytes in flight per workspace", () => {
     expect((await unwrap(h.ports.repository.get(draft.id))).draftFiles).toEqual(["a.csv"]);
   });
 });
+
+describe("a workspace policy stored before the quotas existed", () => {
+  it("takes the defaults instead of refusing every draft and upload", async () => {
+    const h = makeHarness();
+    const stored = await unwrap(h.ports.workspaces.get(h.ws));
+    const { maxOpenDrafts: _drafts, maxBytesInFlight: _bytes, ...older } = stored.policy;
+    await unwrap(h.ports.workspaces.put({ ...stored, policy: older as typeof stored.policy }));
+    const draft = (await unwrap(create(h))).airlockRequest;
+    await unwrap(h.airlock.upload(draft.id, "data.csv", chunks("1")));
+  });
+});

@@ -2,7 +2,7 @@ import { transition } from "xstate";
 import type { Actor } from "../model/actor.js";
 import type { AirlockRequest, RequestStatus, UserAction } from "../model/request.js";
 import { UserAction as UserActionSchema } from "../model/request.js";
-import type { WorkspacePolicy } from "../model/workspace.js";
+import { DEFAULT_POLICY, type WorkspacePolicy } from "../model/workspace.js";
 import {
   type ActorFacts,
   type AirlockContext,
@@ -46,7 +46,8 @@ export const contextOf = (
     requiredApprovals: policy.requiredApprovals,
     maxFiles: policy.maxFiles,
     maxFileSize: policy.maxFileSize,
-    maxOpenDrafts: policy.maxOpenDrafts,
+    // A policy stored before the quota existed takes its default.
+    maxOpenDrafts: policy.maxOpenDrafts ?? DEFAULT_POLICY.maxOpenDrafts,
   },
   storedFiles,
   recordedFiles: (request.files ?? []).map((file) => file.name),

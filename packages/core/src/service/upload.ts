@@ -1,7 +1,7 @@
 import { err } from "neverthrow";
 import { FileNameInput } from "../model/primitives.js";
 import type { AirlockRequest, Stage } from "../model/request.js";
-import type { WorkspacePolicy } from "../model/workspace.js";
+import { DEFAULT_POLICY, type WorkspacePolicy } from "../model/workspace.js";
 import type { StoredFile } from "../ports/storage.js";
 import { loadForBlobCall } from "./access.js";
 import type { UseCaseDeps } from "./deps.js";
@@ -39,11 +39,13 @@ export const uploadFile = async (
     });
   }
   const bytes = declaredBytes ?? policy.maxFileSize;
-  const release = deps.bytesInFlight.reserve(request.value.workspaceId, bytes, policy.maxBytesInFlight);
+  // A policy stored before the limit existed takes its default.
+  const limit = policy.maxBytesInFlight ?? DEFAULT_POLICY.maxBytesInFlight;
+  const release = deps.bytesInFlight.reserve(request.value.workspaceId, bytes, limit);
   if (release === null) {
     return err({
       kind: "Busy",
-      message: `the workspace has ${policy.maxBytesInFlight} bytes of uploads in flight, the most its policy allows: try again once some finish`,
+      message: `the workspace has ${limit} bytes of uploads in flight, the most its policy allows: try again once some finish`,
     });
   }
   try {
