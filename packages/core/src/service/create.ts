@@ -29,7 +29,7 @@ const openDraftsOf = async (
       workspaceIds: [workspaceId],
       creator: creatorId,
       statuses: statusesAccepting("SUBMIT"),
-      pageSize: 100,
+      pageSize: Math.min(100, enough),
       ...(continuation ? { continuation } : {}),
     });
     if (page.isErr()) return err(fromPortError(page.error));
