@@ -4,6 +4,7 @@ import { decideCreation, statusesAccepting } from "../machine/decide.js";
 import { stageOf } from "../machine/status-meta.js";
 import { type Actor, userRef } from "../model/actor.js";
 import { NewRequestInput } from "../model/request.js";
+import { DEFAULT_POLICY } from "../model/workspace.js";
 import { type ActorInWorkspace, loadActorIn, viewOf } from "./access.js";
 import { deny, epochSeconds } from "./audit-records.js";
 import type { UseCaseDeps } from "./deps.js";
@@ -66,7 +67,9 @@ const createCounted = async (
 ): Outcome<RequestView> => {
   const attempt = { workspaceId, request: null, actor, action: "create" };
 
-  const openDrafts = await openDraftsOf(deps, workspaceId, actor.id, workspace.policy.maxOpenDrafts);
+  // A policy stored before the quota existed takes its default, as the machine does.
+  const quota = workspace.policy.maxOpenDrafts ?? DEFAULT_POLICY.maxOpenDrafts;
+  const openDrafts = await openDraftsOf(deps, workspaceId, actor.id, quota);
   if (openDrafts.isErr()) return err(openDrafts.error);
   const decision = decideCreation(actor, workspace.policy, openDrafts.value);
   if (!decision.allowed) return deny(deps.ports, refusalError(decision.refusal), attempt);
