@@ -1,7 +1,7 @@
 // The airlock embedded in a program, fully in memory: an import and an export from creation to
 // approval, and an upload that the malware scanner blocks. Run with `pnpm example`.
 import { createMemoryPorts } from "@airlock/adapters-memory";
-import { createAirlock } from "@airlock/core";
+import { createAirlock, DEFAULT_POLICY } from "@airlock/core";
 
 const EICAR = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
 
@@ -9,7 +9,7 @@ const workspace = {
   id: "ws-genomics",
   displayName: "Genomics study",
   clientId: "ws-genomics",
-  policy: { enabled: true, scanning: true, requiredApprovals: 1, maxFiles: 1, maxFileSize: 1024 ** 3 },
+  policy: { ...DEFAULT_POLICY, maxFiles: 1 },
   members: [
     { id: "rita", name: "Rita Researcher", email: "rita@example.org", roles: ["WorkspaceResearcher"] },
     { id: "mo", name: "Mo Manager", email: "mo@example.org", roles: ["AirlockManager"] },

@@ -16,7 +16,7 @@ const CONFLICT_CODES = new Set([
   "TargetConditionNotMet",
 ]);
 const TOO_LARGE_CODES = new Set(["RequestBodyTooLarge", "BlockCountExceedsLimit"]);
-const INVALID_NAME_CODES = new Set(["InvalidResourceName", "OutOfRangeInput"]);
+const INVALID_NAME_CODES = new Set(["InvalidResourceName", "OutOfRangeInput", "InvalidUri"]);
 
 const field = (error: unknown, name: string): unknown =>
   typeof error === "object" && error !== null ? (error as Record<string, unknown>)[name] : undefined;
@@ -48,6 +48,11 @@ export const classifyAzureError = (error: unknown): AzureFailure => {
     if (INVALID_NAME_CODES.has(code)) return "InvalidName";
   }
   switch (status) {
+    // A 400 that names no code answers a request without a body (a read, a HEAD): the service
+    // could not even address the blob, as with a name that resolves outside its container
+    // ("../x"). Repeating the call cannot help, so it is not a service being unavailable.
+    case 400:
+      return code === undefined ? "InvalidName" : "Unavailable";
     case 404:
       return "NotFound";
     case 409:

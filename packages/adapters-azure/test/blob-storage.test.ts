@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBlobStorage } from "../src/blob-storage.js";
 import { accountsByConvention } from "../src/storage-accounts.js";
 import { type BlobBackend, startBlobBackend } from "./support/backends.js";
+import { uploadThroughSas } from "./support/sas-upload.js";
 
 const MIB = 1024 * 1024;
 
@@ -35,6 +36,20 @@ const recordOf = (name: string, bytes: Uint8Array | string): FileRecord => ({
 const inAnHour = () => new Date(Math.floor(Date.now() / 1000) * 1000 + 3_600_000);
 
 const value = <T, E>(result: Result<T, E>): T => assertOk(result, "storage call");
+
+describe("a blob whose name storage cannot address (written through a SAS link)", () => {
+  it("is listed as it is, and reading or describing it is InvalidInput, not Unavailable", async () => {
+    const storage = backend.storage();
+    const ref = newRef();
+    value(await storage.provision(ref, "draft"));
+    const link = value(await storage.link(ref, "draft", ["read", "write", "list"], inAnHour()));
+    await uploadThroughSas(link.containerUrl, "../../etc/passwd", "x");
+
+    expect(value(await storage.listFiles(ref, "draft"))).toEqual([{ name: "../../etc/passwd", size: 1 }]);
+    assertErr(await storage.describe(ref, "draft"), "InvalidInput", "describe");
+    assertErr(await storage.openRead(ref, "draft", "../../etc/passwd"), "InvalidInput", "read");
+  });
+});
 
 describe("links signed by the blob storage adapter", () => {
   it("a read and list link reads and lists through the real SDK but refuses a write", async () => {

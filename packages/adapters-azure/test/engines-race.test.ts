@@ -6,6 +6,7 @@ import {
   type AirlockStorage,
   type AuditSealing,
   createAirlock,
+  DEFAULT_POLICY,
   type EventPublisher,
   generateAuditKeys,
   type MalwareScanner,
@@ -47,7 +48,7 @@ const WORKSPACE: Workspace = {
   id: WS,
   displayName: "Race",
   clientId: WS,
-  policy: { enabled: true, scanning: true, requiredApprovals: 1, maxFiles: 1, maxFileSize: 1024 * 1024 },
+  policy: { ...DEFAULT_POLICY, maxFiles: 1, maxFileSize: 1024 * 1024 },
   members: [
     { id: "alice", name: "alice", email: "alice@example.org", roles: ["WorkspaceResearcher"] },
     { id: "bob", name: "bob", email: "bob@example.org", roles: ["AirlockManager"] },

@@ -57,6 +57,14 @@ describe("mapping Blob storage errors", () => {
     expect(toStorageError(restError(400, "InvalidResourceName"), "provision").kind).toBe("InvalidInput");
   });
 
+  it("a 400 about a blob's name is InvalidInput, never Unavailable", () => {
+    expect(toStorageError(restError(400, "InvalidUri"), "read").kind).toBe("InvalidInput");
+    // Reads and HEADs carry no body, so the service's 400 names no code.
+    expect(toStorageError(new RestError("", { statusCode: 400 }), "describe").kind).toBe("InvalidInput");
+    // A 400 with another code is a request of ours that storage did not take: logged, not blamed on input.
+    expect(toStorageError(restError(400, "InvalidBlockList"), "upload").kind).toBe("Unavailable");
+  });
+
   it("a conflict in storage is Unavailable, since storage has no Conflict kind", () => {
     const error = restError(409, "ContainerBeingDeleted");
     expect(toStorageError(error, "provision")).toMatchObject({ kind: "Unavailable", cause: error });

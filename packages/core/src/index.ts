@@ -22,6 +22,8 @@ export {
   statusAccepts,
   statusesAccepting,
 } from "./machine/decide.js";
+export type { FileFacts, FileProblem } from "./machine/files.js";
+export { describeFileProblems, fileProblems, unrecordedFiles } from "./machine/files.js";
 export type { BlobCallDecision, LinkDecision } from "./machine/links.js";
 export { blobCallDecision, linkDecision } from "./machine/links.js";
 export type { Party, Permission, PermissionRule } from "./machine/permissions.js";
@@ -94,7 +96,18 @@ export {
   StatusChangedData as StatusChangedDataSchema,
 } from "./model/events.js";
 export type { Notification, RecipientRole } from "./model/notification.js";
-export { boundedText, EpochSeconds, FileName, Id, Sha256Hex } from "./model/primitives.js";
+export {
+  boundedText,
+  EpochSeconds,
+  FILE_NAME_MAX,
+  FileName,
+  FileNameInput,
+  fileNameProblem,
+  Id,
+  normalizeFileName,
+  Sha256Hex,
+  visibleFileName,
+} from "./model/primitives.js";
 export type {
   AirlockRequest,
   FileRecord,
@@ -189,4 +202,5 @@ export type {
   RequestList,
   RequestView,
   RoleSource,
+  UploadOptions,
 } from "./service/types.js";

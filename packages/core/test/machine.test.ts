@@ -1,7 +1,7 @@
 import { getShortestPaths, getSimplePaths } from "@xstate/graph";
 import { describe, expect, it } from "vitest";
 import { type AirlockEvent, airlockMachine, type MachineStatus } from "../src/machine/airlock-machine.js";
-import { allowedUserActions, decide } from "../src/machine/decide.js";
+import { allowedUserActions, contextOf, decide, decideCreation } from "../src/machine/decide.js";
 import { linkDecision } from "../src/machine/links.js";
 import { ALL_STATUSES } from "../src/machine/status-meta.js";
 import type { Role } from "../src/model/actor.js";
@@ -12,6 +12,10 @@ import { EVERY_EVENT, manager, researcher, ritasImport } from "./support/machine
 const secondManager = { id: "meg", roles: ["AirlockManager"] as Role[] };
 const input = ritasImport;
 const events = EVERY_EVENT;
+
+const ritasRequest = { createdBy: { id: "rita", name: "Rita", email: "" }, reviews: [] };
+/** Files as storage lists them, a few bytes each. */
+const stored = (...names: string[]) => names.map((name) => ({ name, size: 3 }));
 
 const byStatus = { serializeState: (snapshot: { value: unknown }) => String(snapshot.value) };
 
@@ -136,28 +140,113 @@ describe("guards", () => {
   });
 
   it("refuses a submit whose file count breaks the policy", () => {
-    for (const storedFiles of [[], ["a.csv", "b.csv"]]) {
+    for (const storedFiles of [[], stored("a.csv", "b.csv")]) {
       expect(decide("draft", input({ storedFiles }), { type: "SUBMIT", actor: researcher })).toMatchObject({
         allowed: false,
         refusal: { kind: "PolicyViolation" },
       });
     }
     const roomy = input({
-      storedFiles: ["a.csv", "b.csv", "c.csv"],
+      storedFiles: stored("a.csv", "b.csv", "c.csv"),
       policy: { ...input().policy, maxFiles: 3 },
     });
     expect(decide("draft", roomy, { type: "SUBMIT", actor: researcher })).toMatchObject({ allowed: true });
   });
 
+  it("refuses a submit of files the airlock does not accept, naming each file", () => {
+    const roomy = { ...input().policy, maxFiles: 10, maxFileSize: 100 };
+    const cases: [string, { name: string; size: number }[], string][] = [
+      ["a traversal", [{ name: "../../etc/passwd", size: 1 }], "path separator"],
+      ["a bidi override", [{ name: "report\u202Efdp.exe", size: 1 }], "bidirectional"],
+      ["an oversized file", [{ name: "big.bin", size: 1000 }], "over the workspace's limit of 100 bytes"],
+      [
+        "two names equal once normalised",
+        [
+          { name: "caf\u00e9.txt", size: 1 },
+          { name: "cafe\u0301.txt", size: 1 },
+        ],
+        "once normalised",
+      ],
+    ];
+    for (const [what, storedFiles, reason] of cases) {
+      const decision = decide("draft", input({ storedFiles, policy: roomy }), {
+        type: "SUBMIT",
+        actor: researcher,
+      });
+      expect(decision, what).toMatchObject({
+        allowed: false,
+        refusal: { kind: "InvalidFile", message: expect.stringContaining(reason) },
+      });
+      const refused = decision.allowed ? [] : (decision.refusal.files ?? []);
+      expect(refused.length, what).toBeGreaterThan(0);
+      for (const file of refused) expect(storedFiles.map((f) => f.name)).toContain(file.name);
+    }
+    // The refusal spells hidden characters out instead of letting them turn the text around.
+    const bidi = decide("draft", input({ storedFiles: [{ name: "report\u202Efdp.exe", size: 1 }] }), {
+      type: "SUBMIT",
+      actor: researcher,
+    });
+    expect(bidi).toMatchObject({ refusal: { message: expect.stringContaining('"report\\u{202E}fdp.exe"') } });
+  });
+
+  it("lets no file move on that the engine would refuse or that was not recorded at submit", () => {
+    const recorded = { files: [{ name: "data.csv" }] };
+    const withStored = (storedFiles: { name: string; size: number }[]) =>
+      contextOf({ ...ritasRequest, ...recorded }, DEFAULT_POLICY, storedFiles);
+    for (const [status, event] of [
+      ["submitted", "STAGED"],
+      ["approval_in_progress", "DATA_MOVED"],
+      ["rejection_in_progress", "DATA_MOVED"],
+      ["blocking_in_progress", "DATA_MOVED"],
+    ] as const) {
+      expect(decide(status, withStored([{ name: "data.csv", size: 6 }]), { type: event }).allowed).toBe(true);
+      // A retried move finds its source already gone.
+      expect(decide(status, withStored([]), { type: event }).allowed).toBe(true);
+      for (const extra of ["late.csv", "../x", "a\u200b.csv"]) {
+        expect(
+          decide(
+            status,
+            withStored([
+              { name: "data.csv", size: 6 },
+              { name: extra, size: 1 },
+            ]),
+            { type: event },
+          ),
+          `${status} ${extra}`,
+        ).toMatchObject({
+          allowed: false,
+          refusal: {
+            kind: "InvalidFile",
+            files: expect.arrayContaining([expect.objectContaining({ name: extra })]),
+          },
+        });
+      }
+    }
+  });
+
+  it("refuses a draft beyond the policy's open drafts per person, and only then", () => {
+    const policy = { ...DEFAULT_POLICY, maxOpenDrafts: 2 };
+    expect(decideCreation(researcher, policy, 1)).toMatchObject({ allowed: true, to: "draft" });
+    expect(decideCreation(researcher, policy, 2)).toMatchObject({
+      allowed: false,
+      refusal: { kind: "QuotaExceeded", message: expect.stringContaining("submit or cancel one first") },
+    });
+    // Whoever may not create at all is told that first.
+    expect(decideCreation(manager, policy, 2)).toMatchObject({
+      allowed: false,
+      refusal: { kind: "Forbidden" },
+    });
+  });
+
   it("refuses a submit while a file the draft names is not stored yet, and names it", () => {
-    const underway = input({ draftFiles: ["a.csv", "b.csv"], storedFiles: ["a.csv"] });
+    const underway = input({ draftFiles: ["a.csv", "b.csv"], storedFiles: stored("a.csv") });
     expect(decide("draft", underway, { type: "SUBMIT", actor: researcher })).toMatchObject({
       allowed: false,
       refusal: { kind: "Conflict", message: expect.stringContaining("b.csv") },
     });
     const landed = input({
       draftFiles: ["a.csv", "b.csv"],
-      storedFiles: ["a.csv", "b.csv"],
+      storedFiles: stored("a.csv", "b.csv"),
       policy: { ...input().policy, maxFiles: 2 },
     });
     expect(decide("draft", landed, { type: "SUBMIT", actor: researcher })).toMatchObject({ allowed: true });

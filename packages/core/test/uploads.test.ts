@@ -15,7 +15,8 @@ const newDraft = async (h: ReturnType<typeof makeHarness>) =>
 
 describe("the policy's file count under concurrent uploads", () => {
   it("lets exactly 20 of 60 concurrent uploads of distinct names into a draft with maxFiles 20 through", async () => {
-    const h = makeHarness({ maxFiles: 20 });
+    // Room for every upload in flight at once: only the file count may refuse them here.
+    const h = makeHarness({ maxFiles: 20, maxBytesInFlight: 100 * 1024 ** 3 });
     const draft = await newDraft(h);
 
     const results = await Promise.all(

@@ -242,7 +242,11 @@ export const airlockApi: FastifyPluginAsync<AirlockApiOptions> = async (app, opt
     );
     registerRequestRoutes(api, { airlock: options.airlock, guard, containerUrl });
     registerAuditRoutes(api, { airlock: options.airlock, guard });
-    registerWorkspaceRoutes(api, { guard, workspaces: options.workspaces });
+    registerWorkspaceRoutes(api, {
+      guard,
+      workspaces: options.workspaces,
+      apiAudience: apiAudienceOf(options.auth),
+    });
     registerHealthRoutes(api, { workspaces: options.workspaces });
     // The server is where this document was asked for (or the public URL): paths carry any prefix.
     api.get("/api/openapi.json", { schema: { hide: true } }, async (request) => ({

@@ -39,6 +39,9 @@ const STATUS_AND_TITLE: Readonly<Record<ProblemCode, readonly [number, string]>>
   AirlockDisabled: [405, "Airlock disabled for this workspace"],
   InvalidInput: [422, "Invalid input"],
   Conflict: [409, "Conflicting change"],
+  InvalidFile: [400, "File not accepted"],
+  QuotaExceeded: [409, "Quota exceeded"],
+  Busy: [429, "Too much in flight"],
   TooLarge: [413, "File too large"],
   Unavailable: [503, "Service unavailable"],
   Unauthorized: [401, "Unauthorized"],
@@ -80,7 +83,8 @@ export const problem = (
 export const problemFromAirlockError = (error: AirlockError): Problem => {
   switch (error.kind) {
     case "InvalidInput":
-      return problem("InvalidInput", error.message, { errors: error.issues });
+    case "InvalidFile":
+      return problem(error.kind, error.message, { errors: error.issues });
     case "Unavailable":
       return problem("Unavailable", "a backing service is unavailable; try again later");
     default:

@@ -187,6 +187,35 @@ describe("TRE-wide tokens on workspace routes", () => {
     expect(cancelled.body.airlockRequest.status).toBe("cancelled");
   });
 
+  it("a workspace-audience token claiming TREAdmin acts with its workspace roles only", async () => {
+    server = await startTestServer({ workspaces: [workspace("ws1")] });
+    const people = await peopleOf(server, "ws1");
+    const id = await requestInReview(server, "ws1", people);
+    // A workspace's app registration may define any role; TREAdmin there means nothing.
+    const claimed = await server.token({
+      user: "rita",
+      roles: ["WorkspaceResearcher", "TREAdmin"],
+      workspace: "ws1",
+    });
+
+    expectProblem(
+      await call(`${requestsUrl(server, "ws1")}/${id}/audit`, { token: claimed }),
+      403,
+      "Forbidden",
+    );
+    expectProblem(await act(server, "ws1", id, "cancel", claimed), 403, "Forbidden");
+    const still = await call<{ airlockRequest: { status: string } }>(`${requestsUrl(server, "ws1")}/${id}`, {
+      token: people.alice,
+    });
+    expect(still.body.airlockRequest.status).toBe("in_review");
+    // Without any workspace role, it is no caller of the workspace at all.
+    const onlyAdmin = await server.token({ user: "mallory", roles: ["TREAdmin"], workspace: "ws1" });
+    const audit = await call(`${requestsUrl(server, "ws1")}/${id}/audit`, { token: onlyAdmin });
+    expect(audit.status).toBeGreaterThanOrEqual(401);
+    expect(audit.status).toBeLessThan(500);
+    expect(audit.status).not.toBe(200);
+  });
+
   it("a TREUser token is not accepted on workspace routes", async () => {
     server = await startTestServer({ workspaces: [workspace("ws1")] });
     const user = await server.token({ user: "alice", roles: ["TREUser"] });

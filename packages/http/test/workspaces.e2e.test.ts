@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { createRequest, expectProblem, linkOf, peopleOf, putBlob } from "./support/flow.js";
-import { call, startTestServer, type TestServer, workspace } from "./support/server.js";
+import { API_AUDIENCE, call, startTestServer, type TestServer, workspace } from "./support/server.js";
 
 let server: TestServer;
 afterEach(async () => {
@@ -22,7 +22,15 @@ describe("registering workspaces", () => {
       id: "ws9",
       displayName: "Nine",
       clientId: "ws9",
-      airlock: { enabled: true, scanning: true, requiredApprovals: 1, maxFiles: 1, maxFileSize: 1024 ** 3 },
+      airlock: {
+        enabled: true,
+        scanning: true,
+        requiredApprovals: 1,
+        maxFiles: 1,
+        maxFileSize: 1024 ** 3,
+        maxOpenDrafts: 10,
+        maxBytesInFlight: 4 * 1024 ** 3,
+      },
       members,
     });
 
@@ -34,6 +42,41 @@ describe("registering workspaces", () => {
     expect(replaced.status).toBe(200);
     const read = await call(url, { token: admin });
     expect(read.body).toMatchObject({ clientId: "app-9", airlock: { requiredApprovals: 2, maxFiles: 1 } });
+  });
+
+  it("refuses a second workspace with a client id another one has (409), and changes nothing", async () => {
+    server = await startTestServer();
+    const admin = await server.token({ user: "root", roles: ["TREAdmin"] });
+    const put = (id: string, json: Record<string, unknown>) =>
+      call(`${server.url}/api/workspaces/${id}`, { method: "PUT", token: admin, json: { members, ...json } });
+    expect((await put("wsa", { displayName: "A", clientId: "app-shared" })).status).toBe(201);
+    const second = await put("wsb", { displayName: "B", clientId: "app-shared" });
+    expectProblem(second, 409, "Conflict");
+    expect((second.body as { detail: string }).detail).toContain("wsa");
+    expectProblem(await call(`${server.url}/api/workspaces/wsb`, { token: admin }), 404, "NotFound");
+    // A default client id is the workspace's id: it may not be another's client id either.
+    expectProblem(await put("app-shared", { displayName: "C" }), 409, "Conflict");
+    // Replacing a workspace keeps its own client id.
+    expect((await put("wsa", { displayName: "A again", clientId: "app-shared" })).status).toBe(200);
+  });
+
+  it("refuses the API's own audience as a workspace id or client id (422)", async () => {
+    server = await startTestServer();
+    const admin = await server.token({ user: "root", roles: ["TREAdmin"] });
+    for (const [id, clientId] of [
+      [API_AUDIENCE, undefined],
+      ["wsz", API_AUDIENCE],
+      ["airlock-api", undefined],
+      ["wsy", "Airlock-API"],
+    ] as const) {
+      const answer = await call(`${server.url}/api/workspaces/${id}`, {
+        method: "PUT",
+        token: admin,
+        json: { displayName: "Reserved", members, ...(clientId ? { clientId } : {}) },
+      });
+      expectProblem(answer, 422, "InvalidInput");
+      expectProblem(await call(`${server.url}/api/workspaces/${id}`, { token: admin }), 404, "NotFound");
+    }
   });
 
   it("needs TREAdmin on the API audience", async () => {

@@ -1,6 +1,13 @@
 import { and, assign, not, setup } from "xstate";
 import type { Role } from "../model/actor.js";
 import type { UserAction } from "../model/request.js";
+import {
+  describeFileProblems,
+  type FileFacts,
+  type FileProblem,
+  fileProblems,
+  unrecordedFiles,
+} from "./files.js";
 import { isPartyTo, mayAttempt } from "./permissions.js";
 import { type MachineStatus, STATUS_META } from "./status-meta.js";
 
@@ -17,6 +24,8 @@ export interface MachinePolicy {
   readonly scanning: boolean;
   readonly requiredApprovals: number;
   readonly maxFiles: number;
+  readonly maxFileSize: number;
+  readonly maxOpenDrafts: number;
 }
 
 export type RefusalKind =
@@ -24,21 +33,29 @@ export type RefusalKind =
   | "IllegalTransition"
   | "PolicyViolation"
   | "AirlockDisabled"
-  | "Conflict";
+  | "Conflict"
+  | "InvalidFile"
+  | "QuotaExceeded";
 
 export interface Refusal {
   readonly kind: RefusalKind;
   readonly message: string;
+  /** With `InvalidFile`: each file refused, and why. */
+  readonly files?: readonly FileProblem[];
 }
 
 export interface AirlockContext {
   readonly requesterId: string;
   readonly policy: MachinePolicy;
   /**
-   * Names of the files storage holds for the draft; `null` when they should not decide (e.g.
-   * listing allowed actions).
+   * The files storage holds where the request's data is (the draft at submit, the stage a move
+   * starts from); `null` when they should not decide (e.g. listing allowed actions).
    */
-  readonly storedFiles: readonly string[] | null;
+  readonly storedFiles: readonly FileFacts[] | null;
+  /** Names of the files recorded at submit: the only ones that may move on. */
+  readonly recordedFiles: readonly string[];
+  /** How many drafts the requester holds open in the workspace; `null` when it should not decide. */
+  readonly openDrafts: number | null;
   /** Names of the files a draft holds or is receiving, each counted once. */
   readonly draftFiles: readonly string[];
   /** Ids of the managers who approved, in order. */
@@ -80,6 +97,14 @@ const refuse = (kind: RefusalKind, message: string) => ({
   params: { kind, message },
 });
 
+const storedFileProblems = (context: AirlockContext): FileProblem[] =>
+  context.storedFiles === null ? [] : fileProblems(context.storedFiles, context.policy.maxFileSize);
+
+const unmovableFiles = (context: AirlockContext): FileProblem[] =>
+  context.storedFiles === null
+    ? []
+    : [...storedFileProblems(context), ...unrecordedFiles(context.storedFiles, context.recordedFiles)];
+
 const NOBODY: ActorFacts = { id: "", roles: [] };
 const actorOf = (event: AirlockEvent): ActorFacts => ("actor" in event ? event.actor : NOBODY);
 
@@ -104,7 +129,13 @@ export const airlockMachine = setup({
     // A name the draft records but storage does not hold yet is an upload still on its way: what a
     // submit records now would not be what later moves are checked against.
     noUploadUnderway: ({ context }) =>
-      context.storedFiles === null || context.draftFiles.every((name) => context.storedFiles?.includes(name)),
+      context.storedFiles === null ||
+      context.draftFiles.every((name) => context.storedFiles?.some((file) => file.name === name)),
+    // Files written through a storage link never passed the engine's checks: they are checked here.
+    storedFilesAcceptable: ({ context }) => storedFileProblems(context).length === 0,
+    storedFilesMayMove: ({ context }) => unmovableFiles(context).length === 0,
+    roomForDraft: ({ context }) =>
+      context.openDrafts === null || context.openDrafts < context.policy.maxOpenDrafts,
     // Replacing a file the draft already names takes no room.
     roomForFile: ({ context, event }) =>
       event.type === "ADD_FILE" &&
@@ -120,8 +151,34 @@ export const airlockMachine = setup({
       refusal: {
         kind: "Conflict" as const,
         message: `a file is still being uploaded (${context.draftFiles
-          .filter((name) => !context.storedFiles?.includes(name))
+          .filter((name) => !context.storedFiles?.some((file) => file.name === name))
           .join(", ")}): submit once it is stored, or delete it`,
+      },
+    })),
+    refuseStoredFiles: assign(({ context }) => {
+      const files = storedFileProblems(context);
+      return {
+        refusal: {
+          kind: "InvalidFile" as const,
+          message: `the request holds files the airlock does not accept: ${describeFileProblems(files)}; delete or rename them, then submit again`,
+          files,
+        },
+      };
+    }),
+    refuseMove: assign(({ context }) => {
+      const files = unmovableFiles(context);
+      return {
+        refusal: {
+          kind: "InvalidFile" as const,
+          message: `files that may not move on were found: ${describeFileProblems(files)}`,
+          files,
+        },
+      };
+    }),
+    refuseDraftQuota: assign(({ context }) => ({
+      refusal: {
+        kind: "QuotaExceeded" as const,
+        message: `you hold ${context.openDrafts} open draft(s) in this workspace, the most its policy allows (${context.policy.maxOpenDrafts}): submit or cancel one first`,
       },
     })),
     refuseFileCount: assign(({ context }) => ({
@@ -205,6 +262,7 @@ export const airlockMachine = setup({
             guard: and(["mayCreate", not("airlockEnabled")]),
             actions: refuse("AirlockDisabled", "the airlock is disabled for this workspace"),
           },
+          { guard: and(["mayCreate", not("roomForDraft")]), actions: "refuseDraftQuota" },
           { guard: "mayCreate", target: "draft" },
         ],
       },
@@ -215,12 +273,22 @@ export const airlockMachine = setup({
         ADD_FILE: [{ guard: "roomForFile" }, { actions: "refuseFileCount" }],
         SUBMIT: [
           {
-            guard: and(["maySubmit", "isSubmitter", "noUploadUnderway", "fileCountWithinPolicy"]),
+            guard: and([
+              "maySubmit",
+              "isSubmitter",
+              "noUploadUnderway",
+              "storedFilesAcceptable",
+              "fileCountWithinPolicy",
+            ]),
             target: "submitted",
           },
           {
             guard: and(["maySubmit", "isSubmitter", not("noUploadUnderway")]),
             actions: "refuseUploadUnderway",
+          },
+          {
+            guard: and(["maySubmit", "isSubmitter", not("storedFilesAcceptable")]),
+            actions: "refuseStoredFiles",
           },
           {
             guard: and(["maySubmit", "isSubmitter"]),
@@ -233,7 +301,13 @@ export const airlockMachine = setup({
     submitted: {
       meta: STATUS_META.submitted,
       on: {
-        STAGED: [{ guard: "scanningDisabled", target: "in_review" }, {}],
+        // Asked before the files move, with what the source stage holds: a file that may not move
+        // stops the move, and the processor fails the request with the reason.
+        STAGED: [
+          { guard: not("storedFilesMayMove"), actions: "refuseMove" },
+          { guard: "scanningDisabled", target: "in_review" },
+          {},
+        ],
         SCAN_CLEAN: "in_review",
         SCAN_THREAT: "blocking_in_progress",
         FAIL: "failed",
@@ -263,15 +337,27 @@ export const airlockMachine = setup({
     },
     approval_in_progress: {
       meta: STATUS_META.approval_in_progress,
-      on: { DATA_MOVED: "approved", FAIL: "failed" },
+      on: {
+        DATA_MOVED: [{ guard: not("storedFilesMayMove"), actions: "refuseMove" }, { target: "approved" }],
+        FAIL: "failed",
+      },
     },
     rejection_in_progress: {
       meta: STATUS_META.rejection_in_progress,
-      on: { DATA_MOVED: "rejected", FAIL: "failed" },
+      on: {
+        DATA_MOVED: [{ guard: not("storedFilesMayMove"), actions: "refuseMove" }, { target: "rejected" }],
+        FAIL: "failed",
+      },
     },
     blocking_in_progress: {
       meta: STATUS_META.blocking_in_progress,
-      on: { DATA_MOVED: "blocked_by_scan", FAIL: "failed" },
+      on: {
+        DATA_MOVED: [
+          { guard: not("storedFilesMayMove"), actions: "refuseMove" },
+          { target: "blocked_by_scan" },
+        ],
+        FAIL: "failed",
+      },
     },
     approved: {
       meta: STATUS_META.approved,

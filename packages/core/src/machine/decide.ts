@@ -2,7 +2,7 @@ import { transition } from "xstate";
 import type { Actor } from "../model/actor.js";
 import type { AirlockRequest, RequestStatus, UserAction } from "../model/request.js";
 import { UserAction as UserActionSchema } from "../model/request.js";
-import type { WorkspacePolicy } from "../model/workspace.js";
+import { DEFAULT_POLICY, type WorkspacePolicy } from "../model/workspace.js";
 import {
   type ActorFacts,
   type AirlockContext,
@@ -13,6 +13,7 @@ import {
   type Refusal,
   USER_ACTION_EVENTS,
 } from "./airlock-machine.js";
+import type { FileFacts } from "./files.js";
 import { ALL_STATUSES } from "./status-meta.js";
 
 export type Decision =
@@ -25,15 +26,18 @@ export const actorFacts = (actor: Pick<Actor, "id" | "roles">): ActorFacts => ({
 });
 
 /**
- * The machine's view of a request. `storedFiles: null` leaves the stored files out of the decision; a
- * request without `draftFiles` (one that does not exist yet) has none.
+ * The machine's view of a request. `storedFiles: null` leaves the stored files out of the decision,
+ * as `openDrafts: null` (the default) leaves out the requester's drafts; a request without
+ * `draftFiles` or `files` (one that does not exist yet) has none.
  */
 export const contextOf = (
   request: Pick<AirlockRequest, "createdBy" | "reviews"> & {
     readonly draftFiles?: readonly string[];
+    readonly files?: readonly { readonly name: string }[];
   },
   policy: WorkspacePolicy,
-  storedFiles: readonly string[] | null,
+  storedFiles: readonly FileFacts[] | null,
+  openDrafts: number | null = null,
 ): AirlockContext => ({
   requesterId: request.createdBy.id,
   policy: {
@@ -41,8 +45,13 @@ export const contextOf = (
     scanning: policy.scanning,
     requiredApprovals: policy.requiredApprovals,
     maxFiles: policy.maxFiles,
+    maxFileSize: policy.maxFileSize,
+    // A policy stored before the quota existed takes its default.
+    maxOpenDrafts: policy.maxOpenDrafts ?? DEFAULT_POLICY.maxOpenDrafts,
   },
   storedFiles,
+  recordedFiles: (request.files ?? []).map((file) => file.name),
+  openDrafts,
   draftFiles: request.draftFiles ?? [],
   approvals: request.reviews.filter((r) => r.reviewDecision === "approved").map((r) => r.reviewer.id),
   deciders: request.reviews.filter((r) => r.reviewDecision !== "revoked").map((r) => r.reviewer.id),
@@ -57,11 +66,18 @@ export const decide = (status: MachineStatus, context: AirlockContext, event: Ai
   return { allowed: true, from: status, to: next.value as RequestStatus };
 };
 
-/** Whether `actor` may create a request in a workspace with `policy`, and in which status it starts. */
-export const decideCreation = (actor: Pick<Actor, "id" | "roles">, policy: WorkspacePolicy): Decision => {
+/**
+ * Whether `actor` may create a request in a workspace with `policy`, and in which status it starts;
+ * `openDrafts` counts the drafts the actor holds open there (`null`: leave the quota out).
+ */
+export const decideCreation = (
+  actor: Pick<Actor, "id" | "roles">,
+  policy: WorkspacePolicy,
+  openDrafts: number | null = null,
+): Decision => {
   // The request does not exist yet: its requester will be the actor.
   const requester = { id: actor.id, name: "", email: "" };
-  const context = contextOf({ createdBy: requester, reviews: [] }, policy, null);
+  const context = contextOf({ createdBy: requester, reviews: [] }, policy, null, openDrafts);
   return decide("new", context, { type: "CREATE", actor: actorFacts(actor) });
 };
 

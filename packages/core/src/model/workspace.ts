@@ -15,6 +15,19 @@ export const WorkspacePolicy = z.object({
     .min(1)
     .max(5 * 1024 * GIB)
     .default(GIB),
+  /** Drafts one person may hold open in the workspace at once; a create beyond it is refused. */
+  maxOpenDrafts: z.number().int().min(1).max(1000).default(10),
+  /**
+   * Bytes being uploaded into the workspace's requests through the engine at once (each upload
+   * counts its declared length, or `maxFileSize` when it declares none). One upload always goes
+   * through when nothing else is in flight, so a file of `maxFileSize` can always be uploaded.
+   */
+  maxBytesInFlight: z
+    .number()
+    .int()
+    .min(1)
+    .max(5 * 1024 * GIB)
+    .default(4 * GIB),
 });
 export type WorkspacePolicy = z.infer<typeof WorkspacePolicy>;
 export type WorkspacePolicyInput = z.input<typeof WorkspacePolicy>;

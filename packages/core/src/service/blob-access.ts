@@ -1,6 +1,6 @@
 import { err, ok } from "neverthrow";
 import type { GrantHolder } from "../model/actor.js";
-import { FileName } from "../model/primitives.js";
+import { FileNameInput } from "../model/primitives.js";
 import type { Stage } from "../model/request.js";
 import type { StoredFile } from "../ports/storage.js";
 import type { UseCaseDeps } from "./deps.js";
@@ -24,7 +24,7 @@ export const readFile = async (
   const call = { holder, requestId, stage, operation: "read", file: name } as const;
   const admitted = await admitLinkCall(deps, call);
   if (admitted.isErr()) return err(admitted.error);
-  const valid = parseInput(FileName, name, "the file name");
+  const valid = parseInput(FileNameInput, name, "the file name");
   if (valid.isErr()) return err(valid.error);
   const recorded = await recordLinkCall(deps, call, admitted.value);
   if (recorded.isErr()) return err(recorded.error);
@@ -42,7 +42,7 @@ export const deleteFile = async (
   const call = { holder, requestId, stage, operation: "delete", file: name } as const;
   const admitted = await admitLinkCall(deps, call);
   if (admitted.isErr()) return err(admitted.error);
-  const valid = parseInput(FileName, name, "the file name");
+  const valid = parseInput(FileNameInput, name, "the file name");
   if (valid.isErr()) return err(valid.error);
   const recorded = await recordLinkCall(deps, call, admitted.value);
   if (recorded.isErr()) return err(recorded.error);

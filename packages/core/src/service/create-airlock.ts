@@ -9,6 +9,7 @@ import { cancelRequest } from "./cancel.js";
 import { createRequest } from "./create.js";
 import { recordDenial } from "./denials.js";
 import type { UseCaseDeps } from "./deps.js";
+import { createBytesInFlight, createKeyedQueue } from "./in-flight.js";
 import { issueLink } from "./link.js";
 import { listRequests, listRequestsForUser } from "./list.js";
 import { resolveOptions } from "./options.js";
@@ -40,6 +41,8 @@ export const createAirlock = (ports: AirlockPorts, options: AirlockOptions = {})
     scheduleProcessing: (request) => {
       if (resolved.processing === "inline") processor.schedule(request.id);
     },
+    bytesInFlight: createBytesInFlight(),
+    oneCreationAtATime: createKeyedQueue(),
   };
 
   return {
@@ -67,10 +70,10 @@ export const createAirlock = (ports: AirlockPorts, options: AirlockOptions = {})
       asResultAsync(readWorkspaceAuditTrail(deps, actor, workspaceId, query)),
     verifyAuditTrail: (actor, workspaceId, requestId) =>
       asResultAsync(verifyAuditTrail(deps, actor, workspaceId, requestId)),
-    writeFile: (holder, requestId, stage, name, content) =>
-      asResultAsync(uploadFile(deps, holder, requestId, stage, name, content)),
-    upload: (requestId, name, content) =>
-      asResultAsync(uploadFile(deps, "requester", requestId, UPLOAD_STAGE, name, content)),
+    writeFile: (holder, requestId, stage, name, content, options) =>
+      asResultAsync(uploadFile(deps, holder, requestId, stage, name, content, options)),
+    upload: (requestId, name, content, options) =>
+      asResultAsync(uploadFile(deps, "requester", requestId, UPLOAD_STAGE, name, content, options)),
     readFile: (holder, requestId, stage, name) =>
       asResultAsync(readFile(deps, holder, requestId, stage, name)),
     deleteFile: (holder, requestId, stage, name) =>

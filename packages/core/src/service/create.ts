@@ -1,18 +1,50 @@
 import { err, ok } from "neverthrow";
 import { refusalError } from "../errors.js";
-import { decideCreation } from "../machine/decide.js";
+import { decideCreation, statusesAccepting } from "../machine/decide.js";
 import { stageOf } from "../machine/status-meta.js";
 import { type Actor, userRef } from "../model/actor.js";
 import { NewRequestInput } from "../model/request.js";
-import { loadActorIn, viewOf } from "./access.js";
+import { DEFAULT_POLICY } from "../model/workspace.js";
+import { type ActorInWorkspace, loadActorIn, viewOf } from "./access.js";
 import { deny, epochSeconds } from "./audit-records.js";
 import type { UseCaseDeps } from "./deps.js";
 import { containerOf } from "./lookup.js";
-import { fromPort, type Outcome, parseInput } from "./outcome.js";
+import { fromPort, fromPortError, type Outcome, parseInput } from "./outcome.js";
 import type { NewRequest } from "./request-writer.js";
 import type { RequestView } from "./types.js";
 
-/** Creates a request: the machine decides by role and the workspace's airlock switch, then the input. */
+/**
+ * How many drafts `creatorId` holds open in the workspace, counted up to `enough` (the machine only
+ * needs to know whether the quota is reached).
+ */
+const openDraftsOf = async (
+  deps: UseCaseDeps,
+  workspaceId: string,
+  creatorId: string,
+  enough: number,
+): Outcome<number> => {
+  let count = 0;
+  let continuation: string | undefined;
+  do {
+    const page = await deps.ports.repository.list({
+      workspaceIds: [workspaceId],
+      creator: creatorId,
+      statuses: statusesAccepting("SUBMIT"),
+      pageSize: Math.min(100, enough),
+      ...(continuation ? { continuation } : {}),
+    });
+    if (page.isErr()) return err(fromPortError(page.error));
+    count += page.value.items.length;
+    continuation = page.value.continuation ?? undefined;
+  } while (continuation && count < enough);
+  return ok(count);
+};
+
+/**
+ * Creates a request: the machine decides by role, the workspace's airlock switch and the creator's
+ * open drafts, then the input. One creation per person and workspace runs at a time in this
+ * engine, so the count it decides on is the one it stores against.
+ */
 export const createRequest = async (
   deps: UseCaseDeps,
   actorInput: Actor,
@@ -21,10 +53,25 @@ export const createRequest = async (
 ): Outcome<RequestView> => {
   const acting = await loadActorIn(deps, actorInput, workspaceId);
   if (acting.isErr()) return err(acting.error);
-  const { actor, workspace } = acting.value;
+  const { actor } = acting.value;
+  return deps.oneCreationAtATime(JSON.stringify([workspaceId, actor.id]), () =>
+    createCounted(deps, acting.value, workspaceId, input),
+  );
+};
+
+const createCounted = async (
+  deps: UseCaseDeps,
+  { actor, workspace }: ActorInWorkspace,
+  workspaceId: string,
+  input: unknown,
+): Outcome<RequestView> => {
   const attempt = { workspaceId, request: null, actor, action: "create" };
 
-  const decision = decideCreation(actor, workspace.policy);
+  // A policy stored before the quota existed takes its default, as the machine does.
+  const quota = workspace.policy.maxOpenDrafts ?? DEFAULT_POLICY.maxOpenDrafts;
+  const openDrafts = await openDraftsOf(deps, workspaceId, actor.id, quota);
+  if (openDrafts.isErr()) return err(openDrafts.error);
+  const decision = decideCreation(actor, workspace.policy, openDrafts.value);
   if (!decision.allowed) return deny(deps.ports, refusalError(decision.refusal), attempt);
   const fields = parseInput(NewRequestInput, input);
   if (fields.isErr()) return deny(deps.ports, fields.error, attempt);

@@ -103,7 +103,9 @@ export const createProcessor = ({ ports, options, writer, background }: Processo
   };
 
   /**
-   * Moves the files, checks them against the hashes recorded at submit, then stores what `onMoved`
+   * Asks the machine whether the files `from` holds may move on with `event` (a file the engine
+   * would refuse, or one not recorded at submit, may not: the request fails with the reason), then
+   * moves them, checks them against the hashes recorded at submit and stores what `onMoved`
    * decides; a mismatch fails the request.
    */
   const moveVerified = async (
@@ -111,9 +113,17 @@ export const createProcessor = ({ ports, options, writer, background }: Processo
     request: AirlockRequest,
     from: Stage,
     to: Stage,
+    event: MachineEvent,
     onMoved: () => Outcome<Step>,
   ): Outcome<Step> => {
     const moveAndCheck = async (): Outcome<Step> => {
+      const listed = await fromPort(ports.storage.listFiles(containerOf(request), from));
+      if (listed.isErr()) return err(listed.error);
+      const mayMove = decide(request.status, contextOf(request, workspace.policy, listed.value), event);
+      if (!mayMove.allowed) {
+        if (mayMove.refusal.kind === "InvalidFile") return fail(workspace, request, mayMove.refusal.message);
+        return err({ kind: "IllegalTransition", message: mayMove.refusal.message });
+      }
       const moved = await fromPort(ports.storage.move(containerOf(request), from, to, request.files));
       if (moved.isErr()) return err(moved.error);
       const problem = integrityProblem(request, moved.value, to);
@@ -183,7 +193,7 @@ export const createProcessor = ({ ports, options, writer, background }: Processo
     }
     if (request.dataStage !== null && request.dataStage !== stage) {
       if (request.files.length === 0) return fail(workspace, request, "Request did not contain any files.");
-      return moveVerified(workspace, request, request.dataStage, stage, () =>
+      return moveVerified(workspace, request, request.dataStage, stage, { type: "STAGED" }, () =>
         applyEvent(workspace, request, { type: "STAGED" }, "staged", { dataStage: stage }),
       );
     }
@@ -203,7 +213,7 @@ export const createProcessor = ({ ports, options, writer, background }: Processo
     if (target === null || from === null) {
       return err({ kind: "IllegalTransition", message: `${moved.to} names no stage to move the data to` });
     }
-    return moveVerified(workspace, request, from, target, () =>
+    return moveVerified(workspace, request, from, target, { type: "DATA_MOVED" }, () =>
       commitDecision(workspace, request, moved, "data-moved", { dataStage: target }),
     );
   };

@@ -12,8 +12,8 @@ import { withStatus } from "./request-writer.js";
 import type { RequestView } from "./types.js";
 
 /**
- * Submits a draft. The file count the machine checks is what storage holds (files may arrive
- * through a storage link, past the engine); the sha256 recorded here, computed from the bytes, is
+ * Submits a draft. The files the machine checks (names, sizes, count) are what storage holds (files
+ * may arrive through a storage link, past the engine); the sha256 recorded here, computed from the bytes, is
  * what every later move is checked against.
  */
 export const submitRequest = async (
@@ -29,18 +29,11 @@ export const submitRequest = async (
   const files = await fromPort(deps.ports.storage.listFiles(ref, UPLOAD_STAGE));
   if (files.isErr()) return err(files.error);
 
-  const decision = decide(
-    request.status,
-    contextOf(
-      request,
-      workspace.policy,
-      files.value.map((file) => file.name),
-    ),
-    {
-      type: "SUBMIT",
-      actor: actorFacts(actor),
-    },
-  );
+  // What storage holds is judged as it is: names, sizes and count, whoever wrote the files.
+  const decision = decide(request.status, contextOf(request, workspace.policy, files.value), {
+    type: "SUBMIT",
+    actor: actorFacts(actor),
+  });
   if (!decision.allowed) return refuseCommand(deps, target.value, "submit", refusalError(decision.refusal));
 
   const described = await fromPort(deps.ports.storage.describe(ref, UPLOAD_STAGE));

@@ -154,6 +154,15 @@ export interface AirlockProcessor {
   idle(): Promise<void>;
 }
 
+/** What an upload may tell before its bytes arrive. */
+export interface UploadOptions {
+  /**
+   * The content's length when known (an HTTP Content-Length): it is what the upload counts against
+   * the workspace's `maxBytesInFlight`, and the most it may write. Without it, `maxFileSize` counts.
+   */
+  readonly declaredBytes?: number;
+}
+
 export type BlobOperation = "read" | "write" | "list" | "delete";
 
 /**
@@ -267,6 +276,7 @@ export interface Airlock {
     stage: Stage,
     name: string,
     content: AsyncIterable<Uint8Array>,
+    options?: UploadOptions,
   ): ResultAsync<{ readonly name: string; readonly size: number }, AirlockError>;
   /**
    * Uploads one file into a draft request, for in-process users: `writeFile` to the upload stage,
@@ -276,6 +286,7 @@ export interface Airlock {
     requestId: string,
     name: string,
     content: AsyncIterable<Uint8Array>,
+    options?: UploadOptions,
   ): ResultAsync<{ readonly name: string; readonly size: number }, AirlockError>;
   /**
    * Records a refusal made outside the engine (see `Denial`): in the stream of the request a link

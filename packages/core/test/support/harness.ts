@@ -72,7 +72,9 @@ export const observable = async (h: Harness, requestId: string) => ({
   stages: h.ports.storage.stagesHolding(requestId),
   events: h.ports.events.published().length,
   notifications: h.ports.notifier.sent().length,
+  // A refused command may leave records of the attempt (a denial, a link's call admitted before the
+  // machine refused it), never a transition.
   transitions: (await h.ports.audit.listAll(requestId))
     .unwrapOr([])
-    .filter((entry) => entry.outcome !== "denied").length,
+    .filter((entry) => entry.outcome === "transition").length,
 });

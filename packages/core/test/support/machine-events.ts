@@ -8,9 +8,11 @@ export const manager = { id: "mo", roles: ["AirlockManager"] as Role[] };
 
 /** Rita's import in the default policy, with one file uploaded. */
 export const ritasImport = (overrides: Partial<AirlockContext> = {}): AirlockContext => ({
-  ...contextOf({ createdBy: { id: "rita", name: "Rita", email: "" }, reviews: [] }, DEFAULT_POLICY, [
-    "data.csv",
-  ]),
+  ...contextOf(
+    { createdBy: { id: "rita", name: "Rita", email: "" }, reviews: [], files: [{ name: "data.csv" }] },
+    DEFAULT_POLICY,
+    [{ name: "data.csv", size: 6 }],
+  ),
   ...overrides,
 });
 

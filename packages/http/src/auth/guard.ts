@@ -15,7 +15,7 @@ const TRE_ROLES: readonly Role[] = ["TREUser", "TREAdmin"];
 export interface Guard {
   /**
    * Workspace routes: a valid token (401), a known workspace (404), a token for that workspace
-   * (401). With `treAdmin`, a token for the API audience that carries TREAdmin is accepted too, and
+   * (401), which acts with its workspace roles only (TRE roles count on the API audience alone). With `treAdmin`, a token for the API audience that carries TREAdmin is accepted too, and
    * acts with its TRE roles only: the service then decides what TREAdmin may do.
    */
   workspace(options: { readonly treAdmin: boolean }): onRequestHookHandler;
@@ -62,8 +62,9 @@ const actorCache = () => {
   };
 };
 
-const ownRoles = (identity: TokenIdentity) => identity.roles;
 const treRoles = (identity: TokenIdentity) => identity.roles.filter((role) => TRE_ROLES.includes(role));
+const workspaceRoles = (identity: TokenIdentity) =>
+  identity.roles.filter((role) => !TRE_ROLES.includes(role));
 
 /** The workspace a route's path names, if it names one. */
 const addressedWorkspace = (request: FastifyRequest): string | null =>
@@ -85,6 +86,12 @@ export const createGuard = (deps: {
 }): Guard => {
   const workspaceActor = actorCache();
   const treActor = actorCache();
+  /**
+   * A workspace's app registration is the workspace's to define, roles included: its tokens carry
+   * workspace roles only. TRE roles count when the token is also for the API's own audience.
+   */
+  const rolesInWorkspace = (identity: TokenIdentity) =>
+    identity.audiences.includes(deps.apiAudience) ? identity.roles : workspaceRoles(identity);
 
   /**
    * Refuses a caller whose identity the token proves (a matching signature): the refusal is
@@ -178,7 +185,7 @@ export const createGuard = (deps: {
         const workspace = found.value;
         let actor: Actor;
         if (identity.audiences.includes(workspace.clientId)) {
-          actor = workspaceActor(identity, ownRoles);
+          actor = workspaceActor(identity, rolesInWorkspace);
         } else if (
           treAdmin &&
           identity.audiences.includes(deps.apiAudience) &&

@@ -122,7 +122,17 @@ export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps):
         );
       }
       const content = (request.body as AsyncIterable<Uint8Array> | undefined) ?? emptyBody;
-      const uploaded = await deps.airlock.writeFile(grant.holder, requestId, grant.stage, name, content);
+      // A declared length is what the upload counts against the workspace's bytes in flight.
+      const length = Number(request.headers["content-length"]);
+      const declared = Number.isSafeInteger(length) && length >= 0 ? { declaredBytes: length } : {};
+      const uploaded = await deps.airlock.writeFile(
+        grant.holder,
+        requestId,
+        grant.stage,
+        name,
+        content,
+        declared,
+      );
       if (uploaded.isErr()) return sendAirlockError(request, reply, asPathName(uploaded.error));
       request.log.info({ requestId, size: uploaded.value.size }, "file uploaded through a link");
       return reply.code(201).header("x-ms-request-server-encrypted", "true").send(uploaded.value);

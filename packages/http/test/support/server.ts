@@ -12,6 +12,7 @@ import {
   type AirlockOptions,
   type AirlockPorts,
   createAirlock,
+  DEFAULT_POLICY,
   type Workspace,
 } from "@airlock/core";
 import { type AuthConfig, buildServer, mintDevToken } from "@airlock/http";
@@ -147,9 +148,7 @@ export const workspace = (
     { id: "olivia", name: "Olivia", email: "olivia@example.org", roles: ["WorkspaceOwner"] },
   ],
   policy: {
-    enabled: true,
-    scanning: true,
-    requiredApprovals: 1,
+    ...DEFAULT_POLICY,
     maxFiles: 1,
     maxFileSize: 1024 * 1024,
     ...overrides.policy,

@@ -1,4 +1,4 @@
-import type { Workspace } from "@airlock/core";
+import { DEFAULT_POLICY, type Workspace } from "@airlock/core";
 import { authConfigFromEnv, buildServer } from "@airlock/http";
 import type { Logger } from "pino";
 import type { Profile } from "./profile.js";
@@ -8,7 +8,7 @@ export const DEMO_WORKSPACE: Workspace = {
   id: "ws1",
   displayName: "Demo workspace",
   clientId: "ws1",
-  policy: { enabled: true, scanning: true, requiredApprovals: 1, maxFiles: 1, maxFileSize: 1024 ** 3 },
+  policy: { ...DEFAULT_POLICY, maxFiles: 1 },
   members: [
     { id: "alice", name: "Alice Researcher", email: "alice@example.org", roles: ["WorkspaceResearcher"] },
     { id: "bob", name: "Bob Manager", email: "bob@example.org", roles: ["AirlockManager"] },
