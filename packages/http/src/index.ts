@@ -2,6 +2,7 @@
 
 export type { AuthConfig } from "./auth/config.js";
 export {
+  ALLOW_DEVELOPMENT_IN_PRODUCTION,
   authConfigFromEnv,
   DEFAULT_API_AUDIENCE,
   DEV_ISSUER,

@@ -159,6 +159,12 @@ export const airlockApi: FastifyPluginAsync<AirlockApiOptions> = async (app, opt
     reply.header("x-request-id", request.id);
     done();
   });
+  // An answer sent before its request's body arrived (a refusal) closes the connection: Node would
+  // otherwise keep reading the body, with no timeout, for as long as the client takes to send it.
+  app.addHook("onSend", (request, reply, _payload, done) => {
+    if (!request.raw.complete) reply.header("connection", "close");
+    done();
+  });
 
   // Every route's path and methods, so a known path with the wrong method answers 405, not 404.
   const routes: { pattern: RegExp; methods: string[] }[] = [];

@@ -1,4 +1,4 @@
-import type { AirlockStorage } from "@airlock/core";
+import type { AirlockPorts } from "@airlock/core";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   blobUrl,
@@ -39,21 +39,23 @@ const uploadHead = (link: string, name: string, size: number) =>
   head("PUT", blobUrl(link, name), { "x-ms-blob-type": "BlockBlob", "content-length": size });
 
 /** Storage that reports each upload it starts, so a test knows an upload is in progress. */
-const reportingUploads = (onUpload: () => void) => (ports: { storage: AirlockStorage }) => ({
-  ...ports,
-  storage: new Proxy(ports.storage, {
-    get(target, property) {
-      const value = Reflect.get(target, property, target);
-      if (property !== "upload" || typeof value !== "function") {
-        return typeof value === "function" ? value.bind(target) : value;
-      }
-      return (...args: unknown[]) => {
-        onUpload();
-        return value.apply(target, args);
-      };
-    },
-  }),
-});
+const reportingUploads =
+  (onUpload: () => void) =>
+  (ports: AirlockPorts): AirlockPorts => ({
+    ...ports,
+    storage: new Proxy(ports.storage, {
+      get(target, property) {
+        const value = Reflect.get(target, property, target);
+        if (property !== "upload" || typeof value !== "function") {
+          return typeof value === "function" ? value.bind(target) : value;
+        }
+        return (...args: unknown[]) => {
+          onUpload();
+          return value.apply(target, args);
+        };
+      },
+    }),
+  });
 
 describe("timeouts", () => {
   it("closes an upload that declares a size and then sends nothing, and logs it as the client's doing", async () => {
@@ -102,6 +104,16 @@ describe("timeouts", () => {
     expect(client.received()).not.toMatch(/^HTTP\/1\.1 200/);
   });
 
+  it("closes the connection of a refusal sent before the body arrived", async () => {
+    await start({ limits: { idleTimeoutMs: 60_000 } });
+    const client = await openSocket(server.url);
+    client.socket.write(
+      head("POST", requestsUrl(server, "ws1"), { "content-type": "application/json", "content-length": 100 }),
+    );
+    await client.closed;
+    expect(client.received()).toMatch(/^HTTP\/1\.1 401 /);
+  });
+
   it("answers 408 to headers that do not arrive in time", async () => {
     await start({ limits: { headersTimeoutMs: 200, idleTimeoutMs: 60_000 } });
     const client = await openSocket(server.url);
@@ -141,7 +153,7 @@ describe("concurrent uploads through one link", () => {
       limits: { uploadsPerLink: 2 },
       decoratePorts: reportingUploads(() => {
         started += 1;
-      }) as TestServerOptions["decoratePorts"],
+      }),
     });
     const stalled = [await openSocket(server.url), await openSocket(server.url)];
     stalled.forEach((client, index) => {
@@ -168,7 +180,7 @@ describe("concurrent uploads through one link", () => {
       limits: { uploadsPerLink: 1 },
       decoratePorts: reportingUploads(() => {
         started += 1;
-      }) as TestServerOptions["decoratePorts"],
+      }),
     });
     const first = await openSocket(server.url);
     first.socket.write(uploadHead(link, "first.bin", 100));

@@ -90,5 +90,8 @@ export const limitsOf = (options: LimitOptions | undefined): Limits => {
       throw new Error(`the limit ${name} must be a whole number, ${least} or more, not ${String(value)}`);
     }
   }
+  if (limits.requestTimeoutMs > 0 && limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    throw new Error("the limit headersTimeoutMs must not be longer than requestTimeoutMs");
+  }
   return limits;
 };

@@ -127,8 +127,8 @@ export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps):
       }
       const release = deps.uploads.acquire(linkKey(requestId, String(request.query.sig)));
       if (release === undefined) {
-        // The body is not read: closing the connection is what frees it.
-        reply.header("retry-after", String(UPLOAD_RETRY_AFTER_SECONDS)).header("connection", "close");
+        // The body is left unread; the connection is closed with the answer.
+        reply.header("retry-after", String(UPLOAD_RETRY_AFTER_SECONDS));
         return sendProblem(
           request,
           reply,
