@@ -41,17 +41,17 @@ export const clockToleranceOf = (config: AuthConfig): number =>
     MAX_CLOCK_TOLERANCE_SECONDS,
   );
 
-/** Why a configuration cannot run; `undefined` when it can. */
-export const refuseAuthConfig = (config: AuthConfig, nodeEnv: string | undefined): string | undefined =>
-  config.mode === "development" && nodeEnv === "production" && config.allowInProduction !== true
-    ? `development authentication (shared HS256 secret) is refused when NODE_ENV=production; set AIRLOCK_AUTH_MODE=entra (or ${ALLOW_DEVELOPMENT_IN_PRODUCTION}=true to run it anyway)`
-    : undefined;
-
 /**
  * `true` lets development conveniences (development tokens; the server's memory profile) start
  * when NODE_ENV=production, for a demo that must run as production does. Never for real data.
  */
 export const ALLOW_DEVELOPMENT_IN_PRODUCTION = "AIRLOCK_ALLOW_DEVELOPMENT_IN_PRODUCTION";
+
+/** Why a configuration cannot run; `undefined` when it can. */
+export const refuseAuthConfig = (config: AuthConfig, nodeEnv: string | undefined): string | undefined =>
+  config.mode === "development" && nodeEnv === "production" && config.allowInProduction !== true
+    ? `development authentication (shared HS256 secret) is refused when NODE_ENV=production; set AIRLOCK_AUTH_MODE=entra (or ${ALLOW_DEVELOPMENT_IN_PRODUCTION}=true to run it anyway)`
+    : undefined;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
