@@ -17,7 +17,8 @@ export const openSocket = async (baseUrl: string): Promise<OpenSocket> => {
   const chunks: Buffer[] = [];
   socket.on("data", (chunk: Buffer) => chunks.push(chunk));
   socket.on("error", () => {});
-  const closed = once(socket, "close").then(() => undefined);
+  // Not events.once: it rejects on 'error', and a connection the server cuts may end in a reset.
+  const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
   await once(socket, "connect");
   return { socket, received: () => Buffer.concat(chunks).toString("utf8"), closed };
 };
