@@ -8,6 +8,8 @@ const httpRoot = new URL("../packages/http/", import.meta.url).pathname;
 /** The domain and the transport's own libraries: no adapter, no cloud SDK. */
 const ALLOWED = [
   "@airlock/core",
+  "@fastify/helmet",
+  "@fastify/rate-limit",
   "@fastify/swagger",
   "@fastify/swagger-ui",
   "fastify",

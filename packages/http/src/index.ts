@@ -2,6 +2,7 @@
 
 export type { AuthConfig } from "./auth/config.js";
 export {
+  ALLOW_DEVELOPMENT_IN_PRODUCTION,
   authConfigFromEnv,
   DEFAULT_API_AUDIENCE,
   DEV_ISSUER,
@@ -14,6 +15,10 @@ export type { TokenError, TokenIdentity, TokenVerifier } from "./auth/verifier.j
 export { createTokenVerifier } from "./auth/verifier.js";
 export type { LinkGrant, LinkSigner, LinkTokenError } from "./blob/link-token.js";
 export { createLinkSigner } from "./blob/link-token.js";
+export type { ConcurrencyLimiter } from "./limits/concurrency.js";
+export { createConcurrencyLimiter } from "./limits/concurrency.js";
+export type { LimitOptions, Limits, RateLimits } from "./limits/settings.js";
+export { DEFAULT_LIMITS, DEFAULT_RATE_LIMITS, limitsOf } from "./limits/settings.js";
 export type { AirlockApiOptions } from "./plugin.js";
 export { airlockApi, JSON_BODY_LIMIT } from "./plugin.js";
 export type { FieldIssue, Problem, ProblemCode, TransportCode } from "./problem.js";

@@ -1,4 +1,5 @@
 import type { Airlock, Clock, LinkView, WorkspaceRegistry } from "@airlock/core";
+import fastifyHelmet from "@fastify/helmet";
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
@@ -11,8 +12,13 @@ import {
 } from "fastify-type-provider-zod";
 import { type AuthConfig, apiAudienceOf, refuseAuthConfig } from "./auth/config.js";
 import { createGuard } from "./auth/guard.js";
-import { createTokenVerifier } from "./auth/verifier.js";
+import { bearerToken, createTokenVerifier } from "./auth/verifier.js";
+import { linkKey } from "./blob/link-key.js";
 import { createLinkSigner } from "./blob/link-token.js";
+import { createConcurrencyLimiter } from "./limits/concurrency.js";
+import { RATE_LIMITED, registerRateLimit } from "./limits/rate-limit.js";
+import { type LimitOptions, limitsOf } from "./limits/settings.js";
+import { watchTransferRate } from "./limits/transfer-rate.js";
 import { type Problem, problem, sendProblem } from "./problem.js";
 import { registerAuditRoutes } from "./routes/audit.js";
 import { registerBlobRoutes } from "./routes/blob.js";
@@ -35,8 +41,9 @@ export interface AirlockApiOptions {
   /** The clock links and tokens are checked against; the system clock when absent. */
   readonly clock?: Clock;
   /**
-   * The origin (and any path a proxy adds) clients reach the server at; each request's own host
-   * when absent. Links add the plugin's own prefix after it.
+   * The origin (and any path a proxy adds) clients reach the server at. Links add the plugin's own
+   * prefix after it. Required for `blobEndpoint: "embedded"` unless authentication is in
+   * development mode: only then may a request's own Host header make a link.
    */
   readonly publicBaseUrl?: string;
   /**
@@ -51,13 +58,30 @@ export interface AirlockApiOptions {
    * Absent, the route does not exist (a scanner that answers by itself needs none).
    */
   readonly scanEvents?: ScanEventsOptions;
+  /**
+   * Timeouts, the minimum transfer rate, concurrent uploads per link and rate limits; each absent
+   * one takes its default (`DEFAULT_LIMITS`). `buildServer` also applies the connection limits.
+   */
+  readonly limits?: LimitOptions;
 }
 
 /** Throws what makes the options unusable (development tokens in production), before anything listens. */
 export const checkApiOptions = (options: AirlockApiOptions): void => {
   const refusal = refuseAuthConfig(options.auth, process.env.NODE_ENV);
   if (refusal) throw new Error(refusal);
+  if (options.blobEndpoint === "embedded" && !options.publicBaseUrl && options.auth.mode !== "development") {
+    throw new Error(
+      "the embedded link endpoint needs publicBaseUrl (the URL clients reach the server at): without it links would be built from each request's Host header, which a client chooses",
+    );
+  }
+  limitsOf(options.limits);
 };
+
+/** The docs page's own paths; its page carries Swagger UI's CSP instead of the API's. */
+const DOCS_PREFIX = "/api/docs";
+
+/** For answers that are data, never a page: nothing may load, nothing may frame them. */
+const API_CSP = { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } };
 
 const patternOf = (url: string) =>
   new RegExp(
@@ -89,6 +113,8 @@ const errorProblem = (error: FastifyError, request: FastifyRequest): Problem => 
       return problem("BodyTooLarge", `a JSON body may hold at most ${JSON_BODY_LIMIT} bytes`);
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
       return problem("UnsupportedMediaType", "this route takes application/json");
+    case RATE_LIMITED:
+      return problem("TooManyRequests", error.message);
   }
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) return problem("BadRequest", error.message);
@@ -107,9 +133,11 @@ const errorProblem = (error: FastifyError, request: FastifyRequest): Problem => 
  */
 export const airlockApi: FastifyPluginAsync<AirlockApiOptions> = async (app, options) => {
   checkApiOptions(options);
+  const limits = limitsOf(options.limits);
   const now = () => options.clock?.now() ?? Date.now();
   const publicBaseUrl = options.publicBaseUrl?.replace(/\/+$/, "");
-  // Registered under a prefix, the API's own paths (and its links) start with it.
+  // Registered under a prefix, the API's own paths (and its links) start with it. Without a public
+  // URL (development authentication only, see checkApiOptions) the request's own host is used.
   const baseUrl = (request: FastifyRequest) =>
     `${publicBaseUrl ?? `${request.protocol}://${request.host}`}${app.prefix}`;
 
@@ -130,6 +158,12 @@ export const airlockApi: FastifyPluginAsync<AirlockApiOptions> = async (app, opt
   // A callback hook: an async one would cost every request a promise for one header.
   app.addHook("onRequest", (request, reply, done) => {
     reply.header("x-request-id", request.id);
+    done();
+  });
+  // An answer sent before its request's body arrived (a refusal) closes the connection: Node would
+  // otherwise keep reading the body, with no timeout, for as long as the client takes to send it.
+  app.addHook("onSend", (request, reply, _payload, done) => {
+    if (!request.raw.complete) reply.header("connection", "close");
     done();
   });
 
@@ -159,6 +193,47 @@ export const airlockApi: FastifyPluginAsync<AirlockApiOptions> = async (app, opt
     }
     return sendProblem(request, reply, problem("NotFound", `no route for ${request.method} ${path}`));
   });
+
+  // Security headers on every answer (HSTS, nosniff, no framing, no referrer, …). The docs page
+  // carries Swagger UI's own CSP (staticCSP below), which lets its scripts and styles load.
+  await app.register(fastifyHelmet, { contentSecurityPolicy: API_CSP });
+
+  const verify = createTokenVerifier(options.auth, now);
+  const guard = createGuard({
+    verify,
+    workspaces: options.workspaces,
+    apiAudience: apiAudienceOf(options.auth),
+    denials: options.airlock,
+  });
+  guard.decorate(app);
+  const signer = options.blobEndpoint === "embedded" ? createLinkSigner(options.linkSecret) : undefined;
+
+  /** The link a `/blob` call goes through, when its signature is valid for that request id. */
+  const linkOf = (request: FastifyRequest): string | undefined => {
+    const { requestId } = request.params as { requestId?: string };
+    const query = request.query as Record<string, unknown>;
+    if (!signer || requestId === undefined || typeof query.sig !== "string") return undefined;
+    // A valid signature without this access is still that link (Forbidden comes after the signature check).
+    const grant = signer.verify(requestId, query, "read", now());
+    return grant.isOk() || grant.error.kind === "Forbidden" ? linkKey(requestId, query.sig) : undefined;
+  };
+
+  if (limits.rateLimit) {
+    await registerRateLimit(app, limits.rateLimit, {
+      linkOf,
+      principalOf: (request) => {
+        const token = bearerToken(request.headers.authorization);
+        return token ? verify.known(token)?.id : undefined;
+      },
+      // The platform's probes, and the scanning service's deliveries: a large import's verdicts
+      // arrive in bursts from a few addresses, and the route checks its key before anything else.
+      exempt: (request) => {
+        const tags = request.routeOptions.schema?.tags;
+        return tags?.includes("health") === true || tags?.includes("events") === true;
+      },
+    });
+  }
+  app.addHook("onRequest", watchTransferRate(limits.minUploadBytesPerSecond, limits.uploadRateWindowMs));
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -204,16 +279,7 @@ export const airlockApi: FastifyPluginAsync<AirlockApiOptions> = async (app, opt
     transformObject: (document) =>
       withoutUnusedSchemas(createJsonSchemaTransformObject({ schemaRegistry: openApiRegistry })(document)),
   });
-  await app.register(fastifySwaggerUi, { routePrefix: "/api/docs" });
-
-  const guard = createGuard({
-    verify: createTokenVerifier(options.auth, now),
-    workspaces: options.workspaces,
-    apiAudience: apiAudienceOf(options.auth),
-    denials: options.airlock,
-  });
-  guard.decorate(app);
-  const signer = options.blobEndpoint === "embedded" ? createLinkSigner(options.linkSecret) : undefined;
+  await app.register(fastifySwaggerUi, { routePrefix: DOCS_PREFIX, staticCSP: true });
 
   const containerUrl = (request: FastifyRequest, requestId: string, link: LinkView): string =>
     signer
@@ -269,7 +335,14 @@ export const airlockApi: FastifyPluginAsync<AirlockApiOptions> = async (app, opt
 
   if (signer) {
     await app.register(async (blob) =>
-      registerBlobRoutes(blob, { airlock: options.airlock, signer, now, baseUrl }),
+      registerBlobRoutes(blob, {
+        airlock: options.airlock,
+        signer,
+        now,
+        baseUrl,
+        uploads: createConcurrencyLimiter(limits.uploadsPerLink),
+        uploadsPerPerson: createConcurrencyLimiter(limits.uploadsPerPerson),
+      }),
     );
   }
 };

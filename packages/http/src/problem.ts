@@ -10,6 +10,7 @@ export type TransportCode =
   | "BadRequest"
   | "HeadersTooLarge"
   | "RequestTimeout"
+  | "TooManyRequests"
   | "Internal";
 
 export type ProblemCode = AirlockErrorKind | TransportCode;
@@ -51,6 +52,7 @@ const STATUS_AND_TITLE: Readonly<Record<ProblemCode, readonly [number, string]>>
   BadRequest: [400, "Bad request"],
   HeadersTooLarge: [431, "Request header fields too large"],
   RequestTimeout: [408, "Request timeout"],
+  TooManyRequests: [429, "Too many requests"],
   Internal: [500, "Internal server error"],
 };
 

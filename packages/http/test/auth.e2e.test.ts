@@ -249,6 +249,7 @@ describe("Entra ID mode", () => {
     server = await startTestServer({
       workspaces: [workspace("ws1")],
       auth: { mode: "entra", issuer, jwksUri: keys.uri, apiAudience: "api://airlock" },
+      publicBaseUrl: "https://airlock.example.org",
     });
     const sign = (claims: Record<string, unknown>, tokenIssuer: string) =>
       new SignJWT(claims)
@@ -292,6 +293,7 @@ describe("Entra ID mode", () => {
     server = await startTestServer({
       workspaces: [workspace("ws1")],
       auth: { mode: "entra", issuer, jwksUri: keys.uri, apiAudience: API_AUDIENCE },
+      publicBaseUrl: "https://airlock.example.org",
     });
     const token = await new SignJWT({ oid: "alice", roles: ["WorkspaceResearcher"] })
       .setProtectedHeader({ alg: "RS256", kid: "key-1" })

@@ -1,6 +1,6 @@
 import { createMemoryPorts } from "@airlock/adapters-memory";
 import { createAirlock } from "@airlock/core";
-import { buildServer, type ScanEvent, type ScanEventsOptions } from "@airlock/http";
+import { buildServer, type LimitOptions, type ScanEvent, type ScanEventsOptions } from "@airlock/http";
 import type { FastifyInstance } from "fastify";
 import { err, ok, okAsync } from "neverthrow";
 import { afterEach, describe, expect, it } from "vitest";
@@ -52,7 +52,7 @@ const toyEvents: Pick<ScanEventsOptions, "parse" | "handshake"> = {
   handshake: (origin) => (origin === "scanner.example.org" ? { "WebHook-Allowed-Origin": origin } : null),
 };
 
-const start = async () => {
+const start = async (limits: LimitOptions = {}) => {
   const ports = createMemoryPorts({ workspaces: [workspace("ws1")] });
   ports.scanner.answerPending(true);
   const airlock = createAirlock(ports, { processing: "inline" });
@@ -63,6 +63,7 @@ const start = async () => {
     auth: { mode: "development", secret: TEST_SECRET },
     blobEndpoint: "embedded",
     scanEvents: { ...toyEvents, key: KEY, locator: { inProgressLocationOf: () => okAsync(LOCATION) } },
+    limits,
     logger: false,
   });
   const url = await app.listen({ host: "127.0.0.1", port: 0 });
@@ -115,5 +116,10 @@ describe("the events route with the reader the application passes", () => {
     });
     expectProblem(other, 403, "Forbidden");
     expectProblem(await post([{}], "wrong"), 401, "Unauthorized");
+  });
+
+  it("takes a burst of deliveries beyond the per-address rate limit", async () => {
+    const { post } = await start({ rateLimit: { perAddress: 2 } });
+    for (let delivery = 0; delivery < 5; delivery += 1) expect((await post([{}])).status).toBe(200);
   });
 });

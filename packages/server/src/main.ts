@@ -1,3 +1,4 @@
+import { ALLOW_DEVELOPMENT_IN_PRODUCTION } from "@airlock/http";
 import { pino } from "pino";
 import { createMemoryProfile } from "./profiles/memory.js";
 import type { Profile } from "./profiles/profile.js";
@@ -31,6 +32,12 @@ const azureProfile = async (): Promise<Profile> => {
 };
 
 if (name === "memory") {
+  if (process.env.NODE_ENV === "production" && process.env[ALLOW_DEVELOPMENT_IN_PRODUCTION] !== "true") {
+    failStart(
+      log,
+      `the memory profile (everything in the process, gone on restart, a demo workspace) is refused when NODE_ENV=production; set AIRLOCK_PROFILE=azure, or ${ALLOW_DEVELOPMENT_IN_PRODUCTION}=true to run it anyway`,
+    );
+  }
   const profile = createMemoryProfile({ logger: log, workspaces: [DEMO_WORKSPACE] });
   await serve({ profile, env: process.env, log, demoWorkspace: DEMO_WORKSPACE });
 } else if (name === "azure") {

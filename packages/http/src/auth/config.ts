@@ -19,6 +19,8 @@ export type AuthConfig =
       readonly mode: "development";
       /** HS256 secret shared with whoever mints tokens (`pnpm -s dev-token`). */
       readonly secret: string;
+      /** Runs even when NODE_ENV=production (a demo that must look like production): anyone with the secret is anyone. */
+      readonly allowInProduction?: boolean;
       readonly apiAudience?: string;
       readonly clockToleranceSeconds?: number;
     }
@@ -39,10 +41,16 @@ export const clockToleranceOf = (config: AuthConfig): number =>
     MAX_CLOCK_TOLERANCE_SECONDS,
   );
 
+/**
+ * `true` lets development conveniences (development tokens; the server's memory profile) start
+ * when NODE_ENV=production, for a demo that must run as production does. Never for real data.
+ */
+export const ALLOW_DEVELOPMENT_IN_PRODUCTION = "AIRLOCK_ALLOW_DEVELOPMENT_IN_PRODUCTION";
+
 /** Why a configuration cannot run; `undefined` when it can. */
 export const refuseAuthConfig = (config: AuthConfig, nodeEnv: string | undefined): string | undefined =>
-  config.mode === "development" && nodeEnv === "production"
-    ? "development authentication (shared HS256 secret) is refused when NODE_ENV=production; set AIRLOCK_AUTH_MODE=entra"
+  config.mode === "development" && nodeEnv === "production" && config.allowInProduction !== true
+    ? `development authentication (shared HS256 secret) is refused when NODE_ENV=production; set AIRLOCK_AUTH_MODE=entra (or ${ALLOW_DEVELOPMENT_IN_PRODUCTION}=true to run it anyway)`
     : undefined;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -60,6 +68,7 @@ export const authConfigFromEnv = (env: Env): Result<AuthConfig, string> => {
     config = {
       mode,
       secret: env.AIRLOCK_DEV_SECRET ?? DEV_SECRET_DEFAULT,
+      ...(env[ALLOW_DEVELOPMENT_IN_PRODUCTION] === "true" ? { allowInProduction: true } : {}),
       ...(env.AIRLOCK_API_AUDIENCE ? { apiAudience: env.AIRLOCK_API_AUDIENCE } : {}),
       ...tolerance,
     };

@@ -1,9 +1,14 @@
+import type { Socket } from "node:net";
 import { Readable } from "node:stream";
 import type { Airlock, AirlockError, BlobOperation } from "@airlock/core";
 import { linkCallAction } from "@airlock/core";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { attachment } from "../blob/content-disposition.js";
 import { enumerationResults } from "../blob/enumeration.js";
+import { linkKey } from "../blob/link-key.js";
 import type { LinkGrant, LinkSigner } from "../blob/link-token.js";
+import type { ConcurrencyLimiter } from "../limits/concurrency.js";
+import { cutForSlowness } from "../limits/transfer-rate.js";
 import { problem, sendAirlockError, sendProblem } from "../problem.js";
 import {
   BlobParams as BlobParamsSchema,
@@ -21,7 +26,31 @@ export interface BlobRoutesDeps {
   readonly signer: LinkSigner;
   readonly now: () => number;
   readonly baseUrl: (request: FastifyRequest) => string;
+  /** Uploads in progress, per link. */
+  /** Uploads in progress per link. */
+  readonly uploads: ConcurrencyLimiter;
+  /** Uploads in progress per person: a link's holder, over all their links. */
+  readonly uploadsPerPerson: ConcurrencyLimiter;
 }
+
+/** Seconds a caller refused for too many uploads at once waits before trying again. */
+const UPLOAD_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The body stopped before its end: the client closed the connection, it stalled past the idle
+ * timeout, or it was slower than the minimum transfer rate. That is the client's doing, not a
+ * backing service's, and is logged as such; nobody is left to read the answer.
+ */
+const uploadCut = (request: FastifyRequest, reply: FastifyReply, requestId: string, socket: Socket) => {
+  const slow = cutForSlowness(request);
+  request.log.info(
+    { requestId, bytesRead: socket.bytesRead },
+    slow
+      ? "upload cut: its body was slower than the minimum transfer rate"
+      : "upload ended early: the client closed the connection or let it go idle",
+  );
+  return sendProblem(request, reply, problem("RequestTimeout", "the upload's body did not arrive in full"));
+};
 
 type BlobParams = { readonly requestId: string; readonly name: string };
 
@@ -95,7 +124,24 @@ export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps):
     return undefined;
   };
 
-  blob.put<{ Params: BlobParams }>(
+  /** Room for one more upload through `link` by `holderId`: its release, or why there is none. */
+  const startUpload = (link: string, holderId: string): (() => void) | string => {
+    const perLink = deps.uploads.acquire(link);
+    if (perLink === undefined) {
+      return `at most ${deps.uploads.max} uploads may run through one link at once; try again when one has finished`;
+    }
+    const perPerson = deps.uploadsPerPerson.acquire(holderId);
+    if (perPerson === undefined) {
+      perLink();
+      return `at most ${deps.uploadsPerPerson.max} of your uploads may run at once; try again when one has finished`;
+    }
+    return () => {
+      perPerson();
+      perLink();
+    };
+  };
+
+  blob.put<{ Params: BlobParams; Querystring: { readonly sig?: string } }>(
     "/blob/:requestId/:name",
     {
       schema: {
@@ -121,21 +167,36 @@ export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps):
           }),
         );
       }
-      const content = (request.body as AsyncIterable<Uint8Array> | undefined) ?? emptyBody;
-      // A declared length is what the upload counts against the workspace's bytes in flight.
-      const length = Number(request.headers["content-length"]);
-      const declared = Number.isSafeInteger(length) && length >= 0 ? { declaredBytes: length } : {};
-      const uploaded = await deps.airlock.writeFile(
-        grant.holder,
-        requestId,
-        grant.stage,
-        name,
-        content,
-        declared,
-      );
-      if (uploaded.isErr()) return sendAirlockError(request, reply, asPathName(uploaded.error));
-      request.log.info({ requestId, size: uploaded.value.size }, "file uploaded through a link");
-      return reply.code(201).header("x-ms-request-server-encrypted", "true").send(uploaded.value);
+      const release = startUpload(linkKey(requestId, String(request.query.sig)), grant.holder.id);
+      if (typeof release === "string") {
+        // The body is left unread; the connection is closed with the answer.
+        reply.header("retry-after", String(UPLOAD_RETRY_AFTER_SECONDS));
+        return sendProblem(request, reply, problem("TooManyRequests", release));
+      }
+      // Held here: the request lets go of its socket once its body's stream is destroyed.
+      const socket = request.raw.socket;
+      try {
+        const content = (request.body as AsyncIterable<Uint8Array> | undefined) ?? emptyBody;
+        // A declared length is what the upload counts against the workspace's bytes in flight.
+        const length = Number(request.headers["content-length"]);
+        const declared = Number.isSafeInteger(length) && length >= 0 ? { declaredBytes: length } : {};
+        const uploaded = await deps.airlock.writeFile(
+          grant.holder,
+          requestId,
+          grant.stage,
+          name,
+          content,
+          declared,
+        );
+        if (uploaded.isErr()) {
+          if (!request.raw.complete && socket.destroyed) return uploadCut(request, reply, requestId, socket);
+          return sendAirlockError(request, reply, asPathName(uploaded.error));
+        }
+        request.log.info({ requestId, size: uploaded.value.size }, "file uploaded through a link");
+        return reply.code(201).header("x-ms-request-server-encrypted", "true").send(uploaded.value);
+      } finally {
+        release();
+      }
     },
   );
 
@@ -158,8 +219,11 @@ export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps):
       if (grant === undefined) return reply;
       const opened = await deps.airlock.readFile(grant.holder, requestId, grant.stage, name);
       if (opened.isErr()) return sendAirlockError(request, reply, asPathName(opened.error));
+      // A download is a file to save, never a page to render, whatever its bytes look like.
       return reply
         .type("application/octet-stream")
+        .header("content-disposition", attachment(name))
+        .header("x-content-type-options", "nosniff")
         .header("x-ms-blob-type", "BlockBlob")
         .send(Readable.from(opened.value, { objectMode: false }));
     },

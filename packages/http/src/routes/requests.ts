@@ -121,15 +121,18 @@ export const registerRequestRoutes = (root: FastifyInstance, deps: RequestRoutes
         response: { 200: LinkSchema, ...problemResponses },
       },
     },
-    (request, reply) =>
-      respond(
+    (request, reply) => {
+      // The answer is a bearer URL: no cache, shared or private, may keep it.
+      reply.header("cache-control", "no-store");
+      return respond(
         request,
         reply,
         airlock.link(guard.actorOf(request), request.params.ws, request.params.id),
         (link) => ({
           containerUrl: deps.containerUrl(request, request.params.id, link),
         }),
-      ),
+      );
+    },
   );
 
   const command = (action: "submit" | "cancel", admitted: typeof member, summary: string) =>

@@ -15,7 +15,7 @@ import {
   DEFAULT_POLICY,
   type Workspace,
 } from "@airlock/core";
-import { type AuthConfig, buildServer, mintDevToken } from "@airlock/http";
+import { type AuthConfig, buildServer, type LimitOptions, mintDevToken } from "@airlock/http";
 import type { FastifyInstance } from "fastify";
 
 export const TEST_SECRET = "http-test-secret-0123456789abcdef";
@@ -50,6 +50,7 @@ export interface TestServerOptions {
   readonly blobEndpoint?: "embedded" | "storage";
   readonly publicBaseUrl?: string;
   readonly logStream?: Writable;
+  readonly limits?: LimitOptions;
   /** What the engine is given instead of the memory ports (a slower repository, say); `ports` stays the memory ones. */
   readonly decoratePorts?: (ports: MemoryPorts<ManualClock, SequentialIds>) => AirlockPorts;
 }
@@ -72,6 +73,7 @@ export const startTestServer = async (options: TestServerOptions = {}): Promise<
     auth: options.auth ?? { mode: "development", secret: TEST_SECRET },
     blobEndpoint: options.blobEndpoint ?? "embedded",
     ...(options.publicBaseUrl ? { publicBaseUrl: options.publicBaseUrl } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
     logger: options.logStream ? { level: "info", stream: options.logStream } : false,
   });
   const url = await app.listen({ host: "127.0.0.1", port: 0 });

@@ -1,6 +1,7 @@
 import { DEFAULT_POLICY, type Workspace } from "@airlock/core";
 import { authConfigFromEnv, buildServer } from "@airlock/http";
 import type { Logger } from "pino";
+import { limitsFromEnv } from "./limit-settings.js";
 import type { Profile } from "./profile.js";
 
 /** A workspace to try things in straight away; the walkthrough registers its own. */
@@ -63,6 +64,22 @@ export const serve = async (options: ServeOptions): Promise<void> => {
   const linkSecret = env.AIRLOCK_LINK_SECRET;
   if (linkSecret !== undefined && linkSecret.length < 16)
     failStart(log, "AIRLOCK_LINK_SECRET needs at least 16 characters");
+  const publicUrl = env.AIRLOCK_PUBLIC_URL || undefined;
+  if (publicUrl !== undefined && !/^https?:$/.test(URL.parse(publicUrl)?.protocol ?? "")) {
+    failStart(log, `AIRLOCK_PUBLIC_URL must be an http(s) URL, not "${publicUrl}"`);
+  }
+  // A link made from a request's Host header would carry a valid signature to whatever host the
+  // client named; only development tokens (a laptop) may go without the public URL.
+  if (profile.blobEndpoint === "embedded" && publicUrl === undefined && auth.mode !== "development") {
+    failStart(
+      log,
+      "AIRLOCK_PUBLIC_URL is missing: this server hands out links to itself, and they must name the URL clients reach it at (e.g. https://airlock.example.org), never a request's Host header",
+    );
+  }
+  const limits = limitsFromEnv(env).match(
+    (value) => value,
+    (message) => failStart(log, message),
+  );
 
   await profile.prepare().catch((error: unknown) => failStart(log, String(error)));
 
@@ -73,9 +90,10 @@ export const serve = async (options: ServeOptions): Promise<void> => {
     ...(profile.ports.clock ? { clock: profile.ports.clock } : {}),
     auth,
     blobEndpoint: profile.blobEndpoint,
-    ...(env.AIRLOCK_PUBLIC_URL ? { publicBaseUrl: env.AIRLOCK_PUBLIC_URL } : {}),
+    ...(publicUrl ? { publicBaseUrl: publicUrl } : {}),
     ...(linkSecret ? { linkSecret } : {}),
     ...(profile.scanEvents ? { scanEvents: profile.scanEvents } : {}),
+    limits,
     logger: { level: env.LOG_LEVEL ?? "info" },
   });
 
@@ -120,7 +138,7 @@ export const serve = async (options: ServeOptions): Promise<void> => {
       sweepOnce();
     });
 
-  const base = env.AIRLOCK_PUBLIC_URL?.replace(/\/+$/, "") ?? address;
+  const base = publicUrl?.replace(/\/+$/, "") ?? address;
   const demo = options.demoWorkspace;
   process.stdout.write(
     [
