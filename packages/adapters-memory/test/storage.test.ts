@@ -20,10 +20,7 @@ describe("memory storage", () => {
   it("hashes a file once, as it arrives: describe and move answer that hash without reading it again", async () => {
     const hashed = vi.spyOn(Hash.prototype, "update");
     const hashedBytes = () =>
-      hashed.mock.calls.reduce(
-        (sum, [data]) => sum + (typeof data === "string" ? data.length : data.byteLength),
-        0,
-      );
+      hashed.mock.calls.reduce((sum, [data]) => sum + Buffer.byteLength(data as Uint8Array | string), 0);
     const storage = createMemoryStorage();
     const ref = newRef();
     await storage.provision(ref, "draft");
