@@ -254,7 +254,7 @@ export const createBlobStorage = (options: BlobStorageOptions): AirlockStorage =
     }
   };
 
-  /** Hashes a blob from its bytes, as the service returns them now. */
+  /** Hashes a blob from its bytes, as the service returns them now, chunk by chunk as they stream in. */
   const hashBlob = async (blob: BlobClient): Promise<{ readonly size: number; readonly sha256: string }> => {
     const download = await blob.download(0, undefined, { maxRetryRequests: 3 });
     const body = download.readableStreamBody;
@@ -266,6 +266,8 @@ export const createBlobStorage = (options: BlobStorageOptions): AirlockStorage =
         size += chunk.byteLength;
       }
     }
+    // A whole pass over the bytes: worth seeing when a move or describe takes long.
+    logger.debug({ container: blob.containerName, blob: blob.name, size }, "hashed a blob from its bytes");
     return { size, sha256: hash.digest("hex") };
   };
 
@@ -478,14 +480,18 @@ export const createBlobStorage = (options: BlobStorageOptions): AirlockStorage =
         if (expected !== undefined) {
           verified = matchesReference(found, new Map(expected.map((file) => [file.name, file])), true);
         } else {
-          // No recorded hashes: the copy must equal the source, by its trusted metadata or its bytes.
+          // No recorded hashes: the copy must equal the source. The hash the source carried (pinned
+          // to the listed version with the bytes it came with) settles it when the copy's bytes
+          // hash to it: a wrong copy could only match by being exactly the bytes someone claimed
+          // before it was made. Only a source whose carried hash does not match is read again.
           const reference = new Map<string, { readonly size: number; readonly sha256: string }>();
           for (const blob of sources) {
-            const known = trusted.has(from) ? sha256Of(blob.metadata) : undefined;
+            const carried = sha256Of(blob.metadata);
+            const copied = found.find((file) => file.name === blob.name);
             reference.set(
               blob.name,
-              known !== undefined
-                ? { size: blob.size, sha256: known }
+              carried !== undefined && (trusted.has(from) || copied?.sha256 === carried)
+                ? { size: blob.size, sha256: carried }
                 : await hashBlob(sourceContainer.getBlobClient(blob.name)),
             );
           }

@@ -3,6 +3,7 @@ import type { ContainerRef, FileRecord } from "@airlock/core";
 import { assertErr, assertOk, readAll, streamOf } from "@airlock/core/testing";
 import { ContainerClient, StorageSharedKeyCredential } from "@azure/storage-blob";
 import type { Result } from "neverthrow";
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBlobStorage } from "../src/blob-storage.js";
 import { accountsByConvention } from "../src/storage-accounts.js";
@@ -50,6 +51,21 @@ describe("a blob whose name storage cannot address (written through a SAS link)"
     assertErr(await storage.openRead(ref, "draft", "../../etc/passwd"), "InvalidInput", "read");
   });
 });
+
+/** A debug logger and the containers of the blobs the adapter hashed from their bytes, in order. */
+const hashWatch = () => {
+  const hashed: string[] = [];
+  const logger = pino(
+    { level: "debug" },
+    {
+      write: (line: string) => {
+        const entry = JSON.parse(line) as { msg?: string; container?: string };
+        if (entry.msg === "hashed a blob from its bytes" && entry.container) hashed.push(entry.container);
+      },
+    },
+  );
+  return { logger, hashed };
+};
 
 describe("links signed by the blob storage adapter", () => {
   it("a read and list link reads and lists through the real SDK but refuses a write", async () => {
@@ -240,6 +256,44 @@ describe("moving data between stages", () => {
     expect(value(await storage.listFiles(ref, "draft"))).toEqual([]);
     // In progress the adapter trusts metadata, so this reads the hash the move verified.
     expect(value(await storage.describe(ref, "in_progress"))).toEqual(actual);
+  });
+
+  it("a move reads each copy once and the source not at all when its carried hash matches the copy", async () => {
+    const { logger, hashed } = hashWatch();
+    const storage = backend.storage({ logger });
+    const ref = newRef();
+    value(await storage.provision(ref, "draft"));
+    value(await storage.upload(ref, "draft", "a.csv", streamOf(["alpha"]), { maxBytes: 100 }));
+    value(await storage.upload(ref, "draft", "b.csv", streamOf(["bravo"]), { maxBytes: 100 }));
+    const expected = [recordOf("a.csv", "alpha"), recordOf("b.csv", "bravo")];
+    expect(value(await storage.move(ref, "draft", "in_progress"))).toEqual(expected);
+    expect(value(await storage.listFiles(ref, "draft"))).toEqual([]);
+    // Both files' copies, in the in-progress container; never the draft sources.
+    expect(hashed).toHaveLength(2);
+    expect(new Set(hashed).size).toBe(1);
+    const copies = new Set(hashed);
+    hashed.length = 0;
+    expect(value(await storage.move(ref, "in_progress", "approved", expected))).toEqual(expected);
+    expect(hashed).toHaveLength(2);
+    expect(hashed.some((container) => copies.has(container))).toBe(false);
+  });
+
+  it("a move from draft whose carried hash does not match the copy hashes the source to decide", async () => {
+    const { logger, hashed } = hashWatch();
+    const storage = backend.storage({ logger });
+    const ref = newRef();
+    value(await storage.provision(ref, "draft"));
+    const link = value(await storage.link(ref, "draft", ["write"], inAnHour()));
+    await new ContainerClient(link.containerUrl)
+      .getBlockBlobClient("claimed.txt")
+      .upload("actual", 6, { metadata: { sha256: "f".repeat(64) } });
+    expect(value(await storage.move(ref, "draft", "in_progress"))).toEqual([
+      recordOf("claimed.txt", "actual"),
+    ]);
+    expect(value(await storage.listFiles(ref, "draft"))).toEqual([]);
+    // The copy, then the source: its carried hash was a lie, so only its bytes could say.
+    expect(hashed).toHaveLength(2);
+    expect(new Set(hashed).size).toBe(2);
   });
 
   it("a move with a file the expected records do not list keeps the source", async () => {

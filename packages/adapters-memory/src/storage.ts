@@ -34,7 +34,7 @@ export interface MemoryStorageOptions {
 }
 
 export interface MemoryStorage extends AirlockStorage {
-  /** Copies of the bytes of each file in one container, by name (empty when there is none). */
+  /** Copies of the bytes of each file in one container, by name (empty when there is none). Joins whole files: for tests. */
   contents(stage: Stage, requestId: string): ReadonlyMap<string, Uint8Array>;
   /** The stages holding at least one file of the request, in the order data moves through them. */
   stagesHolding(requestId: string): readonly Stage[];
@@ -46,24 +46,29 @@ const STAGES: readonly Stage[] = ["draft", "in_progress", "approved", "rejected"
 
 /** Bounds each chunk handed to readers, whatever chunk sizes the uploader used. */
 const READ_CHUNK = 64 * 1024;
+/** Bounds each chunk kept: a caller handing over one huge buffer is copied and hashed in pieces. */
+const STORE_CHUNK = 1024 * 1024;
+/** Bytes copied, hashed or handed out between two turns of the event loop. */
+const BYTES_PER_TURN = 1024 * 1024;
 
-/** A stored file's bytes, as the chunks they arrived in. Never mutated once stored, so copies may share it. */
+/**
+ * A stored file's bytes, as the chunks they arrived in, and their sha256, computed as they
+ * arrived. Never mutated once stored, so copies may share it and the hash stays the bytes' hash.
+ */
 interface StoredBytes {
   readonly chunks: readonly Uint8Array[];
   readonly size: number;
+  readonly sha256: string;
 }
+
+/** Lets timers, I/O and other requests run (a macrotask; awaiting a resolved promise does not). */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const byName = <T extends { readonly name: string }>(a: T, b: T) =>
   a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 
-const sha256Of = (blob: StoredBytes): string => {
-  const hash = createHash("sha256");
-  for (const chunk of blob.chunks) hash.update(chunk);
-  return hash.digest("hex");
-};
-
 const recordsOf = (files: ReadonlyMap<string, StoredBytes>): FileRecord[] =>
-  [...files].map(([name, blob]) => ({ name, size: blob.size, sha256: sha256Of(blob) })).sort(byName);
+  [...files].map(([name, blob]) => ({ name, size: blob.size, sha256: blob.sha256 })).sort(byName);
 
 const sameRecords = (found: readonly FileRecord[], expected: readonly FileRecord[]) =>
   found.length === expected.length &&
@@ -78,8 +83,10 @@ const defaultLinkSigner: LinkSigner = ({ ref, stage, access, expiresAt }) => {
 
 /**
  * `AirlockStorage` in memory: bytes per (stage, request id, file name), kept in the chunks they
- * arrived in and streamed out chunk by chunk. Containers exist once provisioned (or moved into);
- * uploading into a container never provisioned is `NotFound`, as on a real blob store.
+ * arrived in (at most 1 MiB each) with the sha256 taken as they arrived, and streamed out chunk by
+ * chunk. No call works through a whole file without letting the event loop turn. Containers exist
+ * once provisioned (or moved into); uploading into a container never provisioned is `NotFound`, as
+ * on a real blob store.
  */
 export const createMemoryStorage = (options: MemoryStorageOptions = {}): MemoryStorage => {
   const signLink = options.linkSigner ?? defaultLinkSigner;
@@ -109,32 +116,55 @@ export const createMemoryStorage = (options: MemoryStorageOptions = {}): MemoryS
     );
   };
 
+  /**
+   * Keeps a copy of the stream's bytes and hashes them on the way in, one bounded piece at a time,
+   * letting the event loop turn every `BYTES_PER_TURN`: the file is never hashed (or copied) in one
+   * go, neither here nor later.
+   */
   const receive = async (
     content: AsyncIterable<Uint8Array>,
     name: string,
     maxBytes: number,
   ): Promise<Result<StoredBytes, StorageError>> => {
     const chunks: Uint8Array[] = [];
+    const hash = createHash("sha256");
     let size = 0;
+    let sinceTurn = 0;
     try {
       for await (const chunk of content) {
         size += chunk.length;
         // Leaving the loop ends the caller's stream, so an oversized body is not read to its end.
         if (size > maxBytes) return err(tooLarge(`${name} is larger than ${maxBytes} bytes`, maxBytes));
-        // A copy: callers may reuse their buffer for the next chunk.
-        if (chunk.length > 0) chunks.push(Uint8Array.prototype.slice.call(chunk));
+        for (let offset = 0; offset < chunk.length; offset += STORE_CHUNK) {
+          // A copy: callers may reuse their buffer for the next chunk.
+          const piece: Uint8Array = Uint8Array.prototype.slice.call(chunk, offset, offset + STORE_CHUNK);
+          hash.update(piece);
+          chunks.push(piece);
+          sinceTurn += piece.length;
+          if (sinceTurn >= BYTES_PER_TURN) {
+            sinceTurn = 0;
+            await nextTurn();
+          }
+        }
       }
     } catch (cause) {
       return err(unavailable(`reading the content of ${name} failed`, cause));
     }
-    return ok({ chunks, size });
+    return ok({ chunks, size, sha256: hash.digest("hex") });
   };
 
   const readChunks = (blob: StoredBytes): AsyncIterable<Uint8Array> => ({
     async *[Symbol.asyncIterator]() {
+      let sinceTurn = 0;
       for (const chunk of blob.chunks) {
         for (let offset = 0; offset < chunk.length; offset += READ_CHUNK) {
-          yield chunk.slice(offset, offset + READ_CHUNK);
+          const piece = chunk.slice(offset, offset + READ_CHUNK);
+          sinceTurn += piece.length;
+          if (sinceTurn >= BYTES_PER_TURN) {
+            sinceTurn = 0;
+            await nextTurn();
+          }
+          yield piece;
         }
       }
     },
@@ -188,6 +218,7 @@ export const createMemoryStorage = (options: MemoryStorageOptions = {}): MemoryS
         ),
       ),
 
+    // The hash taken as the bytes arrived: stored bytes never change, so it is still theirs.
     describe: (ref, stage) =>
       answer("describe", () => ok(recordsOf(containerOf(stage, ref.requestId) ?? new Map()))),
 
@@ -197,6 +228,8 @@ export const createMemoryStorage = (options: MemoryStorageOptions = {}): MemoryS
         // Nothing left to copy: an earlier move finished (or crashed after deleting); answer what is there.
         if (!source || source.size === 0) return ok(recordsOf(containerOf(to, ref.requestId) ?? new Map()));
         const destination = ensureContainer(to, ref.requestId);
+        // The copy shares the source's immutable bytes, so the hash they arrived with is the copy's:
+        // checking it against `expected` needs no pass over the bytes.
         for (const [name, blob] of source) destination.set(name, blob);
         const found = recordsOf(destination);
         if (expected !== undefined && !sameRecords(found, expected)) return ok(found);

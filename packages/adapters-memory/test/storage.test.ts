@@ -1,5 +1,6 @@
-import { assertOk, bytesOf, readAll, streamOf } from "@airlock/core/testing";
-import { describe, expect, it } from "vitest";
+import { Hash } from "node:crypto";
+import { assertOk, bytesOf, eventLoopTurnsDuring, readAll, sha256Hex, streamOf } from "@airlock/core/testing";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createMemoryStorage, INJECTED_FAULT } from "../src/index.js";
 
 const newRef = () => ({
@@ -9,7 +10,52 @@ const newRef = () => ({
 });
 const limit = { maxBytes: 1024 * 1024 };
 
+const MIB = 1024 * 1024;
+
 describe("memory storage", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it("hashes a file once, as it arrives: describe and move answer that hash without reading it again", async () => {
+    const hashed = vi.spyOn(Hash.prototype, "update");
+    const hashedBytes = () =>
+      hashed.mock.calls.reduce((sum, [data]) => sum + Buffer.byteLength(data as Uint8Array | string), 0);
+    const storage = createMemoryStorage();
+    const ref = newRef();
+    await storage.provision(ref, "draft");
+    const bytes = new Uint8Array(4 * MIB).map((_, index) => index % 251);
+    await storage.upload(ref, "draft", "data.bin", streamOf([bytes.subarray(0, MIB), bytes.subarray(MIB)]), {
+      maxBytes: 4 * MIB,
+    });
+    expect(hashedBytes()).toBe(4 * MIB);
+
+    const described = assertOk(await storage.describe(ref, "draft"), "describe");
+    assertOk(await storage.describe(ref, "draft"), "describe again");
+    const moved = assertOk(await storage.move(ref, "draft", "in_progress", described), "move");
+    assertOk(await storage.move(ref, "in_progress", "approved", moved), "second move");
+    expect(hashedBytes()).toBe(4 * MIB);
+    hashed.mockRestore();
+    expect(described).toEqual([{ name: "data.bin", size: 4 * MIB, sha256: await sha256Hex(bytes) }]);
+    expect(moved).toEqual(described);
+    expect(storage.stagesHolding(ref.requestId)).toEqual(["approved"]);
+  });
+
+  it("copies and hashes one huge chunk in pieces, letting the event loop turn in between", async () => {
+    const storage = createMemoryStorage();
+    const ref = newRef();
+    await storage.provision(ref, "draft");
+    const whole = new Uint8Array(8 * MIB).fill(1);
+    const { value, turns } = await eventLoopTurnsDuring(async () =>
+      storage.upload(ref, "draft", "one-chunk.bin", streamOf([whole]), { maxBytes: 8 * MIB }),
+    );
+    expect(assertOk(value, "upload")).toEqual({ name: "one-chunk.bin", size: 8 * MIB });
+    expect(turns).toBeGreaterThanOrEqual(4);
+    expect(assertOk(await storage.describe(ref, "draft"), "describe")[0]?.sha256).toBe(
+      await sha256Hex(whole),
+    );
+  });
+
   it("refuses an upload into a container that was never provisioned", async () => {
     const storage = createMemoryStorage();
     const ref = newRef();

@@ -28,7 +28,10 @@ export interface StoredFile {
 /**
  * Holds each request's files, one container per request and stage.
  *
- * Every method is idempotent: repeating a call after a crash gives the same result.
+ * Every method is idempotent: repeating a call after a crash gives the same result. Files may be
+ * large and the engine shares its thread with every other request: no call works through a whole
+ * file in one go; bytes are copied, hashed and handed out in bounded pieces, with the event loop
+ * turning between them.
  * - `provision` creates the container if missing.
  * - `link` signs an absolute container URL with exactly the given access, expiring at `expiresAt`.
  *   `holder` is who the link is for; a URL that can carry it signs it in (the calls then name their
@@ -36,8 +39,9 @@ export interface StoredFile {
  * - `upload` writes one file from a stream; a stream larger than `maxBytes` is `TooLarge` and leaves
  *   no file behind, nor does a stream that fails part way. Names are validated by the caller.
  * - `listFiles` answers the files in the container (empty when the container is missing).
- * - `describe` answers each file's name, size and sha256, computed from its bytes (adapters may cache
- *   the hash in metadata only when the bytes cannot have changed since).
+ * - `describe` answers each file's name, size and sha256, computed from its bytes (adapters may keep
+ *   the hash taken while the bytes arrived, or cache it in metadata, only when the bytes cannot have
+ *   changed since; a replaced file is described by its new bytes).
  * - `move` copies every file from one stage to another, verifies each copy's sha256 against
  *   `expected` (when given) and only then deletes the source. If the source is already gone and the
  *   destination holds the files, it answers what is there, so a retried move finishes. A copy that

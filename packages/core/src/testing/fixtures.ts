@@ -183,6 +183,34 @@ export const readAll = async (iterable: AsyncIterable<Uint8Array>): Promise<Uint
   return all;
 };
 
+type ScheduleTurn = (callback: () => void) => unknown;
+
+/**
+ * Runs `work` and counts the turns of the event loop (setImmediate callbacks) that ran before it
+ * settled. Work that holds the thread lets none run, whatever its promises do; work that waits for
+ * I/O or yields a macrotask between pieces lets one run per piece. Counts turns, never time.
+ */
+export const eventLoopTurnsDuring = async <T>(
+  work: () => Promise<T>,
+): Promise<{ readonly value: T; readonly turns: number }> => {
+  const schedule = (globalThis as { setImmediate?: ScheduleTurn }).setImmediate;
+  if (schedule === undefined) throw new Error("counting event-loop turns needs setImmediate (Node.js)");
+  let turns = 0;
+  let counting = true;
+  const tick = () => {
+    if (!counting) return;
+    turns += 1;
+    schedule(tick);
+  };
+  schedule(tick);
+  try {
+    const value = await work();
+    return { value, turns };
+  } finally {
+    counting = false;
+  }
+};
+
 export const sha256Hex = async (bytes: Uint8Array): Promise<string> => {
   // Copy into a plain ArrayBuffer: `digest` refuses views over a SharedArrayBuffer.
   const digest = await crypto.subtle.digest("SHA-256", new Uint8Array(bytes));

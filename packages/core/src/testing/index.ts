@@ -22,6 +22,7 @@ export type { SampleEventOverrides } from "./fixtures.js";
 export {
   bytesOf,
   EICAR,
+  eventLoopTurnsDuring,
   readAll,
   SAMPLE_EPOCH_SECONDS,
   sampleAuditRecord,

@@ -2,7 +2,7 @@ import type { FileRecord, RequestType, Stage } from "../model/request.js";
 import type { AirlockStorage, ContainerRef } from "../ports/storage.js";
 import { assert, assertAnyErr, assertEqual, assertErr, assertNotEqual, assertOk } from "./assert.js";
 import { type ContractOptions, type ContractRunner, defineContract, fresh } from "./contract.js";
-import { bytesOf, readAll, sha256Hex, streamOf } from "./fixtures.js";
+import { bytesOf, eventLoopTurnsDuring, readAll, sha256Hex, streamOf } from "./fixtures.js";
 
 const MIB = 1024 * 1024;
 const GENEROUS = 64 * MIB;
@@ -38,6 +38,20 @@ const put = async (
 
 const filesIn = async (storage: AirlockStorage, ref: ContainerRef, stage: Stage) =>
   byName(assertOk(await storage.listFiles(ref, stage), `listFiles ${stage}`));
+
+/** `mib` chunks of 1 MiB, each made on demand and filled with its index: a stream that never waits. */
+const largeStream = (mib: number): AsyncIterable<Uint8Array> => ({
+  async *[Symbol.asyncIterator]() {
+    for (let index = 0; index < mib; index += 1) yield new Uint8Array(MIB).fill(index);
+  },
+});
+
+/** Reads a stream to its end, keeping only the byte count. */
+const countBytes = async (content: AsyncIterable<Uint8Array>): Promise<number> => {
+  let size = 0;
+  for await (const chunk of content) size += chunk.length;
+  return size;
+};
 
 /** A stream that yields `before` and then fails, as a dropped client connection does. */
 const failingStream = (before: readonly Uint8Array[]): AsyncIterable<Uint8Array> => ({
@@ -300,6 +314,48 @@ export function storageContract(
       assertEqual(byName(found), [actual], "records answered: what the move found");
       assertNotEqual(found[0]?.sha256, recorded.sha256, "sha256 answered");
       assertEqual(await filesIn(storage, ref, "in_progress"), [{ name: "a.csv", size: 8 }], "source kept");
+    });
+
+    test("a file replaced after describe is described and moved by its new bytes", async () => {
+      const storage = await fresh(make);
+      const ref = newRef();
+      await put(storage, ref, "in_progress", { "a.csv": "as described" });
+      const described = assertOk(await storage.describe(ref, "in_progress"), "first describe");
+      assertEqual(described, [await recordOf("a.csv", "as described")], "first describe");
+      await put(storage, ref, "in_progress", { "a.csv": "replaced" });
+      const now = await recordOf("a.csv", "replaced");
+      assertEqual(
+        assertOk(await storage.describe(ref, "in_progress"), "describe after the replacement"),
+        [now],
+        "describe after the replacement",
+      );
+      const found = assertOk(await storage.move(ref, "in_progress", "approved", described), "move");
+      assertEqual(found, [now], "records answered: what the move found");
+      assertEqual(await filesIn(storage, ref, "in_progress"), [{ name: "a.csv", size: 8 }], "source kept");
+    });
+
+    test("a large file streams in and out while the event loop keeps turning", async () => {
+      const storage = await fresh(make);
+      const ref = newRef();
+      await put(storage, ref, "draft", {});
+      // 16 MiB from a stream that never waits: an adapter working through it without yielding
+      // (hashing or copying it in one go, say) would let no other turn of the loop run meanwhile.
+      const uploaded = await eventLoopTurnsDuring(async () =>
+        assertOk(
+          await storage.upload(ref, "draft", "large.bin", largeStream(16), { maxBytes: 16 * MIB }),
+          "upload",
+        ),
+      );
+      assertEqual(uploaded.value, { name: "large.bin", size: 16 * MIB }, "upload answer");
+      assert(
+        uploaded.turns >= 8,
+        `the loop turned ${uploaded.turns} times during the upload, expected 8 or more`,
+      );
+      const read = await eventLoopTurnsDuring(async () =>
+        countBytes(assertOk(await storage.openRead(ref, "draft", "large.bin"), "openRead")),
+      );
+      assertEqual(read.value, 16 * MIB, "bytes read");
+      assert(read.turns >= 8, `the loop turned ${read.turns} times while reading, expected 8 or more`);
     });
 
     test("deleteFile removes one file and succeeds when it is already gone", async () => {
