@@ -16,9 +16,7 @@
 //   BENCH_LOOP_INTERVAL_MS=2    how often /health is due
 //   BENCH_LOOP_ROUNDS=1         uploads and submits, one after the other, each measured (the RSS
 //                               goal then compares with every file held)
-import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { Agent, request as httpRequest } from "node:http";
 import { cpus, loadavg } from "node:os";
@@ -26,7 +24,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
-import { DEV_SECRET_DEFAULT, mintDevToken } from "@airlock/http";
+import { devToken, startServer } from "./support/server-process.mjs";
 
 const GIB = 1024 ** 3;
 const MIB = 1024 ** 2;
@@ -92,50 +90,17 @@ const sampler = async ({ base, intervalMs }) => {
 
 // --- the server: `pnpm start`'s process, with its resident memory read from /proc -------------
 
-const startServer = async () => {
-  const main = fileURLToPath(new URL("../packages/server/dist/main.js", import.meta.url));
+const startLoopServer = async () => {
   const probe = fileURLToPath(new URL("./loop-probe.mjs", import.meta.url));
   const flags = (process.env.BENCH_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean);
-  const child = spawn(process.execPath, [...flags, "--import", probe, main], {
-    env: { ...process.env, AIRLOCK_PROFILE: "memory", PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "warn" },
-    stdio: ["ignore", "pipe", "inherit", "ipc"],
-  });
-  let output = "";
-  const base = await new Promise((resolve, reject) => {
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (text) => {
-      output += text;
-      const found = /Airlock API\s+(http:\/\/\S+)/.exec(output);
-      if (found) resolve(found[1]);
-    });
-    child.once("exit", (code) => reject(new Error(`the server exited with ${code}: ${output}`)));
-  });
-  child.stdout.resume();
-  const status = () => {
-    try {
-      return readFileSync(`/proc/${child.pid}/status`, "utf8");
-    } catch {
-      return "";
-    }
-  };
-  const kib = (field) => {
-    const found = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status());
-    return found ? Number(found[1]) * 1024 : Number.NaN;
-  };
+  const server = await startServer({ flags: [...flags, "--import", probe], ipc: true });
   return {
-    base,
-    rss: () => kib("VmRSS"),
-    /** The process's peak resident memory so far. */
-    peakRss: () => kib("VmHWM"),
+    ...server,
     /** The server's event-loop delay since the last call. */
     loopDelay: async () => {
-      child.send({ probe: "snapshot" });
-      const [{ probe: figures }] = await once(child, "message");
+      server.child.send({ probe: "snapshot" });
+      const [{ probe: figures }] = await once(server.child, "message");
       return figures;
-    },
-    stop: async () => {
-      child.kill("SIGTERM");
-      await once(child, "exit");
     },
   };
 };
@@ -227,20 +192,14 @@ const summary = (samples) => {
 };
 
 const main = async () => {
-  const server = await startServer();
+  const server = await startLoopServer();
   const rssBaseline = server.rss();
   const worker = new Worker(fileURLToPath(import.meta.url), {
     workerData: { base: server.base, intervalMs: INTERVAL_MS },
   });
   const mark = (phase) => worker.postMessage({ phase });
 
-  const alice = await mintDevToken({
-    secret: process.env.AIRLOCK_DEV_SECRET ?? DEV_SECRET_DEFAULT,
-    userId: "alice",
-    roles: ["WorkspaceResearcher"],
-    audience: WS,
-    ttlSeconds: 3600,
-  });
+  const alice = await devToken("alice", ["WorkspaceResearcher"], WS);
   const http = client(server.base);
   const requests = `/api/workspaces/${WS}/requests`;
   const rounds = [];

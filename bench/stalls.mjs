@@ -15,22 +15,17 @@
 // Run: pnpm build && node bench/stalls.mjs. Writes bench/results/stalls.json. Linux only (/proc).
 //   BENCH_STALLS=5000          connections
 //   BENCH_IDLE_TIMEOUT_MS=15000 the server's idle timeout for the runs (30,000 by default)
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { cpus, loadavg } from "node:os";
-import { fileURLToPath } from "node:url";
-import { DEV_SECRET_DEFAULT, mintDevToken } from "@airlock/http";
+import { devToken, startServer } from "./support/server-process.mjs";
 
 const STALLS = Number(process.env.BENCH_STALLS ?? 5000);
 // Longer than opening every connection takes, so they are all stalled at once before the first expires.
 const IDLE_TIMEOUT_MS = Number(process.env.BENCH_IDLE_TIMEOUT_MS ?? 15000);
 /** Connections opened at once, so the listen backlog is not what refuses them. */
 const BATCH = 500;
-const MAIN = fileURLToPath(new URL("../packages/server/dist/main.js", import.meta.url));
-const PORT = 18_000 + Math.floor(Math.random() * 1000);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const socketsOf = (pid) =>
@@ -47,27 +42,8 @@ const rssMiB = (pid) => {
   return Math.round((kib / 1024) * 10) / 10;
 };
 
-const startServer = async (env) => {
-  const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH, PORT: String(PORT), HOST: "127.0.0.1", LOG_LEVEL: "warn", ...env },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  const url = `http://127.0.0.1:${PORT}`;
-  for (let tries = 0; ; tries += 1) {
-    if ((await fetch(`${url}/health`).catch(() => undefined))?.ok) break;
-    if (tries > 200 || child.exitCode !== null) throw new Error("the server did not start");
-    await sleep(50);
-  }
-  return { child, url };
-};
-
 const linkOf = async (url) => {
-  const token = await mintDevToken({
-    secret: DEV_SECRET_DEFAULT,
-    userId: "alice",
-    roles: ["WorkspaceResearcher"],
-    audience: "ws1",
-  });
+  const token = await devToken("alice", ["WorkspaceResearcher"]);
   const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
   const created = await fetch(`${url}/api/workspaces/ws1/requests`, {
     method: "POST",
@@ -82,10 +58,10 @@ const linkOf = async (url) => {
 };
 
 /** One connection that sends an upload's headers declaring 1 MiB, then nothing. */
-const stall = (link) =>
+const stall = (link, port) =>
   new Promise((resolve) => {
     const outcome = { status: undefined, closed: false };
-    const socket = connect({ host: "127.0.0.1", port: PORT }, () => {
+    const socket = connect({ host: "127.0.0.1", port }, () => {
       socket.write(
         `PUT ${link.pathname}/stalled.bin${link.search} HTTP/1.1\r\nhost: 127.0.0.1\r\n` +
           "x-ms-blob-type: BlockBlob\r\ncontent-length: 1048576\r\n\r\n",
@@ -116,7 +92,9 @@ const tally = (outcomes) => {
 };
 
 const run = async (name, env) => {
-  const { child, url } = await startServer({ AIRLOCK_IDLE_TIMEOUT_MS: String(IDLE_TIMEOUT_MS), ...env });
+  const server = await startServer({ env: { AIRLOCK_IDLE_TIMEOUT_MS: String(IDLE_TIMEOUT_MS), ...env } });
+  const { child, base: url } = server;
+  const port = Number(new URL(url).port);
   const pid = child.pid;
   const link = await linkOf(url);
   await sleep(500);
@@ -131,7 +109,8 @@ const run = async (name, env) => {
   const outcomes = [];
   for (let first = 0; first < STALLS; first += BATCH) {
     const batch = [];
-    for (let index = first; index < Math.min(first + BATCH, STALLS); index += 1) batch.push(stall(link));
+    for (let index = first; index < Math.min(first + BATCH, STALLS); index += 1)
+      batch.push(stall(link, port));
     outcomes.push(...(await Promise.all(batch)));
   }
   const sentMs = Date.now() - started;
@@ -153,8 +132,7 @@ const run = async (name, env) => {
   const after = { serverSockets: socketsOf(pid), rssMiB: rssMiB(pid), clients: tally(outcomes) };
 
   for (const outcome of outcomes) outcome.socket?.destroy();
-  child.kill("SIGTERM");
-  await once(child, "exit");
+  await server.stop();
   const result = {
     env,
     stalls: STALLS,
@@ -174,6 +152,7 @@ const defaults = await run("defaults", {});
 const idleTimeoutOnly = await run("idleTimeoutOnly", {
   AIRLOCK_MAX_CONNECTIONS: String(STALLS * 2),
   AIRLOCK_UPLOADS_PER_LINK: String(STALLS * 2),
+  AIRLOCK_UPLOADS_PER_PERSON: String(STALLS * 2),
   AIRLOCK_RATE_LIMIT: "off",
 });
 
@@ -184,7 +163,7 @@ const result = {
   cpus: cpus().length,
   loadAverageAtStart: loadavg().map((load) => Math.round(load * 100) / 100),
   idleTimeoutMs: IDLE_TIMEOUT_MS,
-  note: "server sockets include its listening socket; RSS in MiB; the idle timeout is shortened for the run (30,000 ms by default)",
+  note: "server sockets include its listening socket and the socket pair of its stdout (2 when idle); RSS in MiB; the idle timeout is shortened for the run (30,000 ms by default)",
   defaults,
   idleTimeoutOnly,
 };
