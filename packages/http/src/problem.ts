@@ -108,6 +108,9 @@ export const sendProblem = <R extends FastifyReply>(request: FastifyRequest, rep
 };
 
 /** Sends a domain error, logging what the client is not told. */
+/** Seconds a caller refused because its workspace has too much in flight waits before trying again. */
+const BUSY_RETRY_AFTER_SECONDS = 5;
+
 export const sendAirlockError = <R extends FastifyReply>(
   request: FastifyRequest,
   reply: R,
@@ -119,6 +122,8 @@ export const sendAirlockError = <R extends FastifyReply>(
       "backing service unavailable",
     );
   }
+  // Uploads in flight finish within seconds to minutes; a client that honours Retry-After waits a little.
+  if (error.kind === "Busy") reply.header("retry-after", String(BUSY_RETRY_AFTER_SECONDS));
   return sendProblem(request, reply, problemFromAirlockError(error));
 };
 

@@ -223,6 +223,34 @@ describe("concurrent uploads by one person", () => {
   });
 });
 
+describe("bytes in flight per workspace", () => {
+  it("refuses an upload that would pass the policy's maxBytesInFlight with 429 Busy and Retry-After, storing nothing", async () => {
+    let started = 0;
+    const { link } = await start({
+      workspaces: [workspace("ws1", { policy: { maxFiles: 10, maxBytesInFlight: 1000 } })],
+      decoratePorts: reportingUploads(() => {
+        started += 1;
+      }),
+    });
+    const stalled = await openSocket(server.url);
+    stalled.socket.write(uploadHead(link, "stalled.bin", 800));
+    while (started < 1) await new Promise((resolve) => setTimeout(resolve, 10));
+
+    const refused = await putBlob(link, "second.bin", "x".repeat(300));
+    expectProblem(refused, 429, "Busy");
+    expect(refused.headers.get("retry-after")).toBe("5");
+    stalled.socket.destroy();
+    await stalled.closed;
+
+    // Once the stalled upload is gone, the same file fits.
+    let retried = await putBlob(link, "second.bin", "x".repeat(300));
+    while (retried.status === 429) retried = await putBlob(link, "second.bin", "x".repeat(300));
+    expect(retried.status).toBe(201);
+    const listed = await rawGet(`${link}&restype=container&comp=list`);
+    expect(String(listed.body)).not.toContain("stalled.bin");
+  });
+});
+
 describe("rate limits", () => {
   it("answers 429 problem+json with Retry-After once a link has made its calls in the window", async () => {
     const { link, people } = await start({ limits: { rateLimit: { perLink: 3 } } });
