@@ -70,6 +70,20 @@ export const loadAuditKeys = (settings: AuditSettings | undefined): LoadedAuditK
   };
 };
 
+/**
+ * The audit keys of a server that writes the log: it signs a checkpoint after every entry, so the
+ * public key alone (enough for `pnpm verify-audit`) would store entries it cannot seal.
+ */
+export const loadWritingAuditKeys = (settings: AuditSettings | undefined): LoadedAuditKeys => {
+  const loaded = loadAuditKeys(settings);
+  if (loaded.keys.signingKey === null) {
+    throw new Error(
+      "AIRLOCK_AUDIT_SIGNING_KEY (or _FILE) is missing: the server signs a checkpoint after every audit entry; AIRLOCK_AUDIT_VERIFY_KEY alone is for pnpm verify-audit",
+    );
+  }
+  return loaded;
+};
+
 /** Where audit checkpoints go: the account and container, and a line saying so. */
 export const checkpointContainer = (settings: AzureSettings, identity: () => BlobCredential) => {
   const audit = settings.audit;

@@ -32,7 +32,7 @@ import {
 } from "@airlock/core";
 import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import type { Logger } from "pino";
-import { checkpointContainer, loadAuditKeys } from "./audit-sealing.js";
+import { checkpointContainer, loadWritingAuditKeys } from "./audit-sealing.js";
 import type { AzureSettings } from "./azure-settings.js";
 import { createScanBlobLocator } from "./blob-locator.js";
 import { defenderScanEvents } from "./defender-scan-events.js";
@@ -139,7 +139,7 @@ export const createAzureProfile = (options: AzureProfileOptions): Profile => {
     databaseId: cosmos.database,
     containerId: cosmos.containers.requests,
   });
-  const auditKeys = loadAuditKeys(settings.audit);
+  const auditKeys = loadWritingAuditKeys(settings.audit);
   const checkpointsAt = checkpointContainer(settings, credential);
   const checkpoints = createBlobAuditCheckpoints({ container: checkpointsAt.container });
   const audit = createCosmosAuditLog({
