@@ -37,14 +37,13 @@ import { Session } from "node:inspector/promises";
 import { createRequire } from "node:module";
 import { cpus, loadavg } from "node:os";
 import { PerformanceObserver } from "node:perf_hooks";
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
 import { createMemoryPorts, createRandomIds } from "@airlock/adapters-memory";
 import { createAirlock, WorkspaceSchema } from "@airlock/core";
 import { buildServer, mintDevToken } from "@airlock/http";
 import autocannon from "autocannon";
 import { okAsync } from "neverthrow";
+import { uploadThroughLink } from "./support/server-process.mjs";
 
 // The same Fastify the API is built on, for the bare route.
 const Fastify = createRequire(import.meta.resolve("@airlock/http"))("fastify");
@@ -68,7 +67,6 @@ const LIFECYCLE = {
 const LATENCY_SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 1000);
 const LATENCY_WARMUP = 50;
 const UPLOAD_BYTES = Number(process.env.BENCH_UPLOAD_BYTES ?? GIB);
-const UPLOAD_CHUNK = 64 * 1024;
 
 const workspace = WorkspaceSchema.parse({
   id: WS,
@@ -794,30 +792,6 @@ async function rssChild() {
   });
 }
 
-const upload = (containerUrl, bytes) =>
-  new Promise((resolve, reject) => {
-    const url = new URL(containerUrl);
-    url.pathname = `${url.pathname}/big.bin`;
-    const chunk = Buffer.alloc(UPLOAD_CHUNK, 0x61);
-    async function* body() {
-      for (let sent = 0; sent < bytes; sent += UPLOAD_CHUNK) {
-        yield sent + UPLOAD_CHUNK <= bytes ? chunk : chunk.subarray(0, bytes - sent);
-      }
-    }
-    const req = httpRequest(url, {
-      method: "PUT",
-      headers: { "x-ms-blob-type": "BlockBlob", "content-length": String(bytes) },
-    });
-    req.on("response", (response) => {
-      response.resume();
-      response.on("end", () =>
-        response.statusCode === 201 ? resolve() : reject(new Error(`upload answered ${response.statusCode}`)),
-      );
-    });
-    req.on("error", reject);
-    pipeline(Readable.from(body()), req).catch(reject);
-  });
-
 async function uploadRss() {
   const child = spawn(process.execPath, ["--expose-gc", fileURLToPath(import.meta.url), "--rss-child"], {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
@@ -833,7 +807,7 @@ async function uploadRss() {
   );
   const id = airlockRequest.id;
   const { containerUrl } = must(await http.call("GET", `${requests}/${id}/link`, { bearer: alice }), 200);
-  await upload(containerUrl, UPLOAD_BYTES);
+  await uploadThroughLink(containerUrl, UPLOAD_BYTES);
   const uploadedSeconds = (performance.now() - started) / 1000;
   must(await http.call("POST", `${requests}/${id}/submit`, { bearer: alice }), 200);
   const waitFor = async (status) => {

@@ -20,11 +20,9 @@ import { once } from "node:events";
 import { writeFile } from "node:fs/promises";
 import { Agent, request as httpRequest } from "node:http";
 import { cpus, loadavg } from "node:os";
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
-import { devToken, startServer } from "./support/server-process.mjs";
+import { devToken, startServer, uploadThroughLink } from "./support/server-process.mjs";
 
 const GIB = 1024 ** 3;
 const MIB = 1024 ** 2;
@@ -32,7 +30,6 @@ const BYTES = Number(process.env.BENCH_LOOP_BYTES ?? GIB);
 // A submit of 1 GiB lasts well under a second once nothing stalls: sample densely.
 const INTERVAL_MS = Number(process.env.BENCH_LOOP_INTERVAL_MS ?? 2);
 const ROUNDS = Number(process.env.BENCH_LOOP_ROUNDS ?? 1);
-const UPLOAD_CHUNK = 64 * 1024;
 /** The demo workspace `pnpm start` registers. */
 const WS = "ws1";
 const GOAL_P99_MS = 20;
@@ -151,31 +148,6 @@ const client = (base) => {
   return { must, close: () => agent.destroy() };
 };
 
-/** Streams `bytes` from one reused 64 KiB buffer: the client never holds the file. */
-const upload = (containerUrl, bytes) =>
-  new Promise((resolve, reject) => {
-    const url = new URL(containerUrl);
-    url.pathname = `${url.pathname}/big.bin`;
-    const chunk = Buffer.alloc(UPLOAD_CHUNK, 0x61);
-    async function* body() {
-      for (let sent = 0; sent < bytes; sent += UPLOAD_CHUNK) {
-        yield sent + UPLOAD_CHUNK <= bytes ? chunk : chunk.subarray(0, bytes - sent);
-      }
-    }
-    const request = httpRequest(url, {
-      method: "PUT",
-      headers: { "x-ms-blob-type": "BlockBlob", "content-length": String(bytes) },
-    });
-    request.on("response", (response) => {
-      response.resume();
-      response.on("end", () =>
-        response.statusCode === 201 ? resolve() : reject(new Error(`upload answered ${response.statusCode}`)),
-      );
-    });
-    request.on("error", reject);
-    pipeline(Readable.from(body()), request).catch(reject);
-  });
-
 const percentile = (sorted, p) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
@@ -212,7 +184,7 @@ const main = async () => {
     mark(`upload-${n}`);
     await server.loopDelay();
     const uploadStarted = performance.now();
-    await upload(containerUrl, BYTES);
+    await uploadThroughLink(containerUrl, BYTES);
     const uploadSeconds = (performance.now() - uploadStarted) / 1000;
     const uploadLoopDelay = await server.loopDelay();
     console.log(`round ${n}: submit…`);

@@ -3,6 +3,9 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
 import { DEV_SECRET_DEFAULT, mintDevToken } from "@airlock/http";
 
@@ -66,4 +69,34 @@ export const devToken = (userId, roles, audience = "ws1") =>
     roles,
     audience,
     ttlSeconds: 3600,
+  });
+
+const UPLOAD_CHUNK = 64 * 1024;
+
+/**
+ * Uploads `bytes` through a link (`containerUrl`) as `big.bin`, streamed from one reused 64 KiB
+ * buffer: the client never holds the file.
+ */
+export const uploadThroughLink = (containerUrl, bytes) =>
+  new Promise((resolve, reject) => {
+    const url = new URL(containerUrl);
+    url.pathname = `${url.pathname}/big.bin`;
+    const chunk = Buffer.alloc(UPLOAD_CHUNK, 0x61);
+    async function* body() {
+      for (let sent = 0; sent < bytes; sent += UPLOAD_CHUNK) {
+        yield sent + UPLOAD_CHUNK <= bytes ? chunk : chunk.subarray(0, bytes - sent);
+      }
+    }
+    const request = httpRequest(url, {
+      method: "PUT",
+      headers: { "x-ms-blob-type": "BlockBlob", "content-length": String(bytes) },
+    });
+    request.on("response", (response) => {
+      response.resume();
+      response.on("end", () =>
+        response.statusCode === 201 ? resolve() : reject(new Error(`upload answered ${response.statusCode}`)),
+      );
+    });
+    request.on("error", reject);
+    pipeline(Readable.from(body()), request).catch(reject);
   });
