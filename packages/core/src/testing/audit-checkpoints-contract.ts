@@ -1,6 +1,7 @@
-import type { AuditCheckpoint, AuditStreamPage } from "../model/audit.js";
+import type { AuditCheckpoint } from "../model/audit.js";
 import type { AuditCheckpoints } from "../ports/audit-checkpoints.js";
-import { assert, assertEqual, assertOk } from "./assert.js";
+import { assertEqual, assertOk } from "./assert.js";
+import { assertStreamsPaged } from "./audit-stream-pages.js";
 import { type ContractOptions, type ContractRunner, defineContract, fresh } from "./contract.js";
 
 const newStream = () => crypto.randomUUID();
@@ -80,24 +81,7 @@ export function auditCheckpointsContract(
         assertOk(await checkpoints.put(checkpoint(stream, 0)), "put 0");
         assertOk(await checkpoints.put(checkpoint(stream, 1)), "put 1");
       }
-      const seen: string[] = [];
-      let after: string | null = null;
-      do {
-        const page: AuditStreamPage = assertOk(
-          await checkpoints.streams({ after, limit: 2 }),
-          "streams page",
-        );
-        assert(page.streams.length <= 2, "a page holds at most its limit");
-        seen.push(...page.streams);
-        after = page.next;
-      } while (after !== null);
-      assertEqual(seen, [...seen].sort(), "streams come in name order");
-      assertEqual(new Set(seen).size, seen.length, "each stream once");
-      assertEqual(
-        seen.filter((stream) => stream.startsWith(prefix)),
-        [...mine].sort(),
-        "every stream is listed",
-      );
+      await assertStreamsPaged((page) => checkpoints.streams(page), prefix, mine);
     });
   });
 }

@@ -3,7 +3,6 @@ import {
   type AuditCheckpoint,
   type AuditEntry,
   type AuditPage,
-  type AuditStreamPage,
   canonicalAuditText,
   GENESIS_HASH,
   unhashedAuditEntry,
@@ -19,6 +18,7 @@ import type { AuditCheckpoints } from "../ports/audit-checkpoints.js";
 import type { AuditLog } from "../ports/audit-log.js";
 import type { AuditSealing } from "../ports/audit-sealing.js";
 import { assert, assertEqual, assertOk } from "./assert.js";
+import { assertStreamsPaged } from "./audit-stream-pages.js";
 import { type ContractOptions, type ContractRunner, defineContract } from "./contract.js";
 import { sampleAuditRecord } from "./fixtures.js";
 
@@ -229,21 +229,7 @@ export function auditLogContract(
       for (const stream of [...mine, mine[0] as string]) {
         assertOk(await audit.append(sampleAuditRecord(stream)), `append to ${stream}`);
       }
-      const seen: string[] = [];
-      let after: string | null = null;
-      do {
-        const page: AuditStreamPage = assertOk(await audit.streams({ after, limit: 2 }), "streams page");
-        assert(page.streams.length <= 2, "a page holds at most its limit");
-        seen.push(...page.streams);
-        after = page.next;
-      } while (after !== null);
-      assertEqual(seen, [...seen].sort(), "streams come in name order");
-      assertEqual(new Set(seen).size, seen.length, "each stream once");
-      assertEqual(
-        seen.filter((stream) => stream.includes(prefix)),
-        [...mine].sort(),
-        "every stream with entries is listed",
-      );
+      await assertStreamsPaged((page) => audit.streams(page), prefix, mine);
     });
 
     test("streams are independent chains", async () => {
