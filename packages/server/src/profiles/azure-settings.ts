@@ -126,20 +126,20 @@ const optional = <S extends z.ZodType>(schema: S) =>
 
 const flag = optional(z.enum(["true", "false"])).transform((value) => value === "true");
 
+const storageConnectionString = z.string().refine((value) => {
+  try {
+    parseStorageConnectionString(value);
+    return true;
+  } catch (_malformed) {
+    return false;
+  }
+}, "must hold AccountName and AccountKey");
+
 const EnvSchema = z.object({
   AIRLOCK_TRE_ID: z.string().regex(/^[a-z0-9]{1,11}$/, "must be 1–11 lowercase letters or digits"),
   AIRLOCK_STORAGE_LAYOUT: optional(z.enum(["accounts", "single-account-prefixes"])),
   AIRLOCK_STORAGE_ENDPOINT_SUFFIX: optional(z.string().regex(/^[a-z0-9.-]+$/, "must be a DNS suffix")),
-  AIRLOCK_STORAGE_CONNECTION_STRING: optional(
-    z.string().refine((value) => {
-      try {
-        parseStorageConnectionString(value);
-        return true;
-      } catch (_malformed) {
-        return false;
-      }
-    }, "must hold AccountName and AccountKey"),
-  ),
+  AIRLOCK_STORAGE_CONNECTION_STRING: optional(storageConnectionString),
   AIRLOCK_STORAGE_ACCOUNT_URL: optional(
     secureUrl.refine(
       (value) => /^[a-z0-9]{3,24}\.blob\./.test(new URL(value).hostname),
@@ -159,16 +159,7 @@ const EnvSchema = z.object({
   AIRLOCK_AUDIT_SIGNING_KEY_FILE: optional(z.string().min(1)),
   AIRLOCK_AUDIT_VERIFY_KEY: optional(z.string().min(1)),
   AIRLOCK_AUDIT_VERIFY_KEY_FILE: optional(z.string().min(1)),
-  AIRLOCK_AUDIT_CHECKPOINTS_CONNECTION_STRING: optional(
-    z.string().refine((value) => {
-      try {
-        parseStorageConnectionString(value);
-        return true;
-      } catch (_malformed) {
-        return false;
-      }
-    }, "must hold AccountName and AccountKey"),
-  ),
+  AIRLOCK_AUDIT_CHECKPOINTS_CONNECTION_STRING: optional(storageConnectionString),
   AIRLOCK_AUDIT_CHECKPOINTS_ACCOUNT_URL: optional(secureUrl),
   AIRLOCK_AUDIT_CHECKPOINTS_CONTAINER: optional(
     z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, "must be a valid container name"),
