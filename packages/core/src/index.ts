@@ -204,3 +204,5 @@ export type {
   RoleSource,
   UploadOptions,
 } from "./service/types.js";
+export type { WorkspaceRegistrar, WorkspaceRegistration } from "./service/workspace-registration.js";
+export { createWorkspaceRegistrar } from "./service/workspace-registration.js";

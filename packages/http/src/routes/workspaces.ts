@@ -1,4 +1,5 @@
 import {
+  createWorkspaceRegistrar,
   type Workspace,
   WorkspacePolicySchema,
   type WorkspaceRegistry,
@@ -37,24 +38,17 @@ const issuesOf = (error: z.ZodError, prefix = "") =>
   }));
 
 /**
- * Ids and client ids no workspace may take: a workspace whose audience were the API's would take
- * every API token as its own, and one named like it would read as the API in logs and audits.
- */
-const reservedNames = (apiAudience: string) =>
-  new Set([apiAudience, DEFAULT_API_AUDIENCE].map((name) => name.toLowerCase()));
-
-/**
  * Registering workspaces (TRE admins, on the API audience) in the workspace registry the
- * application passes. A client id names one workspace's tokens, so no two workspaces share one.
- * The check is here rather than in each registry: only the API knows its own audience, and the
- * rule spans workspaces (Cosmos DB keeps unique keys per partition, and a workspace is its own).
- * Registration is a rare administrator's step; two racing registrations are not serialised.
+ * application passes, through core's registrar: no two workspaces share a client id, and neither the
+ * API's audience nor the default one is a workspace's id or client id.
  */
 export const registerWorkspaceRoutes = (
   root: FastifyInstance,
   deps: { readonly guard: Guard; readonly workspaces: WorkspaceRegistry; readonly apiAudience: string },
 ): void => {
-  const reserved = reservedNames(deps.apiAudience);
+  const registrar = createWorkspaceRegistrar(deps.workspaces, {
+    reservedNames: [deps.apiAudience, DEFAULT_API_AUDIENCE],
+  });
   const app = root.withTypeProvider<ZodTypeProvider>();
   const admin = deps.guard.api({ role: "TREAdmin" });
 
@@ -107,41 +101,11 @@ export const registerWorkspaceRoutes = (
           problem("InvalidInput", "the workspace id is not valid", { errors: issuesOf(workspace.error) }),
         );
       }
-      const refusals = [
-        { path: "id", value: workspace.data.id },
-        { path: "clientId", value: workspace.data.clientId },
-      ]
-        .filter(({ value }) => reserved.has(value.toLowerCase()))
-        .map(({ path, value }) => ({ path, message: `"${value}" is reserved for the airlock API itself` }));
-      if (refusals.length > 0) {
-        return sendProblem(
-          request,
-          reply,
-          problem("InvalidInput", "the workspace uses a reserved name", { errors: refusals }),
-        );
-      }
-      const all = await deps.workspaces.list();
-      if (all.isErr()) return sendAirlockError(request, reply, all.error);
-      const sharing = all.value.find(
-        (other) => other.id !== workspace.data.id && other.clientId === workspace.data.clientId,
-      );
-      if (sharing !== undefined) {
-        return sendProblem(
-          request,
-          reply,
-          problem(
-            "Conflict",
-            `client id ${workspace.data.clientId} already belongs to workspace ${sharing.id}: each workspace needs its own app registration`,
-          ),
-        );
-      }
-      const existing = await deps.workspaces.get(workspace.data.id);
-      if (existing.isErr() && existing.error.kind !== "NotFound")
-        return sendAirlockError(request, reply, existing.error);
-      const stored = await deps.workspaces.put(workspace.data);
-      if (stored.isErr()) return sendAirlockError(request, reply, stored.error);
-      request.log.info({ workspaceId: stored.value.id, replaced: existing.isOk() }, "workspace registered");
-      return reply.code(existing.isOk() ? 200 : 201).send(viewOf(stored.value));
+      const registered = await registrar.register(workspace.data);
+      if (registered.isErr()) return sendAirlockError(request, reply, registered.error);
+      const { workspace: stored, replaced } = registered.value;
+      request.log.info({ workspaceId: stored.id, replaced }, "workspace registered");
+      return reply.code(replaced ? 200 : 201).send(viewOf(stored));
     },
   );
 
