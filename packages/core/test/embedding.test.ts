@@ -39,6 +39,10 @@ const callsWith = (
   review: () => refusalOf(airlock.review(actor, ws, id, { approval: true, decisionExplanation: "ok" })),
   revoke: () => refusalOf(airlock.revoke(actor, ws, id, { reason: "r" })),
   auditTrail: () => refusalOf(airlock.auditTrail(actor, ws, id)),
+  workspaceAuditTrail: () => refusalOf(airlock.workspaceAuditTrail(actor, ws)),
+  verifyAuditTrail: () => refusalOf(airlock.verifyAuditTrail(actor, ws, id)),
+  treAuditTrail: () => refusalOf(airlock.treAuditTrail(actor)),
+  verifyTreAuditTrail: () => refusalOf(airlock.verifyTreAuditTrail(actor)),
 });
 
 describe("an actor passed by the embedder", () => {

@@ -63,6 +63,8 @@ describe("the permission table", () => {
     expect(allowed("read")).toEqual(["WorkspaceResearcher", "WorkspaceOwner", "AirlockManager"]);
     expect(allowed("link")).toEqual(["WorkspaceResearcher", "WorkspaceOwner", "AirlockManager"]);
     expect(allowed("audit")).toEqual(["WorkspaceOwner", "AirlockManager", "TREAdmin"]);
+    expect(allowed("workspaceAudit")).toEqual(["TREAdmin"]);
+    expect(allowed("treAudit")).toEqual(["TREAdmin"]);
     expect(allowed("reviewQueue")).toEqual(["AirlockManager"]);
     // Ownership decides a cancel: even a caller without any role passes the role check.
     expect(mayAttempt("cancel", [])).toBe(true);

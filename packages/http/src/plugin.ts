@@ -252,7 +252,8 @@ export const airlockApi: FastifyPluginAsync<AirlockApiOptions> = async (app, opt
         },
         {
           name: "audit",
-          description: "Audit trails of requests and workspaces, a page at a time, and their verification",
+          description:
+            "Audit trails of requests, workspaces and the TRE, a page at a time, and their verification",
         },
         { name: "workspaces", description: "The workspace directory, for TRE admins" },
         ...(options.blobEndpoint === "embedded"

@@ -61,7 +61,7 @@ type Caller = keyof typeof CALLERS;
 const CALLER_NAMES = Object.keys(CALLERS) as Caller[];
 
 type RequestEndpoint = "get" | "link" | "submit" | "cancel" | "approve" | "reject" | "revoke" | "audit";
-type WorkspaceEndpoint = "create" | "list";
+type WorkspaceEndpoint = "create" | "list" | "workspaceAudit";
 type Endpoint = RequestEndpoint | WorkspaceEndpoint;
 const REQUEST_ENDPOINTS: readonly RequestEndpoint[] = [
   "get",
@@ -91,10 +91,11 @@ const ROLE_GATE: Readonly<Record<Endpoint, readonly Role[] | "anyone">> = {
   reject: [M],
   revoke: [M],
   audit: [O, M, "TREAdmin"],
+  workspaceAudit: ["TREAdmin"],
 };
 
 /** README "Tokens": the workspace routes that admit a TREAdmin token on the API audience. */
-const ADMITS_API_TOKEN: readonly Endpoint[] = ["list", "get", "cancel", "audit"];
+const ADMITS_API_TOKEN: readonly Endpoint[] = ["list", "get", "cancel", "audit", "workspaceAudit"];
 
 /** Statuses-and-transitions table: the status each user action leaves, and where it leads. */
 const TRANSITIONS: Readonly<
@@ -175,7 +176,7 @@ const expectedFor = (endpoint: Endpoint, callerName: Caller, column: Column | nu
   const gate = ROLE_GATE[endpoint];
   if (gate !== "anyone" && !caller.roles.some((role) => gate.includes(role))) return deny(403, "Forbidden");
   if (endpoint === "create") return allow(201);
-  if (endpoint === "list") return allow();
+  if (endpoint === "list" || endpoint === "workspaceAudit") return allow();
   if (column === null) throw new Error(`${endpoint} needs a request`);
   if (column.missing) return deny(404, "NotFound");
   const status = column.status as RestingStatus;
@@ -259,6 +260,8 @@ const callEndpoint = (world: World, endpoint: Endpoint, caller: Caller, ws: stri
       return call<RequestBody>(base, { method: "POST", ...init });
     case "list":
       return call<RequestBody>(base, init);
+    case "workspaceAudit":
+      return call<RequestBody>(`${world.server.url}/api/workspaces/${ws}/audit`, init);
     case "get":
       return call<RequestBody>(`${base}/${id}`, init);
     case "link":
@@ -377,6 +380,22 @@ describe("the authorization matrix on a workspace", () => {
       expect(
         (answer.body as unknown as { airlockRequests: unknown[] }).airlockRequests.length,
       ).toBeGreaterThan(0);
+    });
+
+    const auditing = expectedFor("workspaceAudit", caller, null);
+    it(describeCell("workspaceAudit", caller, auditing), async () => {
+      if (!auditing.allowed) {
+        await expectRefusedWithoutChange(world, auditing, isRecorded(caller, null), () =>
+          callEndpoint(world, "workspaceAudit", caller, WS, ""),
+        );
+        return;
+      }
+      const answer = await callEndpoint(world, "workspaceAudit", caller, WS, "");
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+      expect(answer.body).toEqual({
+        entries: (await world.server.ports.audit.listAll(`workspace:${WS}`))._unsafeUnwrap(),
+        continuation: null,
+      });
     });
   }
 });

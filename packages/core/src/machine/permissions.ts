@@ -3,7 +3,7 @@ import type { Role } from "../model/actor.js";
 /**
  * What a person may attempt: the four commands on a request, creating one, and the reads that are
  * not transitions (a workspace's requests, a link to a request's data, a request's audit trail, the
- * workspace's own audit trail, the cross-workspace review queue).
+ * workspace's own audit trail, the TRE-wide audit trail, the cross-workspace review queue).
  */
 export type Permission =
   | "create"
@@ -15,6 +15,7 @@ export type Permission =
   | "link"
   | "audit"
   | "workspaceAudit"
+  | "treAudit"
   | "reviewQueue";
 
 /** Someone a request names by their part in it (`requester`), or by a role they hold. */
@@ -49,6 +50,8 @@ export const PERMISSIONS = {
   audit: { roles: [O, M, ADMIN] },
   // The workspace's own stream holds refusals of anyone in the workspace: for the TRE's admins.
   workspaceAudit: { roles: [ADMIN] },
+  // The TRE-wide stream holds refusals that name no workspace, of anyone in the TRE: the same.
+  treAudit: { roles: [ADMIN] },
   reviewQueue: { roles: [M] },
 } as const satisfies Readonly<Record<Permission, PermissionRule>>;
 

@@ -6,7 +6,10 @@ export type AuditOutcome = z.infer<typeof AuditOutcome>;
 
 /** What the caller gives the audit log; it adds the position in the chain and the hashes. */
 export const AuditRecord = z.object({
-  /** The chain this entry belongs to: a request id, or `workspace:{id}` for workspace-wide commands. */
+  /**
+   * The chain this entry belongs to: a request id, `workspace:{id}` for workspace-wide commands, or
+   * `tre` for refusals that name no workspace.
+   */
   stream: z.string().min(1),
   workspaceId: z.string(),
   requestId: z.string().nullable(),
@@ -154,13 +157,14 @@ export type AuditVerification =
       readonly reason: AuditTamper;
     };
 
-/** The stream of a workspace's own entries: refusals made before any request was read. */
 /**
  * Where a refusal that names no workspace is recorded: a token refused on a TRE-wide route (the
- * workspace directory, the scanner's events), or one that addressed a workspace that does not exist.
+ * workspace directory, the scanner's events, the TRE's audit trail), or one that addressed a
+ * workspace that does not exist.
  */
 export const TRE_STREAM = "tre";
 
+/** The stream of a workspace's own entries: refusals made before any request was read. */
 export const workspaceAuditStream = (workspaceId: string): string => `workspace:${workspaceId}`;
 
 /** How many entries a page of the audit trail holds unless the caller asks for another size. */

@@ -31,3 +31,9 @@ export const actingAcross = (actor: Actor, workspace: Workspace, source: RoleSou
   ...actor,
   roles: [...new Set([...actingIn(actor, workspace, source).roles, ...directoryRoles(workspace, actor.id)])],
 });
+
+/**
+ * The actor on a TRE-wide read (the TRE's own audit trail): no workspace is addressed, so none
+ * gives it workspace roles, and only the TRE roles it carries count.
+ */
+export const actingTreWide = (actor: Actor): Actor => ({ ...actor, roles: actor.roles.filter(isTreRole) });

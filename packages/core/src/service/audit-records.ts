@@ -1,7 +1,7 @@
 import { err, ok } from "neverthrow";
 import type { AirlockError } from "../errors.js";
 import type { Actor } from "../model/actor.js";
-import { type AuditOutcome, type AuditRecord, workspaceAuditStream } from "../model/audit.js";
+import { type AuditOutcome, type AuditRecord, TRE_STREAM, workspaceAuditStream } from "../model/audit.js";
 import type { AirlockRequest, RequestStatus } from "../model/request.js";
 import type { AuditLog } from "../ports/audit-log.js";
 import type { Clock } from "../ports/clock.js";
@@ -46,9 +46,12 @@ export const appendAudit = async (audit: AuditLog, record: AuditRecord): Outcome
   return appended.isErr() ? err(fromPortError(appended.error)) : ok(undefined);
 };
 
-/** An attempt someone made: what was asked, by whom, on which request (absent when none was read). */
+/**
+ * An attempt someone made: what was asked, by whom, in which workspace (null for a TRE-wide one),
+ * on which request (absent when none was read).
+ */
 export interface Attempt {
-  readonly workspaceId: string;
+  readonly workspaceId: string | null;
   readonly request: AirlockRequest | null;
   readonly actor: Pick<Actor, "id" | "name">;
   readonly action: string;
@@ -56,7 +59,8 @@ export interface Attempt {
 
 /**
  * Records a refused attempt, then answers the refusal. An attempt refused before any request was
- * read goes to the workspace's stream, so the record does not tell which requests exist.
+ * read goes to the workspace's stream, so the record does not tell which requests exist; one that
+ * named no workspace goes to the TRE-wide stream.
  */
 export const deny = async <T>(
   ports: { readonly audit: AuditLog; readonly clock: Clock },
@@ -67,8 +71,13 @@ export const deny = async <T>(
   const recorded = await appendAudit(
     ports.audit,
     auditRecord(epochSeconds(ports.clock), {
-      stream: request ? request.id : workspaceAuditStream(attempt.workspaceId),
-      workspaceId: attempt.workspaceId,
+      stream: request
+        ? request.id
+        : attempt.workspaceId === null
+          ? TRE_STREAM
+          : workspaceAuditStream(attempt.workspaceId),
+      // The TRE-wide stream's entries name no workspace.
+      workspaceId: attempt.workspaceId ?? "",
       requestId: request?.id ?? null,
       actor: attempt.actor,
       action: attempt.action,

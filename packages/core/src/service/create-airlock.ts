@@ -2,7 +2,13 @@ import { ResultAsync } from "neverthrow";
 import type { AirlockError } from "../errors.js";
 import { UPLOAD_STAGE } from "../machine/status-meta.js";
 import { createAnnouncements } from "./announcements.js";
-import { readAuditTrail, readWorkspaceAuditTrail, verifyAuditTrail } from "./audit-trail.js";
+import {
+  readAuditTrail,
+  readTreAuditTrail,
+  readWorkspaceAuditTrail,
+  verifyAuditTrail,
+  verifyTreAuditTrail,
+} from "./audit-trail.js";
 import { createBackgroundWork } from "./background.js";
 import { deleteFile, listFiles, readFile } from "./blob-access.js";
 import { cancelRequest } from "./cancel.js";
@@ -70,6 +76,8 @@ export const createAirlock = (ports: AirlockPorts, options: AirlockOptions = {})
       asResultAsync(readWorkspaceAuditTrail(deps, actor, workspaceId, query)),
     verifyAuditTrail: (actor, workspaceId, requestId) =>
       asResultAsync(verifyAuditTrail(deps, actor, workspaceId, requestId)),
+    treAuditTrail: (actor, query) => asResultAsync(readTreAuditTrail(deps, actor, query)),
+    verifyTreAuditTrail: (actor) => asResultAsync(verifyTreAuditTrail(deps, actor)),
     writeFile: (holder, requestId, stage, name, content, options) =>
       asResultAsync(uploadFile(deps, holder, requestId, stage, name, content, options)),
     upload: (requestId, name, content, options) =>

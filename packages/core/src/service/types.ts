@@ -239,6 +239,14 @@ export interface Airlock {
     requestId: string | null,
   ): ResultAsync<AuditVerification, AirlockError>;
   /**
+   * A page of the TRE-wide audit trail (TREAdmin): refusals that named no workspace that exists,
+   * such as a token refused on a TRE-wide route. `query` as for `auditTrail`. Only the actor's TRE
+   * roles count; a refusal is recorded in that same trail.
+   */
+  treAuditTrail(actor: Actor, query?: unknown): ResultAsync<AuditTrailPage, AirlockError>;
+  /** Verifies the TRE-wide audit trail whole, as `verifyAuditTrail` does (TREAdmin). */
+  verifyTreAuditTrail(actor: Actor): ResultAsync<AuditVerification, AirlockError>;
+  /**
    * Streams one file of the request's container in `stage` (a link's download). The link rule is
    * run again for the link's `holder` on the request's current status, as for every call below,
    * and every call is recorded in the request's audit trail (`file-read`, …), allowed or refused.

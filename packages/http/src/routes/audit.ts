@@ -28,6 +28,8 @@ export const registerAuditRoutes = (
   const { airlock, guard } = deps;
   // Workspace-audience tokens, and TREAdmin on the API audience; the permission table decides the rest.
   const memberOrAdmin = guard.workspace({ treAdmin: true });
+  // Any token for the API audience, acting with its TRE roles; the permission table decides who reads.
+  const apiCaller = guard.api({});
 
   app.get(
     "/api/workspaces/:ws/requests/:id/audit",
@@ -118,5 +120,38 @@ export const registerAuditRoutes = (
         airlock.verifyAuditTrail(guard.actorOf(request), request.params.ws, null),
         same,
       ),
+  );
+
+  app.get(
+    "/api/audit",
+    {
+      onRequest: apiCaller,
+      schema: {
+        tags,
+        security,
+        operationId: "getTreAuditTrail",
+        summary:
+          "A page of the TRE-wide audit trail: refusals that named no workspace that exists (TREAdmin)",
+        querystring: AuditTrailQuery,
+        response: { 200: AuditTrailSchema, ...problemResponses },
+      },
+    },
+    (request, reply) =>
+      respond(request, reply, airlock.treAuditTrail(guard.actorOf(request), request.query), same),
+  );
+
+  app.get(
+    "/api/audit/verification",
+    {
+      onRequest: apiCaller,
+      schema: {
+        tags,
+        security,
+        operationId: "verifyTreAuditTrail",
+        summary: "Verify the whole TRE-wide audit trail (TREAdmin)",
+        response: { 200: AuditVerificationSchema, ...problemResponses },
+      },
+    },
+    (request, reply) => respond(request, reply, airlock.verifyTreAuditTrail(guard.actorOf(request)), same),
   );
 };
