@@ -11,6 +11,7 @@ export default defineConfig({
       { find: /^@airlock\/core\/testing$/, replacement: src("core", "testing/index.ts") },
       { find: /^@airlock\/core$/, replacement: src("core") },
       { find: /^@airlock\/adapters-memory$/, replacement: src("adapters-memory") },
+      { find: /^@airlock\/adapters-local$/, replacement: src("adapters-local") },
       {
         find: /^@airlock\/adapters-azure\/testing$/,
         replacement: src("adapters-azure", "testing/emulators.ts"),
@@ -25,6 +26,10 @@ export default defineConfig({
       {
         extends: true,
         test: { name: "adapters-memory", include: ["packages/adapters-memory/test/**/*.test.ts"] },
+      },
+      {
+        extends: true,
+        test: { name: "adapters-local", include: ["packages/adapters-local/test/**/*.test.ts"] },
       },
       {
         extends: true,
