@@ -1,1 +1,11 @@
 // The airlock's ports on one machine: SQLite (node:sqlite) for records, the filesystem for files.
+export {
+  AIRLOCK_MIGRATIONS,
+  type AirlockDatabaseOptions,
+  migrateAirlockDatabase,
+  openAirlockDatabase,
+  type SqliteMigration,
+  type SqliteSynchronous,
+} from "./sqlite-database.js";
+export { createSqliteRequestRepository } from "./sqlite-request-repository.js";
+export { createSqliteWorkspaceRegistry } from "./sqlite-workspace-registry.js";
