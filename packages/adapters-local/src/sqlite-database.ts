@@ -47,7 +47,7 @@ export const AIRLOCK_MIGRATIONS: readonly SqliteMigration[] = [
       CREATE INDEX requests_by_type ON requests (type, id);
       CREATE INDEX requests_by_title ON requests (title, id);
       CREATE INDEX requests_by_workspace_created ON requests (workspace_id, created_when, id);
-      CREATE INDEX requests_by_creator ON requests (creator);
+      CREATE INDEX requests_by_creator_created ON requests (creator, created_when, id);
     `,
   },
   {
