@@ -3,3 +3,14 @@
 // Files on the local filesystem.
 export type { FileLinkSigner, FileLinkToSign, FileStorageOptions } from "./file-storage.js";
 export { createFileStorage } from "./file-storage.js";
+// Records in SQLite.
+export {
+  AIRLOCK_MIGRATIONS,
+  type AirlockDatabaseOptions,
+  migrateAirlockDatabase,
+  openAirlockDatabase,
+  type SqliteMigration,
+  type SqliteSynchronous,
+} from "./sqlite-database.js";
+export { createSqliteRequestRepository } from "./sqlite-request-repository.js";
+export { createSqliteWorkspaceRegistry } from "./sqlite-workspace-registry.js";

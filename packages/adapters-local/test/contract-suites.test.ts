@@ -1,0 +1,9 @@
+import { requestRepositoryContract, workspaceRegistryContract } from "@airlock/core/testing";
+import { describe, it } from "vitest";
+import { createSqliteRequestRepository, createSqliteWorkspaceRegistry } from "../src/index.js";
+import { temporaryDatabases } from "./support.js";
+
+const databases = temporaryDatabases();
+
+requestRepositoryContract({ describe, it }, () => createSqliteRequestRepository(databases.freshDatabase()));
+workspaceRegistryContract({ describe, it }, () => createSqliteWorkspaceRegistry(databases.freshDatabase()));
