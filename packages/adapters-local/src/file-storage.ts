@@ -6,9 +6,8 @@ import {
   type AirlockStorage,
   type ContainerRef,
   type FileRecord,
-  type GrantHolder,
   invalidInput,
-  type LinkAccess,
+  type LinkSigner,
   notFound,
   type Stage,
   type StorageError,
@@ -18,22 +17,10 @@ import {
 } from "@airlock/core";
 import { err, ok, type Result, ResultAsync } from "neverthrow";
 
-export interface FileLinkToSign {
-  readonly ref: ContainerRef;
-  readonly stage: Stage;
-  readonly access: readonly LinkAccess[];
-  readonly expiresAt: Date;
-  /** Who the link is for, when the engine said: a URL that carries it lets calls name their holder. */
-  readonly holder?: GrantHolder;
-}
-
-/** Turns a link into the container URL handed out (the server's blob endpoint, say). */
-export type FileLinkSigner = (link: FileLinkToSign) => string;
-
 export interface FileStorageOptions {
   /** The directory holding one directory per stage; created when missing. */
   readonly root: string;
-  readonly linkSigner?: FileLinkSigner;
+  readonly linkSigner?: LinkSigner;
 }
 
 /** Bytes handed to readers per chunk. */
@@ -80,7 +67,7 @@ const checkName = (name: string): Result<string, StorageError> =>
     ? err(invalidInput(`file name ${JSON.stringify(name)} is not a single safe path segment`))
     : ok(name);
 
-const defaultLinkSigner: FileLinkSigner = ({ ref, stage, access, expiresAt }) => {
+const defaultLinkSigner: LinkSigner = ({ ref, stage, access, expiresAt }) => {
   const query = new URLSearchParams({ access: access.join(","), expires: expiresAt.toISOString() });
   return `local://${stage}/${encodeURIComponent(ref.requestId)}?${query}`;
 };

@@ -1,10 +1,8 @@
 import { createHash } from "node:crypto";
 import {
   type AirlockStorage,
-  type ContainerRef,
   type FileRecord,
-  type GrantHolder,
-  type LinkAccess,
+  type LinkSigner,
   notFound,
   type Stage,
   type StorageError,
@@ -17,17 +15,8 @@ import { createFaults } from "./faults.js";
 
 export type StorageMethod = keyof AirlockStorage;
 
-export interface LinkToSign {
-  readonly ref: ContainerRef;
-  readonly stage: Stage;
-  readonly access: readonly LinkAccess[];
-  readonly expiresAt: Date;
-  /** Who the link is for, when the engine said: a URL that carries it lets calls name their holder. */
-  readonly holder?: GrantHolder;
-}
-
-/** Turns a link into the container URL handed out (an HTTP server's blob endpoint, say). */
-export type LinkSigner = (link: LinkToSign) => string;
+// Links the server serves itself are signed by the function it passes (core's `LinkSigner`).
+export type { LinkSigner, LinkToSign } from "@airlock/core";
 
 export interface MemoryStorageOptions {
   readonly linkSigner?: LinkSigner;

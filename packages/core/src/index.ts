@@ -166,6 +166,8 @@ export type {
   AirlockStorage,
   ContainerRef,
   LinkAccess,
+  LinkSigner,
+  LinkToSign,
   StorageError,
   StorageLink,
   StoredFile,

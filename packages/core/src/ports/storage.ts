@@ -20,6 +20,23 @@ export interface StorageLink {
   readonly expiresAt: Date;
 }
 
+/**
+ * A link as an adapter whose links the API serves itself (memory, local files) hands it out: what
+ * it grants, to whom, until when. The signer turns it into the container URL (the server's blob
+ * endpoint with a signed token, say).
+ */
+export interface LinkToSign {
+  readonly ref: ContainerRef;
+  readonly stage: Stage;
+  readonly access: readonly LinkAccess[];
+  readonly expiresAt: Date;
+  /** Who the link is for, when the engine said: a URL that carries it lets calls name their holder. */
+  readonly holder?: GrantHolder;
+}
+
+/** Turns a link into the container URL handed out. */
+export type LinkSigner = (link: LinkToSign) => string;
+
 export interface StoredFile {
   readonly name: string;
   readonly size: number;
