@@ -3,6 +3,8 @@ import type { DatabaseSync, SQLInputValue } from "node:sqlite";
 import {
   type AirlockRequest,
   conflict,
+  decodeRequestCursor,
+  encodeRequestCursor,
   invalidInput,
   notFound,
   type RepositoryError,
@@ -11,13 +13,11 @@ import {
   type RequestQuery,
   type RequestRepository,
 } from "@airlock/core";
-import { err, ok, Result, ResultAsync } from "neverthrow";
+import { err, ok, type Result, ResultAsync } from "neverthrow";
 import { sqliteCall } from "./sqlite-errors.js";
 
 const DEFAULT_PAGE_SIZE = 25;
 const MAX_PAGE_SIZE = 100;
-
-type SortValue = string | number;
 
 /** Each order's column (indexed together with id) and the type of its values. */
 const ORDER_COLUMNS: Readonly<Record<RequestOrderBy, { column: string; type: "string" | "number" }>> = {
@@ -26,38 +26,6 @@ const ORDER_COLUMNS: Readonly<Record<RequestOrderBy, { column: string; type: "st
   status: { column: "status", type: "string" },
   type: { column: "type", type: "string" },
   title: { column: "title", type: "string" },
-};
-
-/** Where the previous page ended, and for which order: a token of another order is refused. */
-interface Cursor {
-  readonly orderBy: RequestOrderBy;
-  readonly ascending: boolean;
-  readonly key: SortValue;
-  readonly id: string;
-}
-
-const encodeCursor = (cursor: Cursor): string =>
-  Buffer.from(JSON.stringify([cursor.orderBy, cursor.ascending, cursor.key, cursor.id])).toString(
-    "base64url",
-  );
-
-const parseJson = Result.fromThrowable(
-  (text: string): unknown => JSON.parse(text),
-  () => "not JSON",
-);
-
-const decodeCursor = (token: string): Cursor | null => {
-  const text = Buffer.from(token, "base64url").toString("utf8");
-  // Node decodes base64url leniently (it skips what it cannot read), so demand an exact round trip.
-  if (Buffer.from(text).toString("base64url") !== token) return null;
-  const parsed = parseJson(text).unwrapOr(null);
-  if (!Array.isArray(parsed) || parsed.length !== 4) return null;
-  const [orderBy, ascending, key, id] = parsed as unknown[];
-  if (typeof orderBy !== "string" || !Object.hasOwn(ORDER_COLUMNS, orderBy)) return null;
-  const order = orderBy as RequestOrderBy;
-  if (typeof ascending !== "boolean" || typeof id !== "string" || typeof key !== ORDER_COLUMNS[order].type)
-    return null;
-  return { orderBy: order, ascending, key: key as SortValue, id };
 };
 
 interface RequestRow {
@@ -120,7 +88,7 @@ export const createSqliteRequestRepository = (db: DatabaseSync): RequestReposito
       values.push(query.type);
     }
     if (query.continuation !== undefined) {
-      const cursor = decodeCursor(query.continuation);
+      const cursor = decodeRequestCursor(query.continuation);
       if (cursor === null || cursor.orderBy !== orderBy || cursor.ascending !== ascending) {
         return err(invalidInput("continuation is not one this query answered"));
       }
@@ -141,7 +109,7 @@ export const createSqliteRequestRepository = (db: DatabaseSync): RequestReposito
       items,
       continuation:
         rows.length > pageSize && last !== undefined
-          ? encodeCursor({ orderBy, ascending, key: last[orderBy], id: last.id })
+          ? encodeRequestCursor({ orderBy, ascending, key: last[orderBy], id: last.id })
           : null,
     });
   };

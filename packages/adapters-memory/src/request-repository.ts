@@ -1,19 +1,24 @@
 import {
   type AirlockRequest,
   conflict,
+  decodeRequestCursor,
+  encodeRequestCursor,
   invalidInput,
   notFound,
+  REQUEST_SORT_KEY_TYPES,
   type RepositoryError,
-  type RequestOrderBy,
   type RequestPage,
   type RequestQuery,
   type RequestRepository,
+  type RequestSortValue,
 } from "@airlock/core";
-import { err, ok, Result, ResultAsync } from "neverthrow";
+import { err, ok, type Result, ResultAsync } from "neverthrow";
 import { copyOf } from "./copy.js";
 import { createFaults } from "./faults.js";
 
 export type RequestRepositoryMethod = keyof RequestRepository;
+
+const compareValues = (a: RequestSortValue, b: RequestSortValue) => (a < b ? -1 : a > b ? 1 : 0);
 
 export interface MemoryRequestRepository extends RequestRepository {
   /** A copy of every stored request, in creation order. */
@@ -24,50 +29,6 @@ export interface MemoryRequestRepository extends RequestRepository {
 
 const DEFAULT_PAGE_SIZE = 25;
 const MAX_PAGE_SIZE = 100;
-
-type SortValue = string | number;
-
-const SORT_KEY_TYPES: Readonly<Record<RequestOrderBy, "string" | "number">> = {
-  createdWhen: "number",
-  updatedWhen: "number",
-  status: "string",
-  type: "string",
-  title: "string",
-};
-
-/** Where the previous page ended, and for which order: a token of another order is refused. */
-interface Cursor {
-  readonly orderBy: RequestOrderBy;
-  readonly ascending: boolean;
-  readonly key: SortValue;
-  readonly id: string;
-}
-
-const compareValues = (a: SortValue, b: SortValue) => (a < b ? -1 : a > b ? 1 : 0);
-
-const encodeCursor = (cursor: Cursor): string =>
-  Buffer.from(JSON.stringify([cursor.orderBy, cursor.ascending, cursor.key, cursor.id])).toString(
-    "base64url",
-  );
-
-const parseJson = Result.fromThrowable(
-  (text: string): unknown => JSON.parse(text),
-  () => "not JSON",
-);
-
-const decodeCursor = (token: string): Cursor | null => {
-  const text = Buffer.from(token, "base64url").toString("utf8");
-  // Node decodes base64url leniently (it skips what it cannot read), so demand an exact round trip.
-  if (Buffer.from(text).toString("base64url") !== token) return null;
-  const parsed = parseJson(text).unwrapOr(null);
-  if (!Array.isArray(parsed) || parsed.length !== 4) return null;
-  const [orderBy, ascending, key, id] = parsed as unknown[];
-  if (typeof orderBy !== "string" || !Object.hasOwn(SORT_KEY_TYPES, orderBy)) return null;
-  const order = orderBy as RequestOrderBy;
-  if (typeof ascending !== "boolean" || typeof id !== "string" || typeof key !== SORT_KEY_TYPES[order])
-    return null;
-  return { orderBy: order, ascending, key: key as SortValue, id };
-};
 
 const matches = (request: AirlockRequest, query: RequestQuery) =>
   (query.workspaceIds === undefined || query.workspaceIds.includes(request.workspaceId)) &&
@@ -102,10 +63,10 @@ export const createMemoryRequestRepository = (): MemoryRequestRepository => {
       return err(invalidInput(`pageSize must be a whole number from 1 to ${MAX_PAGE_SIZE}`));
     }
     const orderBy = query.orderBy ?? "createdWhen";
-    if (!Object.hasOwn(SORT_KEY_TYPES, orderBy))
+    if (!Object.hasOwn(REQUEST_SORT_KEY_TYPES, orderBy))
       return err(invalidInput(`cannot order by ${String(orderBy)}`));
     const ascending = query.ascending ?? false;
-    const position = (a: { key: SortValue; id: string }, b: { key: SortValue; id: string }) => {
+    const position = (a: { key: RequestSortValue; id: string }, b: { key: RequestSortValue; id: string }) => {
       const order = compareValues(a.key, b.key) || compareValues(a.id, b.id);
       return ascending ? order : -order;
     };
@@ -115,7 +76,7 @@ export const createMemoryRequestRepository = (): MemoryRequestRepository => {
       .map(keyed)
       .sort(position);
     if (query.continuation !== undefined) {
-      const cursor = decodeCursor(query.continuation);
+      const cursor = decodeRequestCursor(query.continuation);
       if (cursor === null || cursor.orderBy !== orderBy || cursor.ascending !== ascending) {
         return err(invalidInput("continuation is not one this query answered"));
       }
@@ -127,7 +88,7 @@ export const createMemoryRequestRepository = (): MemoryRequestRepository => {
       items: page.map((item) => copyOf(item.request)),
       continuation:
         sorted.length > pageSize && last !== undefined
-          ? encodeCursor({ orderBy, ascending, key: last.key, id: last.id })
+          ? encodeRequestCursor({ orderBy, ascending, key: last.key, id: last.id })
           : null,
     });
   };

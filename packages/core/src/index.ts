@@ -155,6 +155,8 @@ export type { EventPublisher, EventPublisherError } from "./ports/event-publishe
 export type { IdGenerator } from "./ports/id-generator.js";
 export type { MalwareScanner, ScannerError, ScanOutcome } from "./ports/malware-scanner.js";
 export type { Notifier, NotifierError } from "./ports/notifier.js";
+export type { RequestCursor, RequestSortValue } from "./ports/request-cursor.js";
+export { decodeRequestCursor, encodeRequestCursor, REQUEST_SORT_KEY_TYPES } from "./ports/request-cursor.js";
 export type {
   RepositoryError,
   RequestOrderBy,

@@ -4,6 +4,7 @@ import {
   canonicalAuditText,
   canonicalCheckpointText,
 } from "./audit.js";
+import { fromBase64url, toBase64url } from "./base64url.js";
 
 /**
  * The keys that make the audit log tamper-evident. They live outside the audit store: whoever can
@@ -23,18 +24,6 @@ export const MIN_CHAIN_KEY_BYTES = 32;
 
 const hex = (buffer: ArrayBuffer) =>
   Array.from(new Uint8Array(buffer), (byte) => byte.toString(16).padStart(2, "0")).join("");
-
-const base64url = (buffer: ArrayBuffer) =>
-  btoa(String.fromCharCode(...new Uint8Array(buffer)))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
-
-const fromBase64url = (text: string): Uint8Array<ArrayBuffer> | null => {
-  if (!/^[A-Za-z0-9_-]*$/.test(text)) return null;
-  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
-  return Uint8Array.from(binary, (char) => char.charCodeAt(0));
-};
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
 
@@ -66,7 +55,9 @@ export const signCheckpoint = async (
   seq: body.seq,
   hash: body.hash,
   at: body.at,
-  signature: base64url(await crypto.subtle.sign("Ed25519", signingKey, utf8(canonicalCheckpointText(body)))),
+  signature: toBase64url(
+    await crypto.subtle.sign("Ed25519", signingKey, utf8(canonicalCheckpointText(body))),
+  ),
 });
 
 /** Whether a checkpoint's signature verifies with `verifyKey`. */
