@@ -2,6 +2,7 @@ import { err, ok } from "neverthrow";
 import type { AirlockError } from "../errors.js";
 import { blobCallDecision } from "../machine/links.js";
 import { GrantHolder } from "../model/actor.js";
+import { FileNameInput } from "../model/primitives.js";
 import type { AirlockRequest, Stage } from "../model/request.js";
 import type { LinkAccess } from "../ports/storage.js";
 import { appendAudit, auditRecord, epochSeconds, quoted } from "./audit-records.js";
@@ -63,7 +64,7 @@ const record = (
  * the request's current status, lets that call happen now: the link's token is not the authority.
  * A refusal is recorded in the request's stream before it is answered.
  */
-export const admitLinkCall = async (deps: UseCaseDeps, call: LinkCall): Outcome<AdmittedCall> => {
+const admitLinkCall = async (deps: UseCaseDeps, call: LinkCall): Outcome<AdmittedCall> => {
   const valid =
     call.holder === "requester" ? ok(call.holder) : parseInput(GrantHolder, call.holder, "the link's holder");
   if (valid.isErr()) return err(valid.error);
@@ -80,9 +81,43 @@ export const admitLinkCall = async (deps: UseCaseDeps, call: LinkCall): Outcome<
 };
 
 /**
- * Records a call through a link that is about to touch the data. It comes before the data is read
- * or written, so no access happens that the audit trail does not know of: when the record cannot be
- * stored, the call is refused.
+ * The steps every call through a link takes before it touches the data: the link rule admits it,
+ * its file name (if any) is checked, and it is recorded in the audit trail. The record comes before
+ * the data is read or written, so no access happens that the audit trail does not know of: when the
+ * record cannot be stored, the call is refused. Answers the file's name as stored (NFC), or null for
+ * a listing.
  */
-export const recordLinkCall = (deps: UseCaseDeps, call: LinkCall, admitted: AdmittedCall): Outcome<void> =>
-  record(deps, call, admitted, null);
+const start = async (
+  deps: UseCaseDeps,
+  call: LinkCall,
+): Outcome<{ readonly admitted: AdmittedCall; readonly name: string | null }> => {
+  const admitted = await admitLinkCall(deps, call);
+  if (admitted.isErr()) return err(admitted.error);
+  let name: string | null = null;
+  if (call.file !== null) {
+    const valid = parseInput(FileNameInput, call.file, "the file name");
+    if (valid.isErr()) return err(valid.error);
+    name = valid.value;
+  }
+  const recorded = await record(deps, call, admitted.value, null);
+  return recorded.isErr() ? err(recorded.error) : ok({ admitted: admitted.value, name });
+};
+
+/** A listing through a link, admitted and recorded (see `start`). */
+export const startListing = async (
+  deps: UseCaseDeps,
+  call: Omit<LinkCall, "file" | "operation">,
+): Outcome<AdmittedCall> => {
+  const started = await start(deps, { ...call, operation: "list", file: null });
+  return started.isErr() ? err(started.error) : ok(started.value.admitted);
+};
+
+/** A call on one file through a link, admitted, its name checked, and recorded (see `start`). */
+export const startFileCall = async (
+  deps: UseCaseDeps,
+  call: LinkCall & { readonly file: string },
+): Outcome<AdmittedCall & { readonly name: string }> => {
+  const started = await start(deps, call);
+  if (started.isErr()) return err(started.error);
+  return ok({ ...started.value.admitted, name: started.value.name ?? call.file });
+};

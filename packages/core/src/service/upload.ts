@@ -1,14 +1,13 @@
 import { err } from "neverthrow";
 import type { GrantHolder } from "../model/actor.js";
-import { FileNameInput } from "../model/primitives.js";
 import type { AirlockRequest, Stage } from "../model/request.js";
 import { DEFAULT_POLICY, type WorkspacePolicy } from "../model/workspace.js";
 import type { StoredFile } from "../ports/storage.js";
 import type { UseCaseDeps } from "./deps.js";
 import { releaseFileName, reserveFileName } from "./draft-files.js";
-import { admitLinkCall, type LinkCall, recordLinkCall } from "./link-calls.js";
+import { type LinkCall, startFileCall } from "./link-calls.js";
 import { containerOf, loadWorkspace } from "./lookup.js";
-import { fromPort, type Outcome, parseInput } from "./outcome.js";
+import { fromPort, type Outcome } from "./outcome.js";
 import type { UploadOptions } from "./types.js";
 
 /**
@@ -26,14 +25,9 @@ export const uploadFile = async (
   content: AsyncIterable<Uint8Array>,
   options: UploadOptions = {},
 ): Outcome<StoredFile> => {
-  const call = { holder, requestId, stage, operation: "write", file: name } as const;
-  const admitted = await admitLinkCall(deps, call);
-  if (admitted.isErr()) return err(admitted.error);
-  const { request } = admitted.value;
-  const valid = parseInput(FileNameInput, name, "the file name");
-  if (valid.isErr()) return err(valid.error);
-  const recorded = await recordLinkCall(deps, call, admitted.value);
-  if (recorded.isErr()) return err(recorded.error);
+  const started = await startFileCall(deps, { holder, requestId, stage, operation: "write", file: name });
+  if (started.isErr()) return err(started.error);
+  const { request, name: stored } = started.value;
   const workspace = await loadWorkspace(deps.ports, request.workspaceId);
   if (workspace.isErr()) return err(workspace.error);
   const { policy } = workspace.value;
@@ -41,7 +35,7 @@ export const uploadFile = async (
   if (declaredBytes !== undefined && declaredBytes > policy.maxFileSize) {
     return err({
       kind: "TooLarge",
-      message: `${valid.value} is ${declaredBytes} bytes, over the workspace's limit of ${policy.maxFileSize}`,
+      message: `${stored} is ${declaredBytes} bytes, over the workspace's limit of ${policy.maxFileSize}`,
       limit: policy.maxFileSize,
     });
   }
@@ -56,7 +50,7 @@ export const uploadFile = async (
     });
   }
   try {
-    const written = { request, holder: admitted.value.holder, policy, stage, name: valid.value };
+    const written = { request, holder: started.value.holder, policy, stage, name: stored };
     return await writeCounted(deps, written, content, bytes);
   } finally {
     release();
