@@ -12,6 +12,7 @@ import {
   type Stage,
   type StorageError,
   type StoredFile,
+  signedLink,
   tooLarge,
   unavailable,
 } from "@airlock/core";
@@ -297,16 +298,7 @@ export const createFileStorage = (options: FileStorageOptions): AirlockStorage =
       answer("link", async () => {
         const dir = containerDir(ref, stage);
         if (dir.isErr()) return err(dir.error);
-        return ok({
-          containerUrl: signLink({
-            ref,
-            stage,
-            access: [...access],
-            expiresAt: new Date(expiresAt),
-            ...(holder ? { holder: { id: holder.id, roles: [...holder.roles] } } : {}),
-          }),
-          expiresAt: new Date(expiresAt),
-        });
+        return ok(signedLink(signLink, ref, stage, access, expiresAt, holder));
       }),
 
     upload: (ref, stage, name, content, { maxBytes }) =>

@@ -7,6 +7,7 @@ import {
   type Stage,
   type StorageError,
   type StoredFile,
+  signedLink,
   tooLarge,
   unavailable,
 } from "@airlock/core";
@@ -167,18 +168,7 @@ export const createMemoryStorage = (options: MemoryStorageOptions = {}): MemoryS
       }),
 
     link: (ref, stage, access, expiresAt, holder) =>
-      answer("link", () =>
-        ok({
-          containerUrl: signLink({
-            ref,
-            stage,
-            access: [...access],
-            expiresAt: new Date(expiresAt),
-            ...(holder ? { holder: { id: holder.id, roles: [...holder.roles] } } : {}),
-          }),
-          expiresAt: new Date(expiresAt),
-        }),
-      ),
+      answer("link", () => ok(signedLink(signLink, ref, stage, access, expiresAt, holder))),
 
     upload: (ref, stage, name, content, { maxBytes }) =>
       answer("upload", async () => {

@@ -174,6 +174,7 @@ export type {
   StorageLink,
   StoredFile,
 } from "./ports/storage.js";
+export { signedLink } from "./ports/storage.js";
 export type {
   WorkspaceDirectory,
   WorkspaceDirectoryError,

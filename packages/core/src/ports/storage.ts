@@ -37,6 +37,28 @@ export interface LinkToSign {
 /** Turns a link into the container URL handed out. */
 export type LinkSigner = (link: LinkToSign) => string;
 
+/**
+ * The link an adapter whose links the API serves answers from `AirlockStorage.link`: signed by
+ * `sign`, on copies of what it was given, so the signer keeps nothing the caller may change later.
+ */
+export const signedLink = (
+  sign: LinkSigner,
+  ref: ContainerRef,
+  stage: Stage,
+  access: readonly LinkAccess[],
+  expiresAt: Date,
+  holder?: GrantHolder,
+): StorageLink => ({
+  containerUrl: sign({
+    ref,
+    stage,
+    access: [...access],
+    expiresAt: new Date(expiresAt),
+    ...(holder ? { holder: { id: holder.id, roles: [...holder.roles] } } : {}),
+  }),
+  expiresAt: new Date(expiresAt),
+});
+
 export interface StoredFile {
   readonly name: string;
   readonly size: number;
