@@ -3,21 +3,17 @@ import type { DatabaseSync, SQLInputValue } from "node:sqlite";
 import {
   type AirlockRequest,
   conflict,
-  decodeRequestCursor,
   encodeRequestCursor,
-  invalidInput,
   notFound,
   type RepositoryError,
   type RequestOrderBy,
   type RequestPage,
   type RequestQuery,
   type RequestRepository,
+  readListPaging,
 } from "@airlock/core";
 import { err, ok, type Result, ResultAsync } from "neverthrow";
 import { sqliteCall } from "./sqlite-errors.js";
-
-const DEFAULT_PAGE_SIZE = 25;
-const MAX_PAGE_SIZE = 100;
 
 /** Each order's column (indexed together with id) and the type of its values. */
 const ORDER_COLUMNS: Readonly<Record<RequestOrderBy, { column: string; type: "string" | "number" }>> = {
@@ -61,14 +57,9 @@ const answer = <T>(what: string, work: () => Result<T, RepositoryError>) =>
  */
 export const createSqliteRequestRepository = (db: DatabaseSync): RequestRepository => {
   const list = (query: RequestQuery): Result<RequestPage, RepositoryError> => {
-    const pageSize = query.pageSize ?? DEFAULT_PAGE_SIZE;
-    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
-      return err(invalidInput(`pageSize must be a whole number from 1 to ${MAX_PAGE_SIZE}`));
-    }
-    const orderBy = query.orderBy ?? "createdWhen";
-    if (!Object.hasOwn(ORDER_COLUMNS, orderBy))
-      return err(invalidInput(`cannot order by ${String(orderBy)}`));
-    const ascending = query.ascending ?? false;
+    const paging = readListPaging(query);
+    if (paging.isErr()) return err(paging.error);
+    const { pageSize, orderBy, ascending, after } = paging.value;
     const { column } = ORDER_COLUMNS[orderBy];
 
     const where: string[] = [];
@@ -87,13 +78,9 @@ export const createSqliteRequestRepository = (db: DatabaseSync): RequestReposito
       where.push("type = ?");
       values.push(query.type);
     }
-    if (query.continuation !== undefined) {
-      const cursor = decodeRequestCursor(query.continuation);
-      if (cursor === null || cursor.orderBy !== orderBy || cursor.ascending !== ascending) {
-        return err(invalidInput("continuation is not one this query answered"));
-      }
+    if (after !== null) {
       where.push(`(${column}, id) ${ascending ? ">" : "<"} (?, ?)`);
-      values.push(cursor.key, cursor.id);
+      values.push(after.key, after.id);
     }
     const direction = ascending ? "ASC" : "DESC";
     // One row more than the page tells whether another page follows.

@@ -1,16 +1,14 @@
 import {
   type AirlockRequest,
   conflict,
-  decodeRequestCursor,
   encodeRequestCursor,
-  invalidInput,
   notFound,
-  REQUEST_SORT_KEY_TYPES,
   type RepositoryError,
   type RequestPage,
   type RequestQuery,
   type RequestRepository,
   type RequestSortValue,
+  readListPaging,
 } from "@airlock/core";
 import { err, ok, type Result, ResultAsync } from "neverthrow";
 import { copyOf } from "./copy.js";
@@ -26,9 +24,6 @@ export interface MemoryRequestRepository extends RequestRepository {
   /** The next `count` calls of `method` (default 1) answer `Unavailable` ("injected fault") and change nothing; a new count replaces the pending one, so 0 heals. */
   failNext(method: RequestRepositoryMethod, count?: number): void;
 }
-
-const DEFAULT_PAGE_SIZE = 25;
-const MAX_PAGE_SIZE = 100;
 
 const matches = (request: AirlockRequest, query: RequestQuery) =>
   (query.workspaceIds === undefined || query.workspaceIds.includes(request.workspaceId)) &&
@@ -58,14 +53,9 @@ export const createMemoryRequestRepository = (): MemoryRequestRepository => {
   };
 
   const list = (query: RequestQuery): Result<RequestPage, RepositoryError> => {
-    const pageSize = query.pageSize ?? DEFAULT_PAGE_SIZE;
-    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
-      return err(invalidInput(`pageSize must be a whole number from 1 to ${MAX_PAGE_SIZE}`));
-    }
-    const orderBy = query.orderBy ?? "createdWhen";
-    if (!Object.hasOwn(REQUEST_SORT_KEY_TYPES, orderBy))
-      return err(invalidInput(`cannot order by ${String(orderBy)}`));
-    const ascending = query.ascending ?? false;
+    const paging = readListPaging(query);
+    if (paging.isErr()) return err(paging.error);
+    const { pageSize, orderBy, ascending, after } = paging.value;
     const position = (a: { key: RequestSortValue; id: string }, b: { key: RequestSortValue; id: string }) => {
       const order = compareValues(a.key, b.key) || compareValues(a.id, b.id);
       return ascending ? order : -order;
@@ -75,13 +65,7 @@ export const createMemoryRequestRepository = (): MemoryRequestRepository => {
       .filter((request) => matches(request, query))
       .map(keyed)
       .sort(position);
-    if (query.continuation !== undefined) {
-      const cursor = decodeRequestCursor(query.continuation);
-      if (cursor === null || cursor.orderBy !== orderBy || cursor.ascending !== ascending) {
-        return err(invalidInput("continuation is not one this query answered"));
-      }
-      sorted = sorted.filter((item) => position(item, cursor) > 0);
-    }
+    if (after !== null) sorted = sorted.filter((item) => position(item, after) > 0);
     const page = sorted.slice(0, pageSize);
     const last = page.at(-1);
     return ok({

@@ -155,8 +155,13 @@ export type { EventPublisher, EventPublisherError } from "./ports/event-publishe
 export type { IdGenerator } from "./ports/id-generator.js";
 export type { MalwareScanner, ScannerError, ScanOutcome } from "./ports/malware-scanner.js";
 export type { Notifier, NotifierError } from "./ports/notifier.js";
-export type { RequestCursor, RequestSortValue } from "./ports/request-cursor.js";
-export { decodeRequestCursor, encodeRequestCursor, REQUEST_SORT_KEY_TYPES } from "./ports/request-cursor.js";
+export type { ListPaging, RequestCursor, RequestSortValue } from "./ports/request-cursor.js";
+export {
+  decodeRequestCursor,
+  encodeRequestCursor,
+  REQUEST_SORT_KEY_TYPES,
+  readListPaging,
+} from "./ports/request-cursor.js";
 export type {
   RepositoryError,
   RequestOrderBy,

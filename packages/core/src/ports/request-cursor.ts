@@ -1,6 +1,7 @@
-import { Result } from "neverthrow";
+import { err, ok, Result } from "neverthrow";
 import { fromBase64url, toBase64url } from "../model/base64url.js";
-import type { RequestOrderBy } from "./request-repository.js";
+import { type InvalidInput, invalidInput } from "./errors.js";
+import type { RequestOrderBy, RequestQuery } from "./request-repository.js";
 
 /** The value a request is ordered by: a time in seconds, or text. */
 export type RequestSortValue = string | number;
@@ -59,4 +60,39 @@ export const decodeRequestCursor = (token: string): RequestCursor | null => {
   )
     return null;
   return { orderBy: order, ascending, key: key as RequestSortValue, id };
+};
+
+/** A list query's paging, checked as the port's contract says, with defaults filled in. */
+export interface ListPaging {
+  readonly pageSize: number;
+  readonly orderBy: RequestOrderBy;
+  readonly ascending: boolean;
+  /** Where the previous page ended, or null for the first page. */
+  readonly after: RequestCursor | null;
+}
+
+const DEFAULT_PAGE_SIZE = 25;
+const MAX_PAGE_SIZE = 100;
+
+/**
+ * The paging of a `RequestRepository.list` query: page size 1–100 (default 25), a known order
+ * (default newest `createdWhen` first), and a continuation this same order handed out; anything
+ * else is `InvalidInput`.
+ */
+export const readListPaging = (query: RequestQuery): Result<ListPaging, InvalidInput> => {
+  const pageSize = query.pageSize ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
+    return err(invalidInput(`pageSize must be a whole number from 1 to ${MAX_PAGE_SIZE}`));
+  }
+  const orderBy = query.orderBy ?? "createdWhen";
+  if (!Object.hasOwn(REQUEST_SORT_KEY_TYPES, orderBy)) {
+    return err(invalidInput(`cannot order by ${String(orderBy)}`));
+  }
+  const ascending = query.ascending ?? false;
+  if (query.continuation === undefined) return ok({ pageSize, orderBy, ascending, after: null });
+  const after = decodeRequestCursor(query.continuation);
+  if (after === null || after.orderBy !== orderBy || after.ascending !== ascending) {
+    return err(invalidInput("continuation is not one this query answered"));
+  }
+  return ok({ pageSize, orderBy, ascending, after });
 };
