@@ -24,8 +24,11 @@ export type NewRequest = Omit<AirlockRequest, "etag" | "revision" | "pendingAudi
 /**
  * The one way a request is written. Each write stores, with the request, the audit record that
  * tells of it (a transactional outbox, `pendingAudit`), named after the write's revision; then it
- * appends the record to the log and announces a status change it stored. A crash between the two leaves the record in the outbox, where the
- * next write or `flush` finds it. Updates are conditional on the etag the request was read with.
+ * hands a status change it stored to the announcements, and only then appends the record to the
+ * log. A crash before the append leaves the record in the outbox, where the next write or `flush`
+ * finds it and announces the change again (with the same ids: announcements are at least once).
+ * So a publisher that keeps an event durably the moment it is handed over (the local outbox)
+ * never loses one. Updates are conditional on the etag the request was read with.
  */
 export interface RequestWriter {
   create(request: NewRequest, change: Change): Outcome<AirlockRequest>;
@@ -51,11 +54,11 @@ export const createRequestWriter = (
       const present = await ports.audit.has(record.stream, record.key);
       if (present.isErr()) return err(fromPortError(present.error));
       if (present.value) continue;
-      const added = await appendAudit(ports.audit, record);
-      if (added.isErr()) return err(added.error);
       if (record.outcome === "transition" && record.toStatus === request.status) {
         announcements.statusChange(request, record.fromStatus, null);
       }
+      const added = await appendAudit(ports.audit, record);
+      if (added.isErr()) return err(added.error);
       appended += 1;
     }
     return ok(appended);
@@ -76,9 +79,9 @@ export const createRequestWriter = (
     });
     const stored = await ports.repository.create({ ...request, revision, pendingAudit: [record] });
     if (stored.isErr()) return err(fromPortError(stored.error));
+    announcements.statusChange(stored.value, null, change.workspace ?? null);
     const appended = await appendAudit(ports.audit, record);
     if (appended.isErr()) return err(appended.error);
-    announcements.statusChange(stored.value, null, change.workspace ?? null);
     return ok(stored.value);
   };
 
@@ -119,9 +122,9 @@ export const createRequestWriter = (
           : fromPortError(stored.error),
       );
     }
+    announcements.statusChange(stored.value, before.status, change.workspace ?? null);
     const appended = await appendAudit(ports.audit, record);
     if (appended.isErr()) return err(appended.error);
-    announcements.statusChange(stored.value, before.status, change.workspace ?? null);
     return ok(stored.value);
   };
 
