@@ -1,7 +1,10 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { freePort } from "../packages/server/test/support/free-port.js";
 import { watched } from "../packages/server/test/support/watched.js";
 
@@ -25,6 +28,16 @@ interface Started {
   output(): string;
 }
 
+const dataDirs: string[] = [];
+const dataDir = async () => {
+  const dir = await mkdtemp(join(tmpdir(), "airlock-start-"));
+  dataDirs.push(dir);
+  return dir;
+};
+afterAll(async () => {
+  for (const dir of dataDirs) await rm(dir, { recursive: true, force: true });
+});
+
 let started: Started | undefined;
 afterEach(() => {
   // A failed test must not leave a server behind, even once pnpm is gone: the whole group goes.
@@ -44,7 +57,14 @@ const start = async (): Promise<Started> => {
   const port = await freePort();
   const child = spawn("pnpm", ["start"], {
     cwd: ROOT,
-    env: { ...process.env, HOST: "127.0.0.1", PORT: String(port), LOG_LEVEL: "warn" },
+    env: {
+      ...process.env,
+      HOST: "127.0.0.1",
+      PORT: String(port),
+      LOG_LEVEL: "warn",
+      // The default (local) profile keeps its data here, not in the repository.
+      AIRLOCK_DATA_DIR: await dataDir(),
+    },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });

@@ -453,7 +453,10 @@ describe("crash recovery", () => {
       h.ports.events
         .published()
         .filter((e) => e.type === "org.airlock.request.status_changed.v1")
-        .map((e) => ({ id: e.id, status: e.type === "org.airlock.request.status_changed.v1" && e.data.newStatus }));
+        .map((e) => ({
+          id: e.id,
+          status: e.type === "org.airlock.request.status_changed.v1" && e.data.newStatus,
+        }));
     // The stored change was handed over before the append failed: a crash there loses no event.
     expect(statusEvents().map((e) => e.status)).toEqual(["draft", "submitted"]);
     const transitions = async () =>

@@ -2,7 +2,8 @@ import { Agent } from "node:https";
 import { createBlobAuditCheckpoints, createCosmosAuditLog } from "@airlock/adapters-azure";
 import { verifyAllAuditStreams } from "@airlock/core";
 import { DefaultAzureCredential } from "@azure/identity";
-import { checkpointContainer, loadAuditKeys } from "./profiles/audit-sealing.js";
+import { loadAuditKeys } from "./profiles/audit-sealing.js";
+import { checkpointContainer } from "./profiles/azure-audit-checkpoints.js";
 import { azureSettingsFromEnv } from "./profiles/azure-settings.js";
 
 /**

@@ -179,6 +179,6 @@ describe("the API process", () => {
   it("refuses a profile it does not know", async () => {
     const { code, output } = await runChild({ env: { AIRLOCK_PROFILE: "gcp" } });
     expect(code).toBe(1);
-    expect(output).toContain('AIRLOCK_PROFILE must be "memory" or "azure", not "gcp"');
+    expect(output).toContain('AIRLOCK_PROFILE must be "local", "memory" or "azure", not "gcp"');
   });
 });

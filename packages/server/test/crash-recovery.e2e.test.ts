@@ -12,7 +12,8 @@ import { allAuditEntries } from "@airlock/core/testing";
 import { mintDevToken } from "@airlock/http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_AUDIENCE, TEST_SECRET } from "../../http/test/support/server.js";
-import { checkpointContainer, loadAuditKeys } from "../src/profiles/audit-sealing.js";
+import { loadAuditKeys } from "../src/profiles/audit-sealing.js";
+import { checkpointContainer } from "../src/profiles/azure-audit-checkpoints.js";
 import type { AzureSettings } from "../src/profiles/azure-settings.js";
 import {
   type AzureBackends,

@@ -38,6 +38,24 @@ describe("main chooses the wiring, and only the azure profile loads the Azure SD
     expect(azureSdks(loads)).toEqual([]);
   });
 
+  it("a local server (the default profile) answers without loading any @azure module", async () => {
+    const file = join(dir, "local.txt");
+    const api = await startChildApi({
+      env: { AIRLOCK_DATA_DIR: join(dir, "data"), AIRLOCK_TEST_LOADED_MODULES: file },
+      port: await freePort(),
+      nodeArgs: ["--import", RECORD_LOADS],
+    });
+    try {
+      expect((await fetch(`${api.url}/health`)).status).toBe(200);
+      expect(api.output()).toContain("(profile local)");
+    } finally {
+      expect(await api.kill("SIGTERM")).toBe(0);
+    }
+    const loads = await loadsOf(file);
+    expect(loads.some((url) => url.includes("/adapters-local/"))).toBe(true);
+    expect(azureSdks(loads)).toEqual([]);
+  });
+
   it("the azure profile loads them (the same record catches them)", async () => {
     const file = join(dir, "azure.txt");
     const { code, output } = await runChild({

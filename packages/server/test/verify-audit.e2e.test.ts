@@ -3,7 +3,8 @@ import { createBlobAuditCheckpoints, createCosmosAuditLog } from "@airlock/adapt
 import { assertOk, sampleAuditRecord } from "@airlock/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rawCosmosContainer } from "../../adapters-azure/test/support/raw-cosmos.js";
-import { checkpointContainer, loadAuditKeys } from "../src/profiles/audit-sealing.js";
+import { loadAuditKeys } from "../src/profiles/audit-sealing.js";
+import { checkpointContainer } from "../src/profiles/azure-audit-checkpoints.js";
 import type { AzureSettings } from "../src/profiles/azure-settings.js";
 import {
   type AzureBackends,

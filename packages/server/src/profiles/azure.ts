@@ -32,7 +32,8 @@ import {
 } from "@airlock/core";
 import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import type { Logger } from "pino";
-import { checkpointContainer, loadWritingAuditKeys } from "./audit-sealing.js";
+import { loadWritingAuditKeys } from "./audit-sealing.js";
+import { checkpointContainer } from "./azure-audit-checkpoints.js";
 import type { AzureSettings } from "./azure-settings.js";
 import { createScanBlobLocator } from "./blob-locator.js";
 import { defenderScanEvents } from "./defender-scan-events.js";

@@ -14,6 +14,8 @@ export interface Profile {
   };
   /** `embedded`: this server answers links; `storage`: links are the storage's own (Azure SAS). */
   readonly blobEndpoint: "embedded" | "storage";
+  /** The secret embedded links are signed with, when the profile keeps one (AIRLOCK_LINK_SECRET wins). */
+  readonly linkSecret?: Uint8Array;
   /** Set when verdicts arrive asynchronously through `POST /api/events`. */
   readonly scanEvents?: ScanEventsOptions;
   /** What the start banner says about this wiring: which service is real and what stands in for one. */

@@ -61,8 +61,8 @@ export const serve = async (options: ServeOptions): Promise<void> => {
   const port = Number(env.PORT ?? "8080");
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
     failStart(log, `PORT must be a port number, not "${env.PORT}"`);
-  const linkSecret = env.AIRLOCK_LINK_SECRET;
-  if (linkSecret !== undefined && linkSecret.length < 16)
+  const linkSecret = env.AIRLOCK_LINK_SECRET || profile.linkSecret;
+  if (typeof linkSecret === "string" && linkSecret.length < 16)
     failStart(log, "AIRLOCK_LINK_SECRET needs at least 16 characters");
   const publicUrl = env.AIRLOCK_PUBLIC_URL || undefined;
   if (publicUrl !== undefined && !/^https?:$/.test(URL.parse(publicUrl)?.protocol ?? "")) {

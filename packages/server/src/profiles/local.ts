@@ -1,0 +1,114 @@
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { DatabaseSync } from "node:sqlite";
+import {
+  createFileStorage,
+  createSqliteRequestRepository,
+  createSqliteWorkspaceRegistry,
+  openAirlockDatabase,
+} from "@airlock/adapters-local";
+import {
+  createMemoryAuditCheckpoints,
+  createMemoryAuditLog,
+  createMemoryEventPublisher,
+  createMemoryNotifier,
+  createMemoryScanner,
+  createRandomIds,
+  systemClock,
+} from "@airlock/adapters-memory";
+import { createAirlock, type Workspace } from "@airlock/core";
+import type { Logger } from "pino";
+import { loadWritingAuditKeys } from "./audit-sealing.js";
+import { dataDirAuditKeyFiles, dataDirLinkSecret } from "./data-dir-secrets.js";
+import type { LocalSettings } from "./local-settings.js";
+import type { Profile } from "./profile.js";
+
+export interface LocalProfileOptions {
+  readonly settings: LocalSettings;
+  readonly logger: Logger;
+  /** Registered at start when the registry does not hold them yet (a development server's demo). */
+  readonly workspaces?: readonly Workspace[];
+}
+
+export const DATABASE_FILE = "airlock.db";
+export const FILES_DIR = "files";
+
+/** The local profile, with its database at hand for operators' tools and tests. */
+export interface LocalProfile extends Profile {
+  readonly database: DatabaseSync;
+  readonly dataDir: string;
+}
+
+/**
+ * The local profile: records in SQLite (`{dataDir}/airlock.db`), files on the filesystem
+ * (`{dataDir}/files`), the link secret and, unless configured, the audit keys in the data
+ * directory. Everything survives a restart; links handed out before one still work after it.
+ */
+export const createLocalProfile = async (options: LocalProfileOptions): Promise<LocalProfile> => {
+  const { settings, logger } = options;
+  const { dataDir } = settings;
+  // Owner only: the directory holds the link secret and, by default, the audit keys.
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const database = openAirlockDatabase(join(dataDir, DATABASE_FILE), { synchronous: settings.synchronous });
+  const linkSecret = await dataDirLinkSecret(dataDir);
+  const keyFiles = settings.auditKeys ?? (await dataDirAuditKeyFiles(dataDir));
+  const auditKeys = loadWritingAuditKeys(
+    "chainKeyFile" in keyFiles
+      ? {
+          chainKey: { file: keyFiles.chainKeyFile },
+          signingKey: { file: keyFiles.signingKeyFile },
+          checkpointsContainer: "",
+        }
+      : { ...keyFiles, checkpointsContainer: "" },
+  );
+
+  const storage = createFileStorage({ root: join(dataDir, FILES_DIR) });
+  const ports = {
+    repository: createSqliteRequestRepository(database),
+    storage,
+    scanner: createMemoryScanner({ storage }),
+    notifier: createMemoryNotifier({ keep: 1_000 }),
+    events: createMemoryEventPublisher({ keep: 1_000 }),
+    audit: createMemoryAuditLog({
+      sealing: { keys: auditKeys.keys, checkpoints: createMemoryAuditCheckpoints() },
+    }),
+    workspaces: createSqliteWorkspaceRegistry(database),
+    clock: systemClock,
+    ids: createRandomIds(),
+  };
+  const airlock = createAirlock(ports, {
+    processing: "inline",
+    onBackgroundError: (error) =>
+      logger.warn({ background: error }, "background step failed; the processor retries it"),
+  });
+
+  return {
+    name: "local",
+    airlock,
+    ports,
+    database,
+    dataDir,
+    linkSecret,
+    blobEndpoint: "embedded",
+    banner: [
+      `Data             ${dataDir} (requests, files, audit log and link secret survive a restart)`,
+      `Durability       SQLite synchronous=${settings.synchronous}: ${settings.synchronous === "FULL" ? "an answered write survives a power loss" : "an answered write survives a crash of this process, not a power loss"}`,
+      ...(settings.auditKeys === undefined
+        ? [
+            `Audit keys       kept in ${dataDir} (set AIRLOCK_AUDIT_CHAIN_KEY and AIRLOCK_AUDIT_SIGNING_KEY to keep them elsewhere)`,
+          ]
+        : []),
+    ],
+    prepare: async () => {
+      for (const workspace of options.workspaces ?? []) {
+        const found = await ports.workspaces.get(workspace.id);
+        if (found.isOk()) continue;
+        const put = await ports.workspaces.put(workspace);
+        if (put.isErr()) throw new Error(`registering workspace ${workspace.id}: ${put.error.message}`);
+      }
+    },
+    close: async () => {
+      database.close();
+    },
+  };
+};
