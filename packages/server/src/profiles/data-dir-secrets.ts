@@ -1,6 +1,6 @@
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { open, readFile } from "node:fs/promises";
+import { link, open, readFile, unlink } from "node:fs/promises";
 import { join } from "node:path";
 
 /** What one secret file of the data directory holds, and how a new one is made. */
@@ -13,30 +13,50 @@ const codeOf = (error: unknown) =>
   typeof error === "object" && error !== null && "code" in error ? String(error.code) : undefined;
 
 /**
- * The file's content; made first when missing. Created exclusively, readable by the owner alone,
- * and synced before it is used: two processes starting at once keep the same secret, and a crash
- * never leaves a secret that the data written with it no longer matches.
+ * The file's content; made first when missing. A new secret is written whole to a file of its own,
+ * synced, then linked into place, which fails when the name exists: two processes starting at once
+ * keep the same secret, a reader never sees half of one, and a crash never leaves a secret that the
+ * data written with it no longer matches. Readable by the owner alone.
  */
 const readOrCreate = async (dir: string, secret: SecretFile): Promise<{ text: string; created: boolean }> => {
   const path = join(dir, secret.name);
-  try {
-    const handle = await open(
-      path,
-      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-      0o600,
-    );
-    try {
-      await handle.writeFile(secret.make());
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    return { text: await readFile(path, "utf8"), created: true };
-  } catch (error) {
-    if (codeOf(error) !== "EEXIST") throw error;
+  const read = async () => {
     const text = await readFile(path, { encoding: "utf8", flag: constants.O_RDONLY | constants.O_NOFOLLOW });
     if (text.trim().length === 0) throw new Error(`${path} is empty: restore it from a backup, or remove it`);
-    return { text, created: false };
+    return text;
+  };
+  try {
+    return { text: await read(), created: false };
+  } catch (error) {
+    if (codeOf(error) !== "ENOENT") throw error;
+  }
+  const draft = join(dir, `.${secret.name}.${randomBytes(8).toString("hex")}`);
+  const handle = await open(draft, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+  try {
+    await handle.writeFile(secret.make());
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await link(draft, path);
+    await syncDir(dir);
+    return { text: await read(), created: true };
+  } catch (error) {
+    if (codeOf(error) !== "EEXIST") throw error;
+    return { text: await read(), created: false };
+  } finally {
+    await unlink(draft);
+  }
+};
+
+/** Flushes a directory's entries (the new link) to disk. */
+const syncDir = async (dir: string) => {
+  const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 };
 
