@@ -9,9 +9,8 @@ import {
 } from "@airlock/adapters-azure";
 import { type AirlockRequest, needsProcessing, type Stage, statusMeta } from "@airlock/core";
 import { allAuditEntries } from "@airlock/core/testing";
-import { mintDevToken } from "@airlock/http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { API_AUDIENCE, TEST_SECRET } from "../../http/test/support/server.js";
+import { TEST_SECRET } from "../../http/test/support/server.js";
 import { loadAuditKeys } from "../src/profiles/audit-sealing.js";
 import { checkpointContainer } from "../src/profiles/azure-audit-checkpoints.js";
 import type { AzureSettings } from "../src/profiles/azure-settings.js";
@@ -24,6 +23,17 @@ import {
   startAzureBackends,
 } from "./support/azure-stack.js";
 import { type ChildApi, startChildApi } from "./support/child-api.js";
+import {
+  auditAgainstHistory,
+  type CrashStats,
+  countByStatus,
+  pause,
+  peopleOf,
+  registerWorkspace,
+  retryingCall,
+  runWithKills,
+  seeded,
+} from "./support/crash-lifecycles.js";
 import { freePort } from "./support/free-port.js";
 
 // The API as a child process on the emulators (which stay up), 200 request lifecycles driven
@@ -39,18 +49,6 @@ const CONCURRENCY = 8;
 const KILLS = 4;
 const WS = "wscrash";
 const EVENTS_KEY = "crash-recovery-events-key-0123456789";
-
-/** mulberry32: a small seeded generator, so a failing run can be replayed. */
-const seeded = (seed: number) => {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-};
 
 const envOf = (settings: AzureSettings): Record<string, string> => {
   if (
@@ -90,21 +88,6 @@ afterAll(async () => {
   await backends?.stop();
 }, 60_000);
 
-type Plan = {
-  readonly verdict: "clean" | "threat";
-  readonly decision: "approve" | "reject" | "cancel" | "cancel-draft";
-};
-
-const planFor = (random: () => number): Plan => {
-  const roll = random();
-  return {
-    verdict: random() < 0.1 ? "threat" : "clean",
-    decision: roll < 0.05 ? "cancel-draft" : roll < 0.2 ? "cancel" : roll < 0.45 ? "reject" : "approve",
-  };
-};
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 describe("the API killed with SIGKILL while 200 requests go through it", () => {
   it("leaves no request in progress, no file lost or in two stages, and every audit chain intact", async () => {
     const secrets = auditSecretsFor(
@@ -118,61 +101,10 @@ describe("the API killed with SIGKILL while 200 requests go through it", () => {
     api = await start();
     const base = api.url;
     const random = seeded(SEED);
-    const stats = { restarts: 0, retriedCalls: 0, unexpected: [] as string[] };
-
-    const token = (user: string, roles: string[], audience: string) =>
-      mintDevToken({ secret: TEST_SECRET, userId: user, roles, audience });
-    const admin = await token("root", ["TREAdmin"], API_AUDIENCE);
-    const alice = await token("alice", ["WorkspaceResearcher"], WS);
-    const bob = await token("bob", ["AirlockManager"], WS);
-
-    /** One call, repeated while the API is down or restarting (a refused or reset connection, a 503). */
-    const call = async (
-      path: string,
-      init: { method?: string; token?: string; json?: unknown } = {},
-    ): Promise<{ status: number; body: Record<string, unknown> }> => {
-      for (;;) {
-        try {
-          const response = await fetch(path.startsWith("http") ? path : `${base}${path}`, {
-            method: init.method ?? "GET",
-            headers: {
-              ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
-              ...(init.json === undefined ? {} : { "content-type": "application/json" }),
-            },
-            ...(init.json === undefined ? {} : { body: JSON.stringify(init.json) }),
-          });
-          const text = await response.text();
-          if (response.status === 503) {
-            stats.retriedCalls += 1;
-            await pause(50);
-            continue;
-          }
-          if (response.status >= 500)
-            stats.unexpected.push(`${init.method ?? "GET"} ${path}: ${response.status} ${text}`);
-          return {
-            status: response.status,
-            body: text === "" ? {} : (JSON.parse(text) as Record<string, unknown>),
-          };
-        } catch (_down) {
-          // The process is gone (killed) or not listening yet: try again shortly.
-          stats.retriedCalls += 1;
-          await pause(100);
-        }
-      }
-    };
-
-    const registered = await call(`/api/workspaces/${WS}`, {
-      method: "PUT",
-      token: admin,
-      json: {
-        displayName: "Crash",
-        airlock: { maxFiles: 1, maxFileSize: 1024 * 1024 },
-        members: [
-          { id: "alice", name: "Alice", email: "alice@example.org", roles: ["WorkspaceResearcher"] },
-          { id: "bob", name: "Bob", email: "bob@example.org", roles: ["AirlockManager"] },
-        ],
-      },
-    });
+    const stats: CrashStats = { restarts: 0, retriedCalls: 0, unexpected: [] };
+    const call = retryingCall(base, stats);
+    const people = await peopleOf(WS);
+    const registered = await registerWorkspace(call, people, WS, { maxFiles: 1, maxFileSize: 1024 * 1024 });
     expect(registered.status, JSON.stringify(registered.body)).toBeLessThan(300);
 
     const { account } = parseStorageConnectionString(backends.blob.connectionString);
@@ -180,104 +112,42 @@ describe("the API killed with SIGKILL while 200 requests go through it", () => {
     const inProgressBlob = (id: string) =>
       `${account.blobEndpoint}/${accounts("import", "in_progress", WS).accountName}-${id}/data.csv`;
 
-    let finished = 0;
-    const ids: string[] = [];
-
-    const lifecycle = async (index: number, plan: Plan) => {
-      const created = await call(`/api/workspaces/${WS}/requests`, {
-        method: "POST",
-        token: alice,
-        json: { type: "import", title: `Lifecycle ${index}`, businessJustification: "Crash test" },
-      });
-      // A create whose answer was lost to a kill leaves an orphan draft; the one answered is ours.
-      if (created.status !== 201) throw new Error(`create answered ${created.status}`);
-      const id = (created.body.airlockRequest as { id: string }).id;
-      ids.push(id);
-      const path = `/api/workspaces/${WS}/requests/${id}`;
-      let uploaded = false;
-      for (let step = 0; step < 500; step++) {
-        const read = await call(path, { token: alice });
-        const request = read.body.airlockRequest as AirlockRequest;
-        switch (request.status) {
-          case "draft":
-            if (plan.decision === "cancel-draft") {
-              await call(`${path}/cancel`, { method: "POST", token: alice });
-              break;
-            }
-            if (!uploaded) {
-              const link = await call(`${path}/link`, { token: alice });
-              const containerUrl = String(link.body.containerUrl ?? "");
-              const url = new URL(containerUrl);
-              url.pathname = `${url.pathname}/data.csv`;
-              const put = await fetch(url, {
-                method: "PUT",
-                headers: { "x-ms-blob-type": "BlockBlob" },
-                body: `lifecycle,${index}\n`,
-              });
-              if (put.status !== 201) throw new Error(`upload answered ${put.status}`);
-              uploaded = true;
-            }
-            await call(`${path}/submit`, { method: "POST", token: alice });
-            break;
-          case "submitted": {
-            const result = plan.verdict === "clean" ? "No threats found" : "Malicious";
-            const event = eventGridScanResult(inProgressBlob(id), result);
-            await call(`/api/events?code=${EVENTS_KEY}`, { method: "POST", json: [event] });
-            await pause(100);
-            break;
-          }
-          case "in_review":
-            if (plan.decision === "cancel" || plan.decision === "cancel-draft") {
-              await call(`${path}/cancel`, { method: "POST", token: alice });
-            } else {
-              await call(`${path}/review`, {
-                method: "POST",
-                token: bob,
-                json: { approval: plan.decision === "approve", decisionExplanation: "Looked at it" },
-              });
-            }
-            break;
-          default:
-            if (statusMeta(request.status).final) {
-              finished += 1;
-              return;
-            }
-            // Data moving: the processor (or the sweep after a restart) finishes it.
-            await pause(50);
-        }
-      }
-      throw new Error(`request ${id} did not finish`);
-    };
-
-    const plans = Array.from({ length: LIFECYCLES }, () => planFor(random));
-    const killAt = Array.from({ length: KILLS }, () => Math.floor(15 + random() * (LIFECYCLES - 40))).sort(
-      (a, b) => a - b,
-    );
-    const delays = killAt.map(() => Math.floor(random() * 400));
-
-    const began = Date.now();
-    const killedAt: number[] = [];
-    const killer = (async () => {
-      for (const [index, threshold] of killAt.entries()) {
-        while (finished < threshold) await pause(10);
-        await pause(delays[index] ?? 0);
+    const run = await runWithKills({
+      random,
+      count: LIFECYCLES,
+      concurrency: CONCURRENCY,
+      kills: KILLS,
+      maxDelayMs: 400,
+      kill: async () => {
         await api?.kill("SIGKILL");
-        killedAt.push(Date.now() - began);
         api = await start();
         stats.restarts += 1;
-      }
-    })();
-
-    let next = 0;
-    const workers = Array.from({ length: CONCURRENCY }, async () => {
-      while (next < LIFECYCLES) {
-        const index = next++;
-        await lifecycle(index, plans[index] as Plan);
-      }
+      },
+      lifecycle: {
+        call,
+        people,
+        workspaceId: WS,
+        // Straight to Azurite with the SAS: the upload does not go through the API being killed.
+        upload: async (containerUrl, index) => {
+          const url = new URL(containerUrl);
+          url.pathname = `${url.pathname}/data.csv`;
+          const put = await fetch(url, {
+            method: "PUT",
+            headers: { "x-ms-blob-type": "BlockBlob" },
+            body: `lifecycle,${index}\n`,
+          });
+          if (put.status !== 201) throw new Error(`upload answered ${put.status}`);
+        },
+        whileSubmitted: async (id, plan) => {
+          const result = plan.verdict === "clean" ? "No threats found" : "Malicious";
+          const event = eventGridScanResult(inProgressBlob(id), result);
+          await call(`/api/events?code=${EVENTS_KEY}`, { method: "POST", json: [event] });
+          await pause(100);
+        },
+      },
     });
-    await Promise.all(workers);
-    await killer;
-    const drove = Date.now() - began;
+    const { ids, finished, killAt, killedAt, drove } = run;
+    const began = Date.now() - drove;
 
     // ---- What the engine guarantees, read from the backing services themselves.
     const agent = new Agent({ rejectUnauthorized: false, keepAlive: true });
@@ -370,38 +240,13 @@ describe("the API killed with SIGKILL while 200 requests go through it", () => {
       const entries = await allAuditEntries(audit, request.id);
       const verification = (await audit.verify(request.id))._unsafeUnwrap();
       if (!verification.ok) problems.push(`${request.id}: audit chain broken (${verification.reason})`);
-      // Each write carries its audit record under a key; the log holds every key once. The
-      // emulator's transactional batch is not atomic, so a record sent twice (by its writer and by
-      // the next write's flush racing it, or by a killed process and by `recover` after the
+      // The emulator's transactional batch is not atomic, so a record sent twice (by its writer and
+      // by the next write's flush racing it, or by a killed process and by `recover` after the
       // restart) can land twice there: counted, and failed only against real Azure.
-      const seen = new Set<string>();
-      const unique = entries.filter((entry) => {
-        if (entry.key === null) return true;
-        if (seen.has(entry.key)) {
-          duplicateKeys += 1;
-          return false;
-        }
-        seen.add(entry.key);
-        return true;
-      });
-      const transitions = unique
-        .filter((entry) => entry.outcome === "transition")
-        .map((entry) => entry.toStatus);
-      const history = request.history.map((entry) => entry.status);
-      const remaining = [...transitions];
-      for (const status of history) {
-        const at = remaining.indexOf(status);
-        if (at >= 0) remaining.splice(at, 1);
-        else missingAudit += 1;
-      }
-      if (remaining.length > 0) {
-        const trail = entries.map(
-          (e) => `${e.seq}:${e.key}:${e.action}:${e.outcome}:${e.fromStatus}->${e.toStatus}`,
-        );
-        problems.push(
-          `${request.id}: audit transitions without a status change: ${remaining} (history ${history}; audit ${trail})`,
-        );
-      }
+      const matched = auditAgainstHistory(request, entries);
+      missingAudit += matched.missing;
+      duplicateKeys += matched.duplicateKeys;
+      if (matched.problem !== null) problems.push(matched.problem);
     };
     const queue = [...all];
     await Promise.all(
@@ -420,12 +265,7 @@ describe("the API killed with SIGKILL while 200 requests go through it", () => {
     }
 
     const transitions = all.reduce((sum, request) => sum + request.history.length, 0);
-    const byStatus = Object.fromEntries(
-      [...new Set(all.map((r) => r.status))].map((status) => [
-        status,
-        all.filter((r) => r.status === status).length,
-      ]),
-    );
+    const byStatus = countByStatus(all);
     process.stdout.write(
       `\ncrash recovery: ${LIFECYCLES} lifecycles, ${stats.restarts} SIGKILL restarts (after ${killAt.join(", ")} finished), ` +
         `${stats.retriedCalls} calls retried, ${all.length} requests stored ${JSON.stringify(byStatus)}; ` +
