@@ -1,10 +1,11 @@
 // The HTTP API under load, with memory ports: GET throughput against a bare Fastify route, whole
-// lifecycles per second (bounded by two more runs of the same traffic: against an API whose audit
-// log, events and notifications cost nothing, and against bare routes at the API's paths, which is
-// what the HTTP traffic alone costs), submit → in_review latency, and the server's RSS while a 1 GiB
+// lifecycles per second (beside the same traffic against the local profile's wiring, SQLite and
+// files on disk; bounded by two more runs: against an API whose audit log, events and notifications
+// cost nothing, and against bare routes at the API's paths, which is what the HTTP traffic alone
+// costs), submit → in_review latency, and the server's RSS while a 1 GiB
 // file is uploaded and approved through a link. Writes bench/results/http.json when every part ran.
 //
-// Run: pnpm build && node bench/http.mjs [get] [lifecycles] [bound] [floor] [latency] [rss]
+// Run: pnpm build && node bench/http.mjs [get] [lifecycles] [local] [bound] [floor] [latency] [rss]
 //
 // Every part runs in its own process, holding only the server(s) it measures; the load comes from
 // another child process (autocannon for GET, a node:http keep-alive client for lifecycles and
@@ -31,11 +32,12 @@
 import { spawn, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { Agent, request as httpRequest } from "node:http";
 import { Session } from "node:inspector/promises";
 import { createRequire } from "node:module";
-import { cpus, loadavg } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
 import { PerformanceObserver } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { createMemoryPorts, createRandomIds } from "@airlock/adapters-memory";
@@ -43,6 +45,7 @@ import { createAirlock, WorkspaceSchema } from "@airlock/core";
 import { buildServer, mintDevToken } from "@airlock/http";
 import autocannon from "autocannon";
 import { okAsync } from "neverthrow";
+import { pino } from "pino";
 import { uploadThroughLink } from "./support/server-process.mjs";
 
 // The same Fastify the API is built on, for the bare route.
@@ -161,7 +164,7 @@ const PIN =
   spawnSync("taskset", ["-c", "0", "true"]).status === 0;
 const SERVER_CORE = "0";
 const CLIENT_CORE = "1";
-const PINNED_PARTS = new Set(["get", "lifecycles", "bound", "floor"]);
+const PINNED_PARTS = new Set(["get", "lifecycles", "local", "bound", "floor"]);
 
 /** `node …args`, on `core` when pinning. */
 const spawnNode = (core, args, options) =>
@@ -562,21 +565,82 @@ const withoutAuditEventsNotifications = (ports) => ({
   notifier: { ...ports.notifier, notify: () => okAsync(undefined) },
 });
 
+/**
+ * An API server on 127.0.0.1 wired as the local profile wires `pnpm start` (SQLite with
+ * synchronous FULL, files, the audit log and the outbox in a fresh data directory), with the
+ * memory part's workspace, auth and limits.
+ */
+const startLocalApi = async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), "airlock-bench-local-"));
+  const { createLocalProfile } = await import("../packages/server/dist/profiles/local.js");
+  const { localSettingsFromEnv } = await import("../packages/server/dist/profiles/local-settings.js");
+  const settings = localSettingsFromEnv({ AIRLOCK_DATA_DIR: dataDir }, process.cwd())._unsafeUnwrap();
+  const profile = await createLocalProfile({
+    settings,
+    logger: pino({ enabled: false }),
+    workspaces: [workspace],
+  });
+  await profile.prepare();
+  const app = buildServer({
+    airlock: profile.airlock,
+    workspaces: profile.ports.workspaces,
+    auth: { mode: "development", secret: SECRET },
+    blobEndpoint: "embedded",
+    linkSecret: profile.linkSecret,
+    limits: { rateLimit: false },
+    logger: false,
+  });
+  const url = await app.listen({ host: "127.0.0.1", port: 0 });
+  const stored = async () => {
+    const found = [];
+    let continuation;
+    do {
+      const page = (
+        await profile.ports.repository.list({ pageSize: 100, ...(continuation ? { continuation } : {}) })
+      )._unsafeUnwrap();
+      found.push(...page.items);
+      continuation = page.continuation ?? undefined;
+    } while (continuation);
+    return found;
+  };
+  return {
+    url,
+    airlock: profile.airlock,
+    stored,
+    close: async () => {
+      await app.close();
+      await profile.airlock.processor.idle();
+      await profile.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+};
+
 /** The lifecycle part's run and checks against an API on `wrapPorts`' ports. */
 const measureLifecycles = async (part, wrapPorts) => {
   const server = await startApi(wrapPorts);
+  return measureLifecyclesOn(part, {
+    url: server.url,
+    airlock: server.airlock,
+    stored: async () => server.ports.repository.inspect(),
+    close: () => server.app.close(),
+  });
+};
+
+/** Drives the lifecycle traffic against `server`, then checks that its store agrees. */
+const measureLifecyclesOn = async (part, server) => {
   const driven = await drive(part, await lifecycleJob(server.url), part);
   const { result } = driven;
   await server.airlock.processor.idle();
   // The client checked every answer; the store must agree that every lifecycle ended approved.
-  const stored = server.ports.repository.inspect();
+  const stored = await server.stored();
   const approved = stored.filter((request) => request.status === "approved").length;
   if (approved !== stored.length || approved < result.completed) {
     throw new Error(
       `${approved} of ${stored.length} stored requests are approved; ${result.completed} lifecycles counted`,
     );
   }
-  await server.app.close();
+  await server.close();
   return driven;
 };
 
@@ -592,6 +656,15 @@ async function lifecycles() {
     goal: ">= 2000 lifecycles/s",
     met: result.completed / result.seconds >= 2000,
     notes: `each lifecycle: POST create, GET link, PUT the file through the link, POST submit (inline processing, scanning off), POST review (approve), GET until approved; every answer's status is checked (a failure ends the run), the last GET must say approved, and afterwards every stored request must be approved. The server runs alone in the measuring process; ${LIFECYCLE.clients} clients run in a separate child process on node:http with a keep-alive Agent, after a ${LIFECYCLE.warmupSeconds} s warm-up. Utilisation = CPU seconds ÷ wall seconds (1.0 = one core; the server's includes its GC and libuv threads).`,
+  };
+}
+
+async function lifecyclesLocal() {
+  const driven = await measureLifecyclesOn("local", await startLocalApi());
+  return {
+    ...lifecycleFigures("local", driven),
+    notes:
+      "the lifecycle part against the local profile's wiring (what `pnpm start` runs): requests and the audit log in SQLite (WAL, synchronous FULL: every answered write is on disk), files written, fsynced and renamed on the filesystem, events and notifications kept in the outbox table (no endpoint configured, so none leaves), in a fresh temporary data directory on this machine's disk.",
   };
 }
 
@@ -868,6 +941,7 @@ const runPart = async (name) => {
 const PARTS = {
   get: { title: "GET throughput", key: "getThroughput", run: getThroughput },
   lifecycles: { title: "lifecycles", key: "lifecycles", run: lifecycles },
+  local: { title: "lifecycles, local profile", key: "lifecyclesLocal", run: lifecyclesLocal },
   bound: {
     title: "lifecycles without audit, events or notifications",
     key: "lifecyclesWithoutAuditEventsNotifications",
@@ -903,6 +977,13 @@ if (process.argv.includes("--client")) {
   for (const name of only) {
     console.log(`${PARTS[name].title}…`);
     result[PARTS[name].key] = await runPart(name);
+  }
+  if (result.lifecycles && result.lifecyclesLocal) {
+    result.lifecyclesLocalToMemory = {
+      ratio: round(result.lifecyclesLocal.perSecond / result.lifecycles.perSecond, 2),
+      goal: ">= 0.5",
+      met: result.lifecyclesLocal.perSecond / result.lifecycles.perSecond >= 0.5,
+    };
   }
   if (only.length === Object.keys(PARTS).length) {
     await writeFile(new URL("./results/http.json", import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
