@@ -3,6 +3,8 @@
 // Files on the local filesystem.
 export type { FileStorageOptions } from "./file-storage.js";
 export { createFileStorage } from "./file-storage.js";
+// The audit log in SQLite.
+export { createSqliteAuditLog } from "./sqlite-audit-log.js";
 // Records in SQLite.
 export {
   AIRLOCK_MIGRATIONS,
