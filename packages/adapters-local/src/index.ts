@@ -1,5 +1,10 @@
 // The airlock's ports on one machine: SQLite (node:sqlite) for records, the filesystem for files.
 
+// Signed checkpoints of the audit log, in files kept apart from the database.
+export {
+  createFileAuditCheckpoints,
+  type FileAuditCheckpointsOptions,
+} from "./file-audit-checkpoints.js";
 // Files on the local filesystem.
 export type { FileStorageOptions } from "./file-storage.js";
 export { createFileStorage } from "./file-storage.js";

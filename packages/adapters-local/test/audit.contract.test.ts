@@ -1,7 +1,10 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { AuditEntry } from "@airlock/core";
-import { auditLogContract } from "@airlock/core/testing";
-import { describe, it } from "vitest";
-import { createSqliteAuditLog } from "../src/index.js";
+import { auditCheckpointsContract, auditLogContract } from "@airlock/core/testing";
+import { afterAll, describe, it } from "vitest";
+import { createFileAuditCheckpoints, createSqliteAuditLog } from "../src/index.js";
 import { dropAuditGuards, writeEntryRow } from "./audit-support.js";
 import { temporaryDatabases } from "./support.js";
 
@@ -24,3 +27,10 @@ auditLogContract({ describe, it }, (sealing) => {
     },
   };
 });
+
+const checkpointDirs = mkdtempSync(join(tmpdir(), "airlock-checkpoints-"));
+afterAll(() => rmSync(checkpointDirs, { recursive: true, force: true }));
+
+auditCheckpointsContract({ describe, it }, () =>
+  createFileAuditCheckpoints({ dir: mkdtempSync(join(checkpointDirs, "store-")) }),
+);
