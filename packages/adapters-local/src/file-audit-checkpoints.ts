@@ -81,7 +81,8 @@ const eachCheckpoint = async (
     if (codeOf(error) === "ENOENT") return;
     throw error;
   }
-  const lines = createInterface({ input: handle.createReadStream(), crlfDelay: Number.POSITIVE_INFINITY });
+  const input = handle.createReadStream({ autoClose: false });
+  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   try {
     for await (const line of lines) {
       const checkpoint = parseLine(line, stream);
@@ -89,6 +90,7 @@ const eachCheckpoint = async (
     }
   } finally {
     lines.close();
+    input.destroy();
     await handle.close();
   }
 };
