@@ -1,8 +1,15 @@
 // The airlock's ports on one machine: SQLite (node:sqlite) for records, the filesystem for files.
 
+// Signed checkpoints of the audit log, in files kept apart from the database.
+export {
+  createFileAuditCheckpoints,
+  type FileAuditCheckpointsOptions,
+} from "./file-audit-checkpoints.js";
 // Files on the local filesystem.
 export type { FileStorageOptions } from "./file-storage.js";
 export { createFileStorage } from "./file-storage.js";
+// The audit log in SQLite.
+export { createSqliteAuditLog } from "./sqlite-audit-log.js";
 // Records in SQLite.
 export {
   AIRLOCK_MIGRATIONS,

@@ -59,6 +59,45 @@ export const AIRLOCK_MIGRATIONS: readonly SqliteMigration[] = [
       ) STRICT;
     `,
   },
+  {
+    description: "the audit log: one hash chain per stream, append-only",
+    sql: `
+      CREATE TABLE audit_entries (
+        stream TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        workspace_id TEXT NOT NULL,
+        request_id TEXT,
+        at REAL NOT NULL,
+        actor_id TEXT NOT NULL,
+        actor_name TEXT NOT NULL,
+        action TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        reason TEXT,
+        from_status TEXT,
+        to_status TEXT,
+        key TEXT,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        PRIMARY KEY (stream, seq)
+      ) STRICT, WITHOUT ROWID;
+      CREATE UNIQUE INDEX audit_entries_by_key ON audit_entries (stream, key) WHERE key IS NOT NULL;
+      CREATE TRIGGER audit_entries_never_replaced BEFORE INSERT ON audit_entries
+        WHEN EXISTS (SELECT 1 FROM audit_entries WHERE stream = NEW.stream AND seq = NEW.seq)
+          OR (NEW.key IS NOT NULL
+            AND EXISTS (SELECT 1 FROM audit_entries WHERE stream = NEW.stream AND key = NEW.key))
+      BEGIN
+        SELECT RAISE(ABORT, 'audit entries are append-only');
+      END;
+      CREATE TRIGGER audit_entries_never_updated BEFORE UPDATE ON audit_entries
+      BEGIN
+        SELECT RAISE(ABORT, 'audit entries are append-only');
+      END;
+      CREATE TRIGGER audit_entries_never_deleted BEFORE DELETE ON audit_entries
+      BEGIN
+        SELECT RAISE(ABORT, 'audit entries are append-only');
+      END;
+    `,
+  },
 ];
 
 const schemaVersion = (db: DatabaseSync): number => {
