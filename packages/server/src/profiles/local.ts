@@ -2,14 +2,14 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { DatabaseSync } from "node:sqlite";
 import {
+  createFileAuditCheckpoints,
   createFileStorage,
+  createSqliteAuditLog,
   createSqliteRequestRepository,
   createSqliteWorkspaceRegistry,
   openAirlockDatabase,
 } from "@airlock/adapters-local";
 import {
-  createMemoryAuditCheckpoints,
-  createMemoryAuditLog,
   createMemoryEventPublisher,
   createMemoryNotifier,
   createMemoryScanner,
@@ -69,8 +69,9 @@ export const createLocalProfile = async (options: LocalProfileOptions): Promise<
     scanner: createMemoryScanner({ storage }),
     notifier: createMemoryNotifier({ keep: 1_000 }),
     events: createMemoryEventPublisher({ keep: 1_000 }),
-    audit: createMemoryAuditLog({
-      sealing: { keys: auditKeys.keys, checkpoints: createMemoryAuditCheckpoints() },
+    audit: createSqliteAuditLog(database, {
+      keys: auditKeys.keys,
+      checkpoints: createFileAuditCheckpoints({ dir: settings.checkpointsDir }),
     }),
     workspaces: createSqliteWorkspaceRegistry(database),
     clock: systemClock,
@@ -92,6 +93,7 @@ export const createLocalProfile = async (options: LocalProfileOptions): Promise<
     blobEndpoint: "embedded",
     banner: [
       `Data             ${dataDir} (requests, files, audit log and link secret survive a restart)`,
+      `Audit seals      ${settings.checkpointsDir}`,
       `Durability       SQLite synchronous=${settings.synchronous}: ${settings.synchronous === "FULL" ? "an answered write survives a power loss" : "an answered write survives a crash of this process, not a power loss"}`,
       ...(settings.auditKeys === undefined
         ? [
