@@ -25,6 +25,7 @@ afterAll(async () => {
 });
 
 const envOf = (settings: AzureSettings, secrets: Record<string, string>): Record<string, string> => ({
+  AIRLOCK_PROFILE: "azure",
   AIRLOCK_TRE_ID: settings.storage.treId,
   AIRLOCK_STORAGE_LAYOUT: "single-account-prefixes",
   AIRLOCK_STORAGE_CONNECTION_STRING: backends.blob.connectionString,
@@ -60,7 +61,7 @@ const fill = async (audit: Awaited<ReturnType<typeof auditFor>>, stream: string,
   }
 };
 
-describe("pnpm verify-audit", () => {
+describe("pnpm verify-audit on the azure profile", () => {
   it("passes an intact log, then names each stream that was edited or cut short, and fails", async () => {
     const { settings, env } = auditSecretsFor(azureSettingsFor(backends));
     const audit = await auditFor(settings);
