@@ -3,7 +3,7 @@ import type { DatabaseSync } from "node:sqlite";
 import type { Notification } from "@airlock/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createOutboxDelivery, createOutboxNotifier, type OutboxDeliveryOptions } from "../src/index.js";
-import { manualClock } from "./outbox-support.js";
+import { capturedLogger, manualClock } from "./outbox-support.js";
 import { type SmtpReceiver, startSmtpReceiver } from "./receivers.js";
 import { temporaryDatabases } from "./support.js";
 
@@ -142,6 +142,21 @@ describe("outbox email over SMTP", () => {
       '[Airlock] Export request "Second" was approved',
       '[Airlock] Export request "First" was approved',
     ]);
+  });
+
+  it("logs a permanent refusal as an error, without addresses, and keeps the notification", async () => {
+    const { logger, lines } = capturedLogger();
+    const { db, notifier, delivery } = setUp({ logger });
+    smtp.refuseNext(550);
+    await notifier.notify(notification({ title: "Private title" }));
+
+    expect(await delivery.deliverDue()).toEqual({ delivered: 0, failed: 1, pending: 1 });
+
+    expect(pendingEmails(db)[0]?.last_error).toBe("SMTP 550 EMESSAGE");
+    expect(lines.filter((line) => line.level === 50)).toHaveLength(1);
+    const logged = JSON.stringify(lines);
+    expect(logged).not.toContain("rita@example.org");
+    expect(logged).not.toContain("Private title");
   });
 
   it("keeps notifications in the outbox while no SMTP server is configured", async () => {

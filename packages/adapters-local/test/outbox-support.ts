@@ -1,3 +1,5 @@
+import { Writable } from "node:stream";
+import { pino } from "pino";
 import type { DeliveryPass, OutboxDelivery } from "../src/index.js";
 
 /** Runs passes until the outbox is empty; fails after `passes` passes (nothing due is waiting). */
@@ -22,4 +24,16 @@ export const manualClock = (start = Date.parse("2026-01-01T00:00:00Z")) => {
       now += ms;
     },
   };
+};
+
+/** A pino logger writing JSON lines into an array. */
+export const capturedLogger = () => {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      for (const line of chunk.toString("utf8").split("\n")) if (line !== "") lines.push(JSON.parse(line));
+      callback();
+    },
+  });
+  return { logger: pino({ level: "debug" }, stream), lines };
 };

@@ -1,9 +1,7 @@
 import { type AddressInfo, createServer as createNetServer } from "node:net";
 import { DatabaseSync } from "node:sqlite";
-import { Writable } from "node:stream";
 import type { AirlockEvent } from "@airlock/core";
 import { sampleEvent, sampleReviewedEvent } from "@airlock/core/testing";
-import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   createOutboxDelivery,
@@ -11,7 +9,7 @@ import {
   type OutboxDeliveryOptions,
   openAirlockDatabase,
 } from "../src/index.js";
-import { drain, manualClock } from "./outbox-support.js";
+import { capturedLogger, drain, manualClock } from "./outbox-support.js";
 import { startWebhookReceiver, type WebhookReceiver } from "./receivers.js";
 import { temporaryDatabases } from "./support.js";
 
@@ -34,18 +32,6 @@ const outboxRows = (db: DatabaseSync) =>
       "SELECT kind, id, destination, attempts, next_attempt_at, last_error, delivered_at FROM outbox ORDER BY seq",
     )
     .all() as unknown as StoredRow[];
-
-/** A pino logger writing JSON lines into an array. */
-const capturedLogger = () => {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString("utf8").split("\n")) if (line !== "") lines.push(JSON.parse(line));
-      callback();
-    },
-  });
-  return { logger: pino({ level: "debug" }, stream), lines };
-};
 
 describe("outbox webhooks", () => {
   let receiver: WebhookReceiver;
@@ -321,7 +307,7 @@ describe("outbox webhooks", () => {
     }
   });
 
-  it("runs passes after start() and finishes the send in flight on stop()", async () => {
+  it("runs passes after start() and, on stop(), waits for the send in flight and records it", async () => {
     const db = databases.freshDatabase();
     const publisher = createOutboxEventPublisher(db, { destinations: [receiver.url] });
     const delivery = createOutboxDelivery({
@@ -331,14 +317,39 @@ describe("outbox webhooks", () => {
       pollIntervalMs: 5,
     });
     const event = sampleEvent();
+    const held = receiver.holdNextPost();
     await publisher.publish([event]);
 
     delivery.start();
-    while (receiver.accepted().length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
-    await delivery.stop();
+    await held.arrived; // the POST is at the receiver, unanswered
+    let stopped = false;
+    const stopping = delivery.stop().then(() => {
+      stopped = true;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stopped).toBe(false);
+    held.release();
+    await stopping;
 
     expect(outboxRows(db)[0]?.delivered_at).not.toBeNull();
     expect(receiver.accepted()).toEqual([event]);
+  });
+
+  it("does not start another send after stop()", async () => {
+    const db = databases.freshDatabase();
+    const publisher = createOutboxEventPublisher(db, { destinations: [receiver.url] });
+    const delivery = createOutboxDelivery({ db, webhooks: [{ url: receiver.url }], origin: ORIGIN });
+    const held = receiver.holdNextPost();
+    await publisher.publish([sampleEvent(), sampleEvent()]);
+
+    const pass = delivery.deliverDue();
+    await held.arrived;
+    const stopping = delivery.stop();
+    held.release();
+    await stopping;
+
+    expect(await pass).toEqual({ delivered: 1, failed: 0, pending: 1 });
+    expect(receiver.posts()).toHaveLength(1);
   });
 
   it("refuses a webhook URL that is not http or https", () => {

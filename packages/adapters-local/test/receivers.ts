@@ -26,10 +26,17 @@ export const startWebhookReceiver = async () => {
   const requests: ReceivedRequest[] = [];
   const queued: Answer[] = [];
   let handshake: "allow" | "refuse" = "allow";
+  let hold: { arrived: () => void; released: Promise<void> } | undefined;
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => {
+    request.on("end", async () => {
+      if (request.method === "POST" && hold !== undefined) {
+        const { arrived, released } = hold;
+        hold = undefined;
+        arrived();
+        await released;
+      }
       const method = request.method ?? "";
       let answer: Answer;
       if (method === "OPTIONS") {
@@ -64,6 +71,21 @@ export const startWebhookReceiver = async () => {
         .map((request) => JSON.parse(request.body) as AirlockEvent),
     answerNext: (answer: Answer, times = 1) => {
       for (let i = 0; i < times; i++) queued.push(answer);
+    },
+    /** Holds the answer to the next POST until `release()`; `arrived` resolves when it came in. */
+    holdNextPost: () => {
+      let arrived!: () => void;
+      let release!: () => void;
+      const arrival = new Promise<void>((resolve) => {
+        arrived = resolve;
+      });
+      hold = {
+        arrived,
+        released: new Promise<void>((resolve) => {
+          release = resolve;
+        }),
+      };
+      return { arrived: arrival, release };
     },
     setHandshake: (mode: "allow" | "refuse") => {
       handshake = mode;
