@@ -49,7 +49,10 @@ export interface DeliveryPass {
 export interface OutboxDelivery {
   /** Runs a pass now and then one every `pollIntervalMs` until `stop()`. */
   start(): void;
-  /** Stops the passes; resolves once the sends in flight have finished and been recorded. */
+  /**
+   * Stops the passes; resolves once the sends in flight have finished and been recorded. No new
+   * send starts after it (a `deliverDue()` then does nothing) until `start()` is called again.
+   */
   stop(): Promise<void>;
   /** One pass over the rows due now; passes never overlap. */
   deliverDue(): Promise<DeliveryPass>;
