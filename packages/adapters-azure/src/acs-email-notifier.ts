@@ -1,9 +1,8 @@
 import type { Notification, Notifier, NotifierError } from "@airlock/core";
-import { unavailable } from "@airlock/core";
+import { checkPortalUrl, emailRecipients, notificationEmail, unavailable } from "@airlock/core";
 import { type EmailAddress, EmailClient, type EmailMessage } from "@azure/communication-email";
 import { okAsync, type ResultAsync } from "neverthrow";
 import type { Logger } from "pino";
-import { checkPortalUrl, notificationEmail } from "./email-content.js";
 import {
   checkRetryPolicy,
   DEFAULT_RETRY,
@@ -52,17 +51,8 @@ const endpointOf = (connectionString: string): URL => {
 };
 
 /** Each address once, in the order given; people without an address cannot be emailed. */
-const recipientsOf = (notification: Notification): EmailAddress[] => {
-  const seen = new Set<string>();
-  const to: EmailAddress[] = [];
-  for (const recipient of notification.recipients) {
-    const address = recipient.email.trim();
-    if (address === "" || seen.has(address.toLowerCase())) continue;
-    seen.add(address.toLowerCase());
-    to.push({ address, displayName: recipient.name });
-  }
-  return to;
-};
+const recipientsOf = (notification: Notification): EmailAddress[] =>
+  emailRecipients(notification).map(({ address, name }) => ({ address, displayName: name }));
 
 /**
  * Sends one email per notification through Azure Communication Services, every recipient in `to`.

@@ -1,5 +1,8 @@
 // The airlock's ports on Azure. Named exports only.
 
+// The email wording lives in @airlock/core (shared with the SMTP notifier); re-exported for existing users.
+export type { EmailContent, EmailContentOptions } from "@airlock/core";
+export { checkPortalUrl, escapeHtml, notificationEmail, requestLink } from "@airlock/core";
 export type { AcsEmailNotifierOptions } from "./acs-email-notifier.js";
 export { createAcsEmailNotifier } from "./acs-email-notifier.js";
 export type { BlobAuditCheckpoints, BlobAuditCheckpointsOptions } from "./blob-audit-checkpoints.js";
@@ -38,8 +41,6 @@ export {
   validationResponse,
   webhookHandshake,
 } from "./defender-scan-results.js";
-export type { EmailContent, EmailContentOptions } from "./email-content.js";
-export { checkPortalUrl, escapeHtml, notificationEmail, requestLink } from "./email-content.js";
 export type { AzureFailure } from "./errors.js";
 export {
   classifyAzureError,

@@ -1,9 +1,8 @@
 import { randomUUID } from "node:crypto";
-import type { Notification } from "@airlock/core";
+import { type Notification, notificationEmail } from "@airlock/core";
 import { notifierContract } from "@airlock/core/testing";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type AcsEmailNotifierOptions, createAcsEmailNotifier } from "../src/acs-email-notifier.js";
-import { notificationEmail } from "../src/email-content.js";
 import { type AcsCheckingServer, type AcsEmail, startAcsEmailServer } from "./support/checking-servers.js";
 
 const SENDER = "DoNotReply@airlock.example.org";

@@ -96,6 +96,25 @@ export const AIRLOCK_MIGRATIONS: readonly SqliteMigration[] = [
       BEGIN
         SELECT RAISE(ABORT, 'audit entries are append-only');
       END;
+      `,
+  },
+  {
+    description: "the outbox: events and notifications waiting to be delivered, one row per destination",
+    sql: `
+      CREATE TABLE outbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL CHECK (kind IN ('event', 'notification')),
+        id TEXT NOT NULL,
+        destination TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        last_error TEXT,
+        delivered_at INTEGER,
+        UNIQUE (kind, id, destination)
+      ) STRICT;
+      CREATE INDEX outbox_pending ON outbox (destination, seq) WHERE delivered_at IS NULL;
     `,
   },
 ];

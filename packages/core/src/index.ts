@@ -96,6 +96,14 @@ export {
   StatusChangedData as StatusChangedDataSchema,
 } from "./model/events.js";
 export type { Notification, RecipientRole } from "./model/notification.js";
+export type { EmailContent, EmailContentOptions, EmailRecipient } from "./model/notification-email.js";
+export {
+  checkPortalUrl,
+  emailRecipients,
+  escapeHtml,
+  notificationEmail,
+  requestLink,
+} from "./model/notification-email.js";
 export {
   boundedText,
   EpochSeconds,

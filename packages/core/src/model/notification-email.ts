@@ -1,10 +1,33 @@
-import type { Notification, RequestStatus } from "@airlock/core";
+import type { Notification } from "./notification.js";
+import type { RequestStatus } from "./request.js";
 
 export interface EmailContent {
   readonly subject: string;
   readonly plainText: string;
   readonly html: string;
 }
+
+/** One person an email goes to. */
+export interface EmailRecipient {
+  readonly address: string;
+  readonly name: string;
+}
+
+/**
+ * Who a notification's email goes to: each address once (compared without case), in the order
+ * given; people without an address cannot be emailed and are left out.
+ */
+export const emailRecipients = (notification: Notification): EmailRecipient[] => {
+  const seen = new Set<string>();
+  const to: EmailRecipient[] = [];
+  for (const recipient of notification.recipients) {
+    const address = recipient.email.trim();
+    if (address === "" || seen.has(address.toLowerCase())) continue;
+    seen.add(address.toLowerCase());
+    to.push({ address, name: recipient.name });
+  }
+  return to;
+};
 
 export interface EmailContentOptions {
   /** The portal's base URL (http or https); when set, the email links to the request. */

@@ -1,6 +1,12 @@
-import { type Notification, RequestStatusSchema } from "@airlock/core";
 import { describe, expect, it } from "vitest";
-import { escapeHtml, notificationEmail, requestLink } from "../src/email-content.js";
+import {
+  emailRecipients,
+  escapeHtml,
+  type Notification,
+  notificationEmail,
+  RequestStatusSchema,
+  requestLink,
+} from "../src/index.js";
 
 const requester = { id: "u-rita", name: "Rita Researcher", email: "rita@example.org" };
 
@@ -113,5 +119,23 @@ describe("notification email content", () => {
 
   it("escapes the five characters that matter in HTML text and attributes", () => {
     expect(escapeHtml(`&<>"'`)).toBe("&amp;&lt;&gt;&quot;&#39;");
+  });
+
+  it("emails each address once, in the order given, and skips people without an address", () => {
+    const base = notification();
+    const sent: Notification = {
+      ...base,
+      recipients: [
+        ...base.recipients,
+        { id: "u-mia", name: "Mia Manager", email: " mia@example.org ", role: "AirlockManager" },
+        { id: "u-mia-2", name: "Mia again", email: "MIA@example.org", role: "WorkspaceOwner" },
+        { id: "u-none", name: "No Mail", email: "", role: "WorkspaceOwner" },
+      ],
+    };
+
+    expect(emailRecipients(sent)).toEqual([
+      { address: "rita@example.org", name: "Rita Researcher" },
+      { address: "mia@example.org", name: "Mia Manager" },
+    ]);
   });
 });
