@@ -4,18 +4,15 @@ import type { DatabaseSync } from "node:sqlite";
 import {
   createFileAuditCheckpoints,
   createFileStorage,
+  createOutboxDelivery,
+  createOutboxEventPublisher,
+  createOutboxNotifier,
   createSqliteAuditLog,
   createSqliteRequestRepository,
   createSqliteWorkspaceRegistry,
   openAirlockDatabase,
 } from "@airlock/adapters-local";
-import {
-  createMemoryEventPublisher,
-  createMemoryNotifier,
-  createMemoryScanner,
-  createRandomIds,
-  systemClock,
-} from "@airlock/adapters-memory";
+import { createMemoryScanner, createRandomIds, systemClock } from "@airlock/adapters-memory";
 import { createAirlock, type Workspace } from "@airlock/core";
 import type { Logger } from "pino";
 import { loadWritingAuditKeys } from "./audit-sealing.js";
@@ -67,8 +64,9 @@ export const createLocalProfile = async (options: LocalProfileOptions): Promise<
     repository: createSqliteRequestRepository(database),
     storage,
     scanner: createMemoryScanner({ storage }),
-    notifier: createMemoryNotifier({ keep: 1_000 }),
-    events: createMemoryEventPublisher({ keep: 1_000 }),
+    // Kept in the database the moment they are handed over, then delivered from there.
+    notifier: createOutboxNotifier(database),
+    events: createOutboxEventPublisher(database, { destinations: settings.webhooks }),
     audit: createSqliteAuditLog(database, {
       keys: auditKeys.keys,
       checkpoints: createFileAuditCheckpoints({ dir: settings.checkpointsDir }),
@@ -77,6 +75,20 @@ export const createLocalProfile = async (options: LocalProfileOptions): Promise<
     clock: systemClock,
     ids: createRandomIds(),
   };
+  const delivery = createOutboxDelivery({
+    db: database,
+    webhooks: settings.webhooks.map((url) => ({ url })),
+    ...(settings.smtp
+      ? {
+          smtp: {
+            transport: settings.smtp.url,
+            from: settings.smtp.from,
+            ...(settings.portalUrl ? { portalUrl: settings.portalUrl } : {}),
+          },
+        }
+      : {}),
+    logger,
+  });
   const airlock = createAirlock(ports, {
     processing: "inline",
     onBackgroundError: (error) =>
@@ -95,6 +107,12 @@ export const createLocalProfile = async (options: LocalProfileOptions): Promise<
       `Data             ${dataDir} (requests, files, audit log and link secret survive a restart)`,
       `Audit seals      ${settings.checkpointsDir}`,
       `Durability       SQLite synchronous=${settings.synchronous}: ${settings.synchronous === "FULL" ? "an answered write survives a power loss" : "an answered write survives a crash of this process, not a power loss"}`,
+      settings.webhooks.length > 0
+        ? `Events           CloudEvents to ${settings.webhooks.map((url) => new URL(url).origin).join(", ")} (kept until delivered)`
+        : "Events           kept in the outbox, sent nowhere (set AIRLOCK_WEBHOOK_URLS)",
+      settings.smtp
+        ? `Email            through ${new URL(settings.smtp.url).host} from ${settings.smtp.from} (kept until sent)`
+        : "Email            kept in the outbox, unsent (set AIRLOCK_SMTP_URL and AIRLOCK_SMTP_FROM)",
       ...(settings.auditKeys === undefined
         ? [
             `Audit keys       kept in ${dataDir} (set AIRLOCK_AUDIT_CHAIN_KEY and AIRLOCK_AUDIT_SIGNING_KEY to keep them elsewhere)`,
@@ -108,8 +126,10 @@ export const createLocalProfile = async (options: LocalProfileOptions): Promise<
         const put = await ports.workspaces.put(workspace);
         if (put.isErr()) throw new Error(`registering workspace ${workspace.id}: ${put.error.message}`);
       }
+      delivery.start();
     },
     close: async () => {
+      await delivery.stop();
       database.close();
     },
   };
