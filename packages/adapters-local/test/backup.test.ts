@@ -2,6 +2,7 @@ import { appendFile, cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import { Worker } from "node:worker_threads";
 import type { AirlockRequest, ContainerRef } from "@airlock/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -198,6 +199,37 @@ describe("a backup taken while the engine runs", () => {
     expect([approved.status, approved.dataStage]).toEqual(["approved", "approved"]);
   });
 
+  it("keeps only the bytes the snapshot records, wherever they are, and reports a file no stage holds with them", async () => {
+    const dataDir = join(base, "data");
+    const live = await engineOn(dataDir);
+    const request = await live.create();
+    await live.upload(request.id, "kept.csv", "kept\n");
+    await live.upload(request.id, "lost.csv", "lost\n");
+    const inReview = await live.submit(request.id);
+    expect(inReview.dataStage).toBe("in_progress");
+    const folder = (stage: string) => join(dataDir, "files", stage, request.id, "files");
+    // The bytes in the request's stage are not the recorded ones; the recorded ones of one file are elsewhere.
+    await writeFile(join(folder("in_progress"), "kept.csv"), "changed\n");
+    await writeFile(join(folder("in_progress"), "lost.csv"), "changed\n");
+    await mkdir(folder("approved"), { recursive: true });
+    await writeFile(join(folder("approved"), "kept.csv"), "kept\n");
+
+    const report = await backupAirlockData({ dataDir, target: join(base, "backup") });
+    expect(report.missing).toEqual([
+      {
+        requestId: request.id,
+        status: "in_review",
+        stage: "in_progress",
+        name: "lost.csv",
+        sha256: sha256Of("lost\n"),
+      },
+    ]);
+    const copied = join(report.target, "data", "files", "in_progress", request.id, "files");
+    expect(await readdir(copied)).toEqual(["kept.csv"]);
+    expect(await readFile(join(copied, "kept.csv"), "utf8")).toBe("kept\n");
+    expect(report.manifest.missing).toEqual(report.missing);
+  });
+
   it("copies the audit checkpoints before the database, so every checkpoint signs entries the snapshot holds", async () => {
     const dataDir = join(base, "data");
     const live = await engineOn(dataDir);
@@ -228,6 +260,50 @@ describe("a backup taken while the engine runs", () => {
     expect((await unwrap(restored.ports.repository.get(written?.id ?? ""))).title).toBe(
       "written after the checkpoints were copied",
     );
+  });
+
+  it("takes the database at one instant while another connection keeps writing, in another thread", async () => {
+    const dataDir = join(base, "data");
+    const live = await engineOn(dataDir);
+    live.db.exec("CREATE TABLE pairs (n INTEGER NOT NULL)");
+    // Another connection writes two rows per transaction, as fast as it can, until told to stop.
+    const stop = new Int32Array(new SharedArrayBuffer(4));
+    const writer = new Worker(
+      `const { DatabaseSync } = require("node:sqlite");
+       const { workerData, parentPort } = require("node:worker_threads");
+       const db = new DatabaseSync(workerData.path, { timeout: 5000 });
+       const insert = db.prepare("INSERT INTO pairs (n) VALUES (?)");
+       let written = 0;
+       while (Atomics.load(workerData.stop, 0) === 0) {
+         db.exec("BEGIN IMMEDIATE"); insert.run(written); insert.run(written); db.exec("COMMIT");
+         written += 1;
+         if (written === 200) parentPort.postMessage("writing");
+       }
+       db.close();
+       parentPort.postMessage("stopped");`,
+      { eval: true, workerData: { path: join(dataDir, "airlock.db"), stop } },
+    );
+    const heard = new Set<string>();
+    const waiting = new Map<string, () => void>();
+    writer.on("message", (message: string) => {
+      heard.add(message);
+      waiting.get(message)?.();
+    });
+    const said = (message: string) =>
+      heard.has(message) ? Promise.resolve() : new Promise<void>((resolve) => waiting.set(message, resolve));
+    await said("writing");
+    const before = (live.db.prepare("SELECT count(*) AS rows FROM pairs").get() as { rows: number }).rows;
+    try {
+      const report = await backupAirlockData({ dataDir, target: join(base, "backup") });
+      const rows = report.manifest.counts.tables.pairs ?? 0;
+      expect(rows % 2).toBe(0);
+      expect(rows).toBeGreaterThanOrEqual(before);
+      expect(integrityOf(join(report.target, "data", "airlock.db"))).toBe("ok");
+    } finally {
+      Atomics.store(stop, 0, 1);
+      await said("stopped");
+      await writer.terminate();
+    }
   });
 
   it("copies the secret files at the top of the data directory, but none of SQLite's own", async () => {

@@ -53,7 +53,7 @@ const progressLine = (progress: BackupProgress): string => {
 };
 
 const missingLine = (file: MissingFile) =>
-  `not found: ${JSON.stringify(file.name)} of request ${file.requestId} (${file.status}, stage ${file.stage}, sha256 ${file.sha256}); was the request cancelled since?`;
+  `not found with its recorded bytes: ${JSON.stringify(file.name)} of request ${file.requestId} (${file.status}, stage ${file.stage}, sha256 ${file.sha256}); was the request cancelled since?`;
 
 const parse = (command: Command, args: readonly string[]) => {
   try {

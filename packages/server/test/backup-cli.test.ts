@@ -117,7 +117,7 @@ describe("pnpm backup and pnpm restore", () => {
     );
     expect(incomplete.code).toBe(3);
     expect(incomplete.stderr).toContain(
-      `not found: "gone.csv" of request ${recorded.id} (in_review, stage in_progress`,
+      `not found with its recorded bytes: "gone.csv" of request ${recorded.id} (in_review, stage in_progress`,
     );
     expect(incomplete.stderr).toContain("1 recorded files were not found");
   });
