@@ -1,5 +1,25 @@
 // The airlock's ports on one machine: SQLite (node:sqlite) for records, the filesystem for files.
 
+// Backup and restore of a local data directory, consistent while the server runs.
+export {
+  type BackupOptions,
+  type BackupProgress,
+  type BackupReport,
+  backupAirlockData,
+  CHECKPOINTS_DIR,
+  FILES_DIR,
+  type RestoreOptions,
+  type RestoreReport,
+  restoreAirlockData,
+} from "./backup.js";
+export {
+  type BackupFile,
+  type BackupManifest,
+  type BackupVerification,
+  DATABASE_FILE,
+  type MissingFile,
+  verifyAirlockBackup,
+} from "./backup-manifest.js";
 // Events and notifications through a durable outbox in the same SQLite database.
 export type { SmtpOptions } from "./email-sender.js";
 // Signed checkpoints of the audit log, in files kept apart from the database.

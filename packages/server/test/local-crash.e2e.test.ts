@@ -8,6 +8,8 @@ import {
   createFileStorage,
   createSqliteAuditLog,
   createSqliteRequestRepository,
+  DATABASE_FILE,
+  FILES_DIR,
   openAirlockDatabase,
 } from "@airlock/adapters-local";
 import { type AirlockRequest, needsProcessing, type Stage, StageSchema, statusMeta } from "@airlock/core";
@@ -16,7 +18,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_SECRET } from "../../http/test/support/server.js";
 import { loadWritingAuditKeys } from "../src/profiles/audit-sealing.js";
 import { dataDirAuditKeyFiles } from "../src/profiles/data-dir-secrets.js";
-import { DATABASE_FILE, FILES_DIR } from "../src/profiles/local.js";
 import { type ChildApi, startChildApi } from "./support/child-api.js";
 import {
   auditAgainstHistory,

@@ -5,13 +5,13 @@ import { fileURLToPath } from "node:url";
 import {
   createFileAuditCheckpoints,
   createSqliteAuditLog,
+  DATABASE_FILE,
   openAirlockDatabase,
 } from "@airlock/adapters-local";
 import { assertOk, sampleAuditRecord } from "@airlock/core/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadWritingAuditKeys } from "../src/profiles/audit-sealing.js";
 import { dataDirAuditKeyFiles } from "../src/profiles/data-dir-secrets.js";
-import { DATABASE_FILE } from "../src/profiles/local.js";
 import { runChild } from "./support/child-api.js";
 
 const VERIFY_AUDIT = fileURLToPath(new URL("../src/verify-audit.ts", import.meta.url));

@@ -3,13 +3,13 @@ import { join } from "node:path";
 import {
   createFileAuditCheckpoints,
   createSqliteAuditLog,
+  DATABASE_FILE,
   openAirlockDatabase,
 } from "@airlock/adapters-local";
 import type { AuditCheckpoints, AuditLog } from "@airlock/core";
 import { err, ok, type Result } from "neverthrow";
 import { loadAuditKeys } from "./audit-sealing.js";
 import { AUDIT_CHAIN_KEY_FILE, AUDIT_SIGNING_KEY_FILE } from "./data-dir-secrets.js";
-import { DATABASE_FILE } from "./local.js";
 import { localSettingsFromEnv } from "./local-settings.js";
 
 type Env = Readonly<Record<string, string | undefined>>;

@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { CHECKPOINTS_DIR } from "@airlock/adapters-local";
 import { err, ok, type Result } from "neverthrow";
 import { z } from "zod";
 
@@ -123,7 +124,7 @@ export const localSettingsFromEnv = (env: Env, cwd: string): Result<LocalSetting
     dataDir,
     synchronous: v.AIRLOCK_SQLITE_SYNCHRONOUS ?? "FULL",
     ...(chainKey !== undefined && signingKey !== undefined ? { auditKeys: { chainKey, signingKey } } : {}),
-    checkpointsDir: resolve(cwd, v.AIRLOCK_AUDIT_CHECKPOINTS_DIR ?? resolve(dataDir, "audit-checkpoints")),
+    checkpointsDir: resolve(cwd, v.AIRLOCK_AUDIT_CHECKPOINTS_DIR ?? resolve(dataDir, CHECKPOINTS_DIR)),
     webhooks: v.AIRLOCK_WEBHOOK_URLS ?? [],
     ...(v.AIRLOCK_SMTP_URL !== undefined && v.AIRLOCK_SMTP_FROM !== undefined
       ? { smtp: { url: v.AIRLOCK_SMTP_URL, from: v.AIRLOCK_SMTP_FROM } }

@@ -10,6 +10,8 @@ import {
   createSqliteAuditLog,
   createSqliteRequestRepository,
   createSqliteWorkspaceRegistry,
+  DATABASE_FILE,
+  FILES_DIR,
   openAirlockDatabase,
 } from "@airlock/adapters-local";
 import { createMemoryScanner, createRandomIds, systemClock } from "@airlock/adapters-memory";
@@ -26,9 +28,6 @@ export interface LocalProfileOptions {
   /** Registered at start when the registry does not hold them yet (a development server's demo). */
   readonly workspaces?: readonly Workspace[];
 }
-
-export const DATABASE_FILE = "airlock.db";
-export const FILES_DIR = "files";
 
 /** The local profile, with its database at hand for operators' tools and tests. */
 export interface LocalProfile extends Profile {
