@@ -75,7 +75,8 @@ const workspace = WorkspaceSchema.parse({
   id: WS,
   displayName: "Bench",
   clientId: WS,
-  policy: { scanning: false, maxFileSize: 2 * GIB },
+  // Every client holds a draft at a time: the per-person draft quota must not be what is measured.
+  policy: { scanning: false, maxFileSize: 2 * GIB, maxOpenDrafts: 1000 },
   members: [
     { id: "alice", name: "Alice", email: "alice@example.org", roles: ["WorkspaceResearcher"] },
     { id: "bob", name: "Bob", email: "bob@example.org", roles: ["AirlockManager"] },
@@ -100,14 +101,18 @@ const startApi = async (wrapPorts = (ports) => ports) => {
     workspaces: ports.workspaces,
     auth: { mode: "development", secret: SECRET },
     blobEndpoint: "embedded",
-    // A handful of users make every call here; the rate limits would refuse them. Measured is the
-    // API, not the limiter.
-    limits: { rateLimit: false },
+    limits: BENCH_LIMITS,
     logger: false,
   });
   const url = await app.listen({ host: "127.0.0.1", port: 0 });
   return { url, app, airlock, ports };
 };
+
+/**
+ * A handful of users make every call here; the rate limits and the per-person upload cap would
+ * refuse them. Measured is the API, not the limiter.
+ */
+const BENCH_LIMITS = { rateLimit: false, uploadsPerPerson: 10_000 };
 
 const round = (value, digits = 0) => Number(value.toFixed(digits));
 
@@ -164,7 +169,7 @@ const PIN =
   spawnSync("taskset", ["-c", "0", "true"]).status === 0;
 const SERVER_CORE = "0";
 const CLIENT_CORE = "1";
-const PINNED_PARTS = new Set(["get", "lifecycles", "local", "bound", "floor"]);
+const PINNED_PARTS = new Set(["get", "lifecycles", "local", "local-normal", "bound", "floor"]);
 
 /** `node …args`, on `core` when pinning. */
 const spawnNode = (core, args, options) =>
@@ -570,11 +575,14 @@ const withoutAuditEventsNotifications = (ports) => ({
  * synchronous FULL, files, the audit log and the outbox in a fresh data directory), with the
  * memory part's workspace, auth and limits.
  */
-const startLocalApi = async () => {
+const startLocalApi = async (synchronous = "FULL") => {
   const dataDir = await mkdtemp(join(tmpdir(), "airlock-bench-local-"));
   const { createLocalProfile } = await import("../packages/server/dist/profiles/local.js");
   const { localSettingsFromEnv } = await import("../packages/server/dist/profiles/local-settings.js");
-  const settings = localSettingsFromEnv({ AIRLOCK_DATA_DIR: dataDir }, process.cwd())._unsafeUnwrap();
+  const settings = localSettingsFromEnv(
+    { AIRLOCK_DATA_DIR: dataDir, AIRLOCK_SQLITE_SYNCHRONOUS: synchronous },
+    process.cwd(),
+  )._unsafeUnwrap();
   const profile = await createLocalProfile({
     settings,
     logger: pino({ enabled: false }),
@@ -587,7 +595,7 @@ const startLocalApi = async () => {
     auth: { mode: "development", secret: SECRET },
     blobEndpoint: "embedded",
     linkSecret: profile.linkSecret,
-    limits: { rateLimit: false },
+    limits: BENCH_LIMITS,
     logger: false,
   });
   const url = await app.listen({ host: "127.0.0.1", port: 0 });
@@ -665,6 +673,15 @@ async function lifecyclesLocal() {
     ...lifecycleFigures("local", driven),
     notes:
       "the lifecycle part against the local profile's wiring (what `pnpm start` runs): requests and the audit log in SQLite (WAL, synchronous FULL: every answered write is on disk), files written, fsynced and renamed on the filesystem, events and notifications kept in the outbox table (no endpoint configured, so none leaves), in a fresh temporary data directory on this machine's disk.",
+  };
+}
+
+async function lifecyclesLocalNormal() {
+  const driven = await measureLifecyclesOn("local-normal", await startLocalApi("NORMAL"));
+  return {
+    ...lifecycleFigures("local-normal", driven),
+    notes:
+      "the local part with AIRLOCK_SQLITE_SYNCHRONOUS=NORMAL: SQLite syncs the write-ahead log at its checkpoints instead of at every commit (an answered write survives a crash of the process, not a power cut); files are still synced before an upload is answered.",
   };
 }
 
@@ -942,6 +959,11 @@ const PARTS = {
   get: { title: "GET throughput", key: "getThroughput", run: getThroughput },
   lifecycles: { title: "lifecycles", key: "lifecycles", run: lifecycles },
   local: { title: "lifecycles, local profile", key: "lifecyclesLocal", run: lifecyclesLocal },
+  "local-normal": {
+    title: "lifecycles, local profile, synchronous NORMAL",
+    key: "lifecyclesLocalNormal",
+    run: lifecyclesLocalNormal,
+  },
   bound: {
     title: "lifecycles without audit, events or notifications",
     key: "lifecyclesWithoutAuditEventsNotifications",
@@ -978,12 +1000,13 @@ if (process.argv.includes("--client")) {
     console.log(`${PARTS[name].title}…`);
     result[PARTS[name].key] = await runPart(name);
   }
-  if (result.lifecycles && result.lifecyclesLocal) {
-    result.lifecyclesLocalToMemory = {
-      ratio: round(result.lifecyclesLocal.perSecond / result.lifecycles.perSecond, 2),
-      goal: ">= 0.5",
-      met: result.lifecyclesLocal.perSecond / result.lifecycles.perSecond >= 0.5,
-    };
+  for (const [key, local] of [
+    ["lifecyclesLocalToMemory", result.lifecyclesLocal],
+    ["lifecyclesLocalNormalToMemory", result.lifecyclesLocalNormal],
+  ]) {
+    if (!result.lifecycles || !local) continue;
+    const ratio = local.perSecond / result.lifecycles.perSecond;
+    result[key] = { ratio: round(ratio, 2), goal: ">= 0.5", met: ratio >= 0.5 };
   }
   if (only.length === Object.keys(PARTS).length) {
     await writeFile(new URL("./results/http.json", import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
