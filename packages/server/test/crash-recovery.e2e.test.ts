@@ -7,7 +7,7 @@ import {
   createCosmosRequestRepository,
   parseStorageConnectionString,
 } from "@airlock/adapters-azure";
-import { type AirlockRequest, needsProcessing, type Stage, statusMeta } from "@airlock/core";
+import type { AirlockRequest } from "@airlock/core";
 import { allAuditEntries } from "@airlock/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_SECRET } from "../../http/test/support/server.js";
@@ -33,6 +33,8 @@ import {
   retryingCall,
   runWithKills,
   seeded,
+  settledRequests,
+  storedFileProblems,
 } from "./support/crash-lifecycles.js";
 import { freePort } from "./support/free-port.js";
 
@@ -181,62 +183,13 @@ describe("the API killed with SIGKILL while 200 requests go through it", () => {
       ...parseStorageConnectionString(backends.blob.connectionString),
     });
 
-    const listAll = async () => {
-      const found: AirlockRequest[] = [];
-      let continuation: string | undefined;
-      do {
-        const page = (
-          await repository.list({ pageSize: 100, ...(continuation ? { continuation } : {}) })
-        )._unsafeUnwrap();
-        found.push(...page.items);
-        continuation = page.continuation ?? undefined;
-      } while (continuation);
-      return found;
-    };
-    // A final status can still leave data to delete or move (a cancel in review): the API does it
-    // after answering, and after a kill the restarted API's sweep does. The client may have seen
-    // the final status before either finished, so the guarantees are checked once nothing is left
-    // to process, or after a deadline far beyond the sweep's interval.
-    const settleBy = Date.now() + 30_000;
-    let all = await listAll();
-    while (all.some(needsProcessing) && Date.now() < settleBy) {
-      await pause(250);
-      all = await listAll();
-    }
+    const all = await settledRequests(repository);
 
     let missingAudit = 0;
     let duplicateKeys = 0;
     const problems: string[] = [];
     const check = async (request: AirlockRequest) => {
-      const ours = ids.includes(request.id);
-      const meta = statusMeta(request.status);
-      if (ours && !meta.final) problems.push(`${request.id} ended ${request.status}`);
-      if (meta.inProgress) problems.push(`${request.id} is still ${request.status}`);
-
-      const ref = { requestId: request.id, workspaceId: request.workspaceId, type: request.type };
-      const holding: Stage[] = [];
-      for (const stage of STAGES) {
-        if ((await storage.listFiles(ref, stage))._unsafeUnwrap().length > 0) holding.push(stage);
-      }
-      const expected = meta.stage === "keep" ? request.dataStage : meta.stage;
-      if (request.dataStage !== expected)
-        problems.push(`${request.id} (${request.status}) has dataStage ${request.dataStage}`);
-      const want =
-        expected === null || (request.status === "draft" && request.files.length === 0) ? [] : [expected];
-      if (request.status !== "draft" && JSON.stringify(holding) !== JSON.stringify(want)) {
-        problems.push(`${request.id} (${request.status}) has files in [${holding}], expected [${want}]`);
-      }
-      if (expected !== null && request.files.length > 0 && request.status !== "draft") {
-        const described = (await storage.describe(ref, expected))._unsafeUnwrap();
-        const recorded = request.files.map((file) => `${file.name}:${file.sha256}`).sort();
-        if (
-          JSON.stringify(described.map((file) => `${file.name}:${file.sha256}`).sort()) !==
-          JSON.stringify(recorded)
-        ) {
-          problems.push(`${request.id}: the files in ${expected} are not those recorded at submit`);
-        }
-      }
-
+      problems.push(...(await storedFileProblems(request, storage, ids.includes(request.id))));
       const entries = await allAuditEntries(audit, request.id);
       const verification = (await audit.verify(request.id))._unsafeUnwrap();
       if (!verification.ok) problems.push(`${request.id}: audit chain broken (${verification.reason})`);

@@ -12,7 +12,7 @@ import {
   FILES_DIR,
   openAirlockDatabase,
 } from "@airlock/adapters-local";
-import { type AirlockRequest, needsProcessing, type Stage, StageSchema, statusMeta } from "@airlock/core";
+import { needsProcessing, statusMeta } from "@airlock/core";
 import { allAuditEntries, EICAR } from "@airlock/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_SECRET } from "../../http/test/support/server.js";
@@ -29,6 +29,8 @@ import {
   retryingCall,
   runWithKills,
   seeded,
+  settledRequests,
+  storedFileProblems,
 } from "./support/crash-lifecycles.js";
 import { freePort } from "./support/free-port.js";
 
@@ -171,25 +173,7 @@ describe("the local profile killed with SIGKILL while 200 requests go through it
       }).keys,
       checkpoints: createFileAuditCheckpoints({ dir: join(dataDir, "audit-checkpoints") }),
     });
-    const listAll = async () => {
-      const found: AirlockRequest[] = [];
-      let continuation: string | undefined;
-      do {
-        const page = (
-          await repository.list({ pageSize: 100, ...(continuation ? { continuation } : {}) })
-        )._unsafeUnwrap();
-        found.push(...page.items);
-        continuation = page.continuation ?? undefined;
-      } while (continuation);
-      return found;
-    };
-    // A final status can still leave data to move or delete; the server does it after answering.
-    const settleBy = Date.now() + 30_000;
-    let all = await listAll();
-    while (all.some(needsProcessing) && Date.now() < settleBy) {
-      await pause(250);
-      all = await listAll();
-    }
+    const all = await settledRequests(repository);
     const expectedEvents = all.flatMap((request) =>
       request.history.map((_, n) => `${request.id}/status/${n}`),
     );
@@ -201,30 +185,7 @@ describe("the local profile killed with SIGKILL while 200 requests go through it
     let duplicateKeys = 0;
     const problems: string[] = [];
     for (const request of all) {
-      const meta = statusMeta(request.status);
-      if (ids.includes(request.id) && !meta.final) problems.push(`${request.id} ended ${request.status}`);
-      if (meta.inProgress) problems.push(`${request.id} is still ${request.status}`);
-      const ref = { requestId: request.id, workspaceId: request.workspaceId, type: request.type };
-      const holding: Stage[] = [];
-      for (const stage of StageSchema.options) {
-        if ((await storage.listFiles(ref, stage))._unsafeUnwrap().length > 0) holding.push(stage);
-      }
-      const expected = meta.stage === "keep" ? request.dataStage : meta.stage;
-      const want =
-        expected === null || (request.status === "draft" && request.files.length === 0) ? [] : [expected];
-      if (request.status !== "draft" && JSON.stringify(holding) !== JSON.stringify(want)) {
-        problems.push(`${request.id} (${request.status}) has files in [${holding}], expected [${want}]`);
-      }
-      if (expected !== null && request.files.length > 0 && request.status !== "draft") {
-        const described = (await storage.describe(ref, expected))._unsafeUnwrap();
-        const recorded = request.files.map((file) => `${file.name}:${file.sha256}`).sort();
-        if (
-          JSON.stringify(described.map((file) => `${file.name}:${file.sha256}`).sort()) !==
-          JSON.stringify(recorded)
-        ) {
-          problems.push(`${request.id}: the files in ${expected} are not those recorded at submit`);
-        }
-      }
+      problems.push(...(await storedFileProblems(request, storage, ids.includes(request.id))));
       const verification = (await audit.verify(request.id))._unsafeUnwrap();
       if (!verification.ok) problems.push(`${request.id}: audit chain broken (${verification.reason})`);
       const matched = auditAgainstHistory(request, await allAuditEntries(audit, request.id));

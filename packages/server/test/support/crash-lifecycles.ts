@@ -4,8 +4,8 @@
  * change). Each profile's test says how a submitted request gets its verdict and how it starts the
  * API again.
  */
-import type { AirlockRequest, AuditEntry } from "@airlock/core";
-import { statusMeta } from "@airlock/core";
+import type { AirlockRequest, AirlockStorage, AuditEntry, RequestRepository, Stage } from "@airlock/core";
+import { needsProcessing, StageSchema, statusMeta } from "@airlock/core";
 import { mintDevToken } from "@airlock/http";
 import { API_AUDIENCE, TEST_SECRET } from "../../../http/test/support/server.js";
 
@@ -281,3 +281,75 @@ export const countByStatus = (requests: readonly AirlockRequest[]) =>
       requests.filter((r) => r.status === status).length,
     ]),
   );
+
+/** Every request the repository holds, a page at a time. */
+export const listAllRequests = async (repository: RequestRepository): Promise<AirlockRequest[]> => {
+  const found: AirlockRequest[] = [];
+  let continuation: string | undefined;
+  do {
+    const page = (
+      await repository.list({ pageSize: 100, ...(continuation ? { continuation } : {}) })
+    )._unsafeUnwrap();
+    found.push(...page.items);
+    continuation = page.continuation ?? undefined;
+  } while (continuation);
+  return found;
+};
+
+/**
+ * Every request, once none is left to process or after a deadline far beyond the sweep's interval.
+ * A final status can still leave data to delete or move (a cancel in review): the API does it after
+ * answering, and after a kill the restarted API's sweep does; the client may have seen the final
+ * status before either finished.
+ */
+export const settledRequests = async (repository: RequestRepository, withinMs = 30_000) => {
+  const settleBy = Date.now() + withinMs;
+  let all = await listAllRequests(repository);
+  while (all.some(needsProcessing) && Date.now() < settleBy) {
+    await pause(250);
+    all = await listAllRequests(repository);
+  }
+  return all;
+};
+
+const STAGES: readonly Stage[] = StageSchema.options;
+
+/**
+ * What is wrong with where a request's files are: a request the test drove that did not end, one
+ * still in progress, files in a stage other than its status's (or in two), or bytes other than
+ * those recorded at submit.
+ */
+export const storedFileProblems = async (
+  request: AirlockRequest,
+  storage: AirlockStorage,
+  drivenByTest: boolean,
+): Promise<string[]> => {
+  const problems: string[] = [];
+  const meta = statusMeta(request.status);
+  if (drivenByTest && !meta.final) problems.push(`${request.id} ended ${request.status}`);
+  if (meta.inProgress) problems.push(`${request.id} is still ${request.status}`);
+  const ref = { requestId: request.id, workspaceId: request.workspaceId, type: request.type };
+  const holding: Stage[] = [];
+  for (const stage of STAGES) {
+    if ((await storage.listFiles(ref, stage))._unsafeUnwrap().length > 0) holding.push(stage);
+  }
+  const expected = meta.stage === "keep" ? request.dataStage : meta.stage;
+  if (request.dataStage !== expected)
+    problems.push(`${request.id} (${request.status}) has dataStage ${request.dataStage}`);
+  const want =
+    expected === null || (request.status === "draft" && request.files.length === 0) ? [] : [expected];
+  if (request.status !== "draft" && JSON.stringify(holding) !== JSON.stringify(want)) {
+    problems.push(`${request.id} (${request.status}) has files in [${holding}], expected [${want}]`);
+  }
+  if (expected !== null && request.files.length > 0 && request.status !== "draft") {
+    const described = (await storage.describe(ref, expected))._unsafeUnwrap();
+    const recorded = request.files.map((file) => `${file.name}:${file.sha256}`).sort();
+    if (
+      JSON.stringify(described.map((file) => `${file.name}:${file.sha256}`).sort()) !==
+      JSON.stringify(recorded)
+    ) {
+      problems.push(`${request.id}: the files in ${expected} are not those recorded at submit`);
+    }
+  }
+  return problems;
+};
