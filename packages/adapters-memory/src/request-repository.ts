@@ -3,20 +3,23 @@ import {
   conflict,
   encodeRequestCursor,
   notFound,
+  REQUEST_SORT_KEY_TYPES,
   type RepositoryError,
+  type RequestOrderBy,
   type RequestPage,
   type RequestQuery,
   type RequestRepository,
-  type RequestSortValue,
   readListPaging,
 } from "@airlock/core";
 import { err, ok, type Result, ResultAsync } from "neverthrow";
 import { copyOf } from "./copy.js";
 import { createFaults } from "./faults.js";
+import { createSortedEntries, type SortedEntries } from "./sorted-entries.js";
 
 export type RequestRepositoryMethod = keyof RequestRepository;
 
-const compareValues = (a: RequestSortValue, b: RequestSortValue) => (a < b ? -1 : a > b ? 1 : 0);
+/** Every order a list may ask for; each keeps an index. */
+const ORDERS = Object.keys(REQUEST_SORT_KEY_TYPES) as RequestOrderBy[];
 
 export interface MemoryRequestRepository extends RequestRepository {
   /** A copy of every stored request, in creation order. */
@@ -25,24 +28,47 @@ export interface MemoryRequestRepository extends RequestRepository {
   failNext(method: RequestRepositoryMethod, count?: number): void;
 }
 
-const matches = (request: AirlockRequest, query: RequestQuery) =>
-  (query.workspaceIds === undefined || query.workspaceIds.includes(request.workspaceId)) &&
-  (query.creator === undefined || request.createdBy.id === query.creator) &&
-  (query.type === undefined || request.type === query.type) &&
-  (query.statuses === undefined || query.statuses.includes(request.status));
+/** A list query's filters, ready to be asked of each request a walk passes. */
+const matcher = (query: RequestQuery) => {
+  const workspaceIds = query.workspaceIds === undefined ? undefined : new Set(query.workspaceIds);
+  const statuses = query.statuses === undefined ? undefined : new Set<string>(query.statuses);
+  const { creator, type } = query;
+  return (request: AirlockRequest) =>
+    (workspaceIds === undefined || workspaceIds.has(request.workspaceId)) &&
+    (creator === undefined || request.createdBy.id === creator) &&
+    (type === undefined || request.type === type) &&
+    (statuses === undefined || statuses.has(request.status));
+};
 
 /**
  * A `RequestRepository` in memory. Etags are a counter, so each write's etag is new; continuation
  * tokens are opaque (base64url of the last sort key and id) and checked before use.
+ *
+ * Each order keeps its own sorted index of the stored requests, updated on every write, so a page
+ * seeks to where the previous one ended and walks in order, checking the filters on the way, until
+ * it holds a page and one more match (which says another page follows). A page whose filters match
+ * often reads little more than the page; a filter that matches almost nothing walks the whole
+ * index (about 3 ms at 100,000 requests, see bench/local.mjs), still with no sort and no copy.
  */
 export const createMemoryRequestRepository = (): MemoryRequestRepository => {
   const requests = new Map<string, AirlockRequest>();
   const faults = createFaults<RequestRepositoryMethod>();
   let writes = 0;
   const nextEtag = () => String(++writes);
-  // What goes in and what comes out are copies: no caller shares an object with the store.
+  const indexes = Object.fromEntries(
+    ORDERS.map((order) => [order, createSortedEntries<AirlockRequest>()]),
+  ) as Record<RequestOrderBy, SortedEntries<AirlockRequest>>;
+  // What goes in and what comes out are copies: no caller shares an object with the store. The
+  // indexes hold the stored object itself, so a walk reads a request without a second lookup.
   const keep = (request: AirlockRequest): AirlockRequest => {
-    requests.set(request.id, copyOf(request));
+    const stored = copyOf(request);
+    const previous = requests.get(request.id);
+    for (const order of ORDERS) {
+      const index = indexes[order];
+      if (previous !== undefined) index.remove({ key: previous[order], id: previous.id });
+      index.insert({ key: stored[order], id: stored.id, value: stored });
+    }
+    requests.set(request.id, stored);
     return copyOf(request);
   };
   // Every call does its work at once, in one turn of the event loop: the check-then-write of
@@ -56,23 +82,24 @@ export const createMemoryRequestRepository = (): MemoryRequestRepository => {
     const paging = readListPaging(query);
     if (paging.isErr()) return err(paging.error);
     const { pageSize, orderBy, ascending, after } = paging.value;
-    const position = (a: { key: RequestSortValue; id: string }, b: { key: RequestSortValue; id: string }) => {
-      const order = compareValues(a.key, b.key) || compareValues(a.id, b.id);
-      return ascending ? order : -order;
-    };
-    const keyed = (request: AirlockRequest) => ({ key: request[orderBy], id: request.id, request });
-    let sorted = [...requests.values()]
-      .filter((request) => matches(request, query))
-      .map(keyed)
-      .sort(position);
-    if (after !== null) sorted = sorted.filter((item) => position(item, after) > 0);
-    const page = sorted.slice(0, pageSize);
-    const last = page.at(-1);
+    const wanted = matcher(query);
+    const items: AirlockRequest[] = [];
+    let more = false;
+    indexes[orderBy].walk(after, ascending, ({ value: request }) => {
+      if (!wanted(request)) return true;
+      if (items.length === pageSize) {
+        more = true;
+        return false;
+      }
+      items.push(request);
+      return true;
+    });
+    const last = items.at(-1);
     return ok({
-      items: page.map((item) => copyOf(item.request)),
+      items: items.map(copyOf),
       continuation:
-        sorted.length > pageSize && last !== undefined
-          ? encodeRequestCursor({ orderBy, ascending, key: last.key, id: last.id })
+        more && last !== undefined
+          ? encodeRequestCursor({ orderBy, ascending, key: last[orderBy], id: last.id })
           : null,
     });
   };
