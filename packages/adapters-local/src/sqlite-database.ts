@@ -59,6 +59,16 @@ export const AIRLOCK_MIGRATIONS: readonly SqliteMigration[] = [
       ) STRICT;
     `,
   },
+  {
+    description:
+      "request indexes that let a page filtered by status, or by workspace and status, or a workspace's page by update time, seek instead of scan",
+    sql: `
+      CREATE INDEX requests_by_status_created ON requests (status, created_when, id);
+      CREATE INDEX requests_by_status_updated ON requests (status, updated_when, id);
+      CREATE INDEX requests_by_workspace_status_created ON requests (workspace_id, status, created_when, id);
+      CREATE INDEX requests_by_workspace_updated ON requests (workspace_id, updated_when, id);
+    `,
+  },
 ];
 
 const schemaVersion = (db: DatabaseSync): number => {
