@@ -28,6 +28,11 @@ export interface MemoryRequestRepository extends RequestRepository {
   failNext(method: RequestRepositoryMethod, count?: number): void;
 }
 
+/** Where a stored request sits; every index points at its box. */
+interface Box {
+  request: AirlockRequest;
+}
+
 /** A list query's filters, ready to be asked of each request a walk passes. */
 const matcher = (query: RequestQuery) => {
   const workspaceIds = query.workspaceIds === undefined ? undefined : new Set(query.workspaceIds);
@@ -51,24 +56,46 @@ const matcher = (query: RequestQuery) => {
  * index (about 3 ms at 100,000 requests, see bench/local.mjs), still with no sort and no copy.
  */
 export const createMemoryRequestRepository = (): MemoryRequestRepository => {
-  const requests = new Map<string, AirlockRequest>();
+  // Each stored request sits in a box the indexes point at: an update that keeps a request's place
+  // in an order (its creation time, type or title unchanged) swaps the box's content and leaves
+  // that index alone.
+  const requests = new Map<string, Box>();
   const faults = createFaults<RequestRepositoryMethod>();
   let writes = 0;
   const nextEtag = () => String(++writes);
-  const indexes = Object.fromEntries(
-    ORDERS.map((order) => [order, createSortedEntries<AirlockRequest>()]),
-  ) as Record<RequestOrderBy, SortedEntries<AirlockRequest>>;
-  // What goes in and what comes out are copies: no caller shares an object with the store. The
-  // indexes hold the stored object itself, so a walk reads a request without a second lookup.
+  // The orders the airlock itself lists by (newest first, the sweep, recovery) are kept from the
+  // start; an index for another order (status, type, title) is built the first time a list asks
+  // for it, in one sort, and kept from then on, so writes pay only for the orders in use.
+  const indexes: Partial<Record<RequestOrderBy, SortedEntries<Box>>> = {
+    createdWhen: createSortedEntries<Box>(),
+    updatedWhen: createSortedEntries<Box>(),
+  };
+  const indexFor = (order: RequestOrderBy): SortedEntries<Box> => {
+    const kept = indexes[order];
+    if (kept !== undefined) return kept;
+    const built = createSortedEntries(
+      [...requests.values()].map((box) => ({ key: box.request[order], id: box.request.id, value: box })),
+    );
+    indexes[order] = built;
+    return built;
+  };
+  // What goes in and what comes out are copies: no caller shares an object with the store.
   const keep = (request: AirlockRequest): AirlockRequest => {
     const stored = copyOf(request);
-    const previous = requests.get(request.id);
+    const box = requests.get(request.id);
+    if (box === undefined) {
+      const added = { request: stored };
+      requests.set(stored.id, added);
+      for (const order of ORDERS) indexes[order]?.insert({ key: stored[order], id: stored.id, value: added });
+      return copyOf(request);
+    }
     for (const order of ORDERS) {
       const index = indexes[order];
-      if (previous !== undefined) index.remove({ key: previous[order], id: previous.id });
-      index.insert({ key: stored[order], id: stored.id, value: stored });
+      if (index === undefined || box.request[order] === stored[order]) continue;
+      index.remove({ key: box.request[order], id: stored.id });
+      index.insert({ key: stored[order], id: stored.id, value: box });
     }
-    requests.set(request.id, stored);
+    box.request = stored;
     return copyOf(request);
   };
   // Every call does its work at once, in one turn of the event loop: the check-then-write of
@@ -85,7 +112,7 @@ export const createMemoryRequestRepository = (): MemoryRequestRepository => {
     const wanted = matcher(query);
     const items: AirlockRequest[] = [];
     let more = false;
-    indexes[orderBy].walk(after, ascending, ({ value: request }) => {
+    indexFor(orderBy).walk(after, ascending, ({ value: { request } }) => {
       if (!wanted(request)) return true;
       if (items.length === pageSize) {
         more = true;
@@ -114,11 +141,11 @@ export const createMemoryRequestRepository = (): MemoryRequestRepository => {
     get: (id) =>
       answer("get", () => {
         const stored = requests.get(id);
-        return stored ? ok(copyOf(stored)) : err(notFound(`request ${id} not found`));
+        return stored ? ok(copyOf(stored.request)) : err(notFound(`request ${id} not found`));
       }),
     update: (request) =>
       answer("update", () => {
-        const stored = requests.get(request.id);
+        const stored = requests.get(request.id)?.request;
         if (!stored) return err(notFound(`request ${request.id} not found`));
         if (stored.etag !== request.etag) {
           return err(conflict(`request ${request.id} changed since it was read (etag ${request.etag})`));
@@ -127,7 +154,7 @@ export const createMemoryRequestRepository = (): MemoryRequestRepository => {
         return ok(updated);
       }),
     list: (query) => answer("list", () => list(query)),
-    inspect: () => [...requests.values()].map((request) => copyOf(request)),
+    inspect: () => [...requests.values()].map((box) => copyOf(box.request)),
     failNext: (method, count) => faults.failNext(method, count),
   } satisfies MemoryRequestRepository;
   return repository;

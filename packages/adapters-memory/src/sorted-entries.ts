@@ -13,7 +13,9 @@ export interface EntryPosition {
   readonly id: string;
 }
 
-const compareValues = (a: RequestSortValue, b: RequestSortValue) => (a < b ? -1 : a > b ? 1 : 0);
+// Equality first: two different texts usually differ in length or early on, so one full comparison
+// of long texts (titles, ids) is saved on most steps of a binary search.
+const compareValues = (a: RequestSortValue, b: RequestSortValue) => (a === b ? 0 : a < b ? -1 : 1);
 
 /** By key, ties by id: the order every list promises. */
 export const compareEntries = (a: EntryPosition, b: EntryPosition) =>
@@ -65,10 +67,16 @@ export interface SortedEntries<T> {
  * Entries kept sorted by key then id, in blocks of at most 512 (a two-level B-tree): adding or
  * removing one costs two binary searches and a move within one block, and a walk seeks its start
  * in O(log n) and then reads entries in order, so a page costs what it reads, not the whole set.
+ * `initial` (any order, unique keys and ids) fills it in one sort.
  */
-export const createSortedEntries = <T>(): SortedEntries<T> => {
+export const createSortedEntries = <T>(initial: readonly SortedEntry<T>[] = []): SortedEntries<T> => {
+  const sorted = [...initial].sort(compareEntries);
   const blocks: SortedEntry<T>[][] = [];
-  let size = 0;
+  // Half-full blocks, so the first inserts after a fill do not split at once.
+  for (let start = 0; start < sorted.length; start += MAX_BLOCK >>> 1) {
+    blocks.push(sorted.slice(start, start + (MAX_BLOCK >>> 1)));
+  }
+  let size = sorted.length;
 
   /** The block that holds `position` or would: the first whose last entry is at or after it. */
   const blockFor = (position: EntryPosition): number => {
@@ -91,7 +99,11 @@ export const createSortedEntries = <T>(): SortedEntries<T> => {
     }
     const index = Math.min(blockFor(entry), blocks.length - 1);
     const block = blocks[index]!;
-    block.splice(firstAtOrAfter(block, entry), 0, entry);
+    // A loop moves the entries after the new one: cheaper than splice for a few hundred slots.
+    const at = firstAtOrAfter(block, entry);
+    block.push(entry);
+    for (let slot = block.length - 1; slot > at; slot--) block[slot] = block[slot - 1]!;
+    block[at] = entry;
     if (block.length > MAX_BLOCK) blocks.splice(index + 1, 0, block.splice(MAX_BLOCK >>> 1));
   };
 
@@ -102,7 +114,8 @@ export const createSortedEntries = <T>(): SortedEntries<T> => {
     const at = firstAtOrAfter(block, position);
     const found = block[at];
     if (found === undefined || compareEntries(found, position) !== 0) return false;
-    block.splice(at, 1);
+    for (let slot = at; slot < block.length - 1; slot++) block[slot] = block[slot + 1]!;
+    block.pop();
     if (block.length === 0) blocks.splice(index, 1);
     size -= 1;
     return true;

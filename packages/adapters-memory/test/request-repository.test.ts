@@ -166,17 +166,20 @@ describe("memory request repository", () => {
       const created = assertOk(await repository.create(request), "create");
       stored.set(created.id, created);
     }
-    // Every other request changes once: its place moves in every order.
-    for (const request of [...stored.values()].filter((_, index) => index % 2 === 0)) {
-      const changed = {
-        ...request,
-        status: pick(statuses),
-        title: `title ${Math.floor(random() * 40)}`,
-        updatedWhen: request.updatedWhen + Math.floor(random() * 300),
-      };
-      stored.set(request.id, assertOk(await repository.update(changed), "update"));
-    }
-
+    // Every other request changes: its place moves in every order.
+    const changeSome = async (keepType: boolean) => {
+      for (const request of [...stored.values()].filter(() => random() < 0.5)) {
+        const changed = {
+          ...request,
+          status: pick(statuses),
+          title: random() < 0.5 ? request.title : `title ${Math.floor(random() * 40)}`,
+          type: keepType ? request.type : pick(["import", "export"] as const),
+          updatedWhen: request.updatedWhen + Math.floor(random() * 300),
+        };
+        stored.set(request.id, assertOk(await repository.update(changed), "update"));
+      }
+    };
+    await changeSome(true);
     const queries: RequestQuery[] = [
       {},
       { workspaceIds: [workspaces[0]!] },
@@ -186,43 +189,66 @@ describe("memory request repository", () => {
       { workspaceIds: [crypto.randomUUID()] },
     ];
     const orders: RequestOrderBy[] = ["createdWhen", "updatedWhen", "status", "type", "title"];
-    for (const query of queries) {
-      for (const orderBy of orders) {
-        for (const ascending of [true, false]) {
-          const expected = [...stored.values()]
-            .filter(
-              (request) =>
-                (query.workspaceIds === undefined || query.workspaceIds.includes(request.workspaceId)) &&
-                (query.creator === undefined || request.createdBy.id === query.creator) &&
-                (query.type === undefined || request.type === query.type) &&
-                (query.statuses === undefined || query.statuses.includes(request.status)),
-            )
-            .sort((a, b) => {
-              const order =
-                (a[orderBy] < b[orderBy] ? -1 : a[orderBy] > b[orderBy] ? 1 : 0) ||
-                (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-              return ascending ? order : -order;
-            });
-          const seen: AirlockRequest[] = [];
-          let continuation: string | null = null;
-          do {
-            const page: RequestPage = assertOk(
-              await repository.list({
-                ...query,
-                orderBy,
-                ascending,
-                pageSize: 97,
-                ...(continuation === null ? {} : { continuation }),
-              }),
-              "list",
-            );
-            expect(page.items.length === 97 || page.continuation === null).toBe(true);
-            seen.push(...page.items);
-            continuation = page.continuation;
-          } while (continuation !== null);
-          expect(seen).toEqual(expected);
+    const everyListAsAFullSortWould = async () => {
+      for (const query of queries) {
+        for (const orderBy of orders) {
+          for (const ascending of [true, false]) {
+            const expected = [...stored.values()]
+              .filter(
+                (request) =>
+                  (query.workspaceIds === undefined || query.workspaceIds.includes(request.workspaceId)) &&
+                  (query.creator === undefined || request.createdBy.id === query.creator) &&
+                  (query.type === undefined || request.type === query.type) &&
+                  (query.statuses === undefined || query.statuses.includes(request.status)),
+              )
+              .sort((a, b) => {
+                const order =
+                  (a[orderBy] < b[orderBy] ? -1 : a[orderBy] > b[orderBy] ? 1 : 0) ||
+                  (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+                return ascending ? order : -order;
+              });
+            const seen: AirlockRequest[] = [];
+            let continuation: string | null = null;
+            do {
+              const page: RequestPage = assertOk(
+                await repository.list({
+                  ...query,
+                  orderBy,
+                  ascending,
+                  pageSize: 97,
+                  ...(continuation === null ? {} : { continuation }),
+                }),
+                "list",
+              );
+              expect(page.items.length === 97 || page.continuation === null).toBe(true);
+              seen.push(...page.items);
+              continuation = page.continuation;
+            } while (continuation !== null);
+            expect(seen).toEqual(expected);
+          }
         }
       }
+    };
+    // The first round builds the indexes of the orders asked for the first time; the second checks
+    // they were kept right through the writes in between, new requests included.
+    await everyListAsAFullSortWould();
+    await changeSome(false);
+    for (let index = 0; index < 300; index++) {
+      const created = assertOk(
+        await repository.create(
+          sampleRequest({
+            workspaceId: pick(workspaces),
+            createdBy: pick(users),
+            status: pick(statuses),
+            title: `title ${Math.floor(random() * 40)}`,
+            createdWhen: Math.floor(random() * 300),
+            updatedWhen: Math.floor(random() * 300),
+          }),
+        ),
+        "create",
+      );
+      stored.set(created.id, created);
     }
+    await everyListAsAFullSortWould();
   });
 });

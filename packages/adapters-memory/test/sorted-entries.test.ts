@@ -74,6 +74,28 @@ describe("sorted entries", () => {
     }
   });
 
+  it("starts from entries given in any order, sorted, and keeps them sorted through later changes", () => {
+    const random = seeded(3);
+    const initial = Array.from({ length: 1_500 }, (_, index) => ({
+      key: Math.floor(random() * 20),
+      id: `id-${index}`,
+      value: `id-${index}`,
+    }));
+    const entries = createSortedEntries(initial);
+    const reference = [...initial];
+    for (let step = 0; step < 1_000; step++) {
+      const entry = { key: Math.floor(random() * 20), id: `new-${step}`, value: `new-${step}` };
+      entries.insert(entry);
+      reference.push(entry);
+      const gone = reference.splice(Math.floor(random() * reference.length), 1)[0]!;
+      expect(entries.remove(gone)).toBe(true);
+    }
+    const sorted = reference.sort(compareEntries).map((entry) => entry.id);
+    expect(entries.size).toBe(sorted.length);
+    expect(walked(entries, null, true)).toEqual(sorted);
+    expect(walked(entries, null, false)).toEqual([...sorted].reverse());
+  });
+
   it("orders text keys by code unit, as the other orders' comparisons do", () => {
     const entries = createSortedEntries<string>();
     for (const key of ["b", "B", "a", "ä", "A"]) entries.insert({ key, id: key, value: key });
