@@ -116,6 +116,28 @@ describe("memory request repository", () => {
     expect(types.items.map((request) => request.id)).toEqual([requests[1]!.id, ...imports]);
   });
 
+  it("a filter on values never stored matches nothing, and beside a stored value asks for that one alone", async () => {
+    const repository = createMemoryRequestRepository();
+    const workspaceId = crypto.randomUUID();
+    const created = assertOk(
+      await repository.create(sampleRequest({ workspaceId, type: "import" })),
+      "create",
+    );
+    const nothing = { items: [], continuation: null };
+    expect(assertOk(await repository.list({ workspaceIds: [crypto.randomUUID()] }), "")).toEqual(nothing);
+    expect(assertOk(await repository.list({ creator: "nobody" }), "")).toEqual(nothing);
+    expect(assertOk(await repository.list({ type: "export" }), "")).toEqual(nothing);
+    expect(assertOk(await repository.list({ statuses: [] }), "")).toEqual(nothing);
+    const mixed = assertOk(
+      await repository.list({
+        workspaceIds: [crypto.randomUUID(), workspaceId],
+        statuses: ["approved", created.status],
+      }),
+      "",
+    );
+    expect(mixed).toEqual({ items: [created], continuation: null });
+  });
+
   it("a request changed between pages is not answered twice", async () => {
     const repository = createMemoryRequestRepository();
     const workspaceId = crypto.randomUUID();
