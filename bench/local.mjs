@@ -16,9 +16,11 @@
 //   BENCH_DIR=…             where the temporary files go (default the OS temp dir); the move and
 //                           upload parts need twice the file size free
 import { spawn } from "node:child_process";
+import { createHash, randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { createWriteStream, readFileSync } from "node:fs";
 import { mkdtemp, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { createServer as createHttpServer } from "node:http";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -347,11 +349,33 @@ async function serverChild() {
     logger: false,
   });
   const url = await app.listen({ host: "127.0.0.1", port: 0 });
+  // The floor: a bare node:http server in the same process that does what the storage does with an
+  // upload's bytes (sha256 on the way, write, fsync) and nothing else.
+  const bare = createHttpServer(async (request, response) => {
+    const path = join(directory, `bare-${randomUUID()}.bin`);
+    const hash = createHash("sha256");
+    await pipeline(
+      request,
+      async function* (chunks) {
+        for await (const chunk of chunks) {
+          hash.update(chunk);
+          yield chunk;
+        }
+      },
+      createWriteStream(path, { flush: true }),
+    );
+    hash.digest("hex");
+    await rm(path);
+    response.writeHead(201).end();
+  });
+  bare.listen(0, "127.0.0.1");
+  await once(bare, "listening");
   globalThis.gc?.();
-  process.send({ url });
+  process.send({ url, bareUrl: `http://127.0.0.1:${bare.address().port}/bare` });
   process.on("message", async (message) => {
     if (message !== "stop") return;
     await app.close();
+    bare.close();
     db.close();
     process.exit(0);
   });
@@ -388,7 +412,7 @@ async function uploadPart() {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   try {
-    const [{ url }] = await once(child, "message");
+    const [{ url, bareUrl }] = await once(child, "message");
     const alice = await mintDevToken({
       secret: SECRET,
       userId: "alice",
@@ -417,12 +441,20 @@ async function uploadPart() {
       await rm(path);
       return { seconds, rssGrowth: peak - baseline };
     };
-    // Alternated, so a neighbour's burst on the shared disk lands on both sides alike.
+    const bareOnce = async () => {
+      const began = performance.now();
+      // uploadThroughLink appends the file name to the URL's path: /bare/big.bin.
+      await uploadThroughLink(bareUrl, FILE_BYTES);
+      return (performance.now() - began) / 1000;
+    };
+    // Alternated, so a neighbour's burst on the shared disk lands on every side alike.
     const fsRuns = [];
     const linkRuns = [];
+    const bareRuns = [];
     for (let round = 0; round < ROUNDS; round++) {
       fsRuns.push(await writeWithFs(directory, `fs-${round}.bin`));
       linkRuns.push(await uploadOnce());
+      bareRuns.push(await bareOnce());
     }
     fsRuns.push(await writeWithFs(directory, "fs-last.bin"));
     const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -436,12 +468,15 @@ async function uploadPart() {
       fsWriteMBPerSecond: mbPerSecond(fsSeconds),
       linkRunsMBPerSecond: linkRuns.map((run) => mbPerSecond(run.seconds)),
       fsRunsMBPerSecond: fsRuns.map(mbPerSecond),
+      bareHttpMBPerSecond: mbPerSecond(median(bareRuns)),
+      bareHttpRunsMBPerSecond: bareRuns.map(mbPerSecond),
+      linkOverBareHttp: round(median(bareRuns) / linkSeconds, 2),
       ratio: round(ratio, 2),
       serverRssGrowthMiB: round(Math.max(...linkRuns.map((run) => run.rssGrowth)) / MIB, 1),
       goal: "link upload ÷ fs write ≥ 0.7",
       met: ratio >= 0.7,
       method:
-        "a server in a child process (buildServer from @airlock/http, embedded link endpoint, development tokens, rate limits off; SQLite request repository and createFileStorage in one temp dir, memory for the other ports, scanning off); a researcher's link from GET …/link; the file PUT through it by a node:http client streaming one reused 64 KiB buffer with content-length, timed until the 201 (the storage has hashed, fsynced and renamed the file by then). Against fs.createWriteStream({ flush: true }) of the same bytes into the same dir. Alternated: fs, link, fs, link, fs; the figures are the medians (each run in linkRunsMBPerSecond / fsRunsMBPerSecond), every file removed after its run. MB = 10^6 bytes. serverRssGrowthMiB: the server's VmRSS sampled every 2 ms during an upload, highest − before, the larger of the two uploads.",
+        "a server in a child process (buildServer from @airlock/http, embedded link endpoint, development tokens, rate limits off; SQLite request repository and createFileStorage in one temp dir, memory for the other ports, scanning off); a researcher's link from GET …/link; the file PUT through it by a node:http client streaming one reused 64 KiB buffer with content-length, timed until the 201 (the storage has hashed, fsynced and renamed the file by then). Against fs.createWriteStream({ flush: true }) of the same bytes into the same dir. bareHttp: the same client against a bare node:http server in the server's process that hashes (sha256), writes and fsyncs the body and does nothing else: the transport's floor on this machine. Alternated: fs, link, bare, fs, link, bare, fs; the figures are the medians (of two runs, the slower) (each run in linkRunsMBPerSecond / fsRunsMBPerSecond), every file removed after its run. MB = 10^6 bytes. serverRssGrowthMiB: the server's VmRSS sampled every 2 ms during an upload, highest − before, the larger of the two uploads.",
     };
   } finally {
     child.send("stop");
