@@ -174,8 +174,13 @@ export const createFileStorage = (options: FileStorageOptions): AirlockStorage =
       const stats = await handle.stat();
       if (!stats.isFile()) return null;
       const hash = createHash("sha256");
-      for await (const chunk of handle.createReadStream({ highWaterMark: READ_CHUNK, autoClose: false })) {
-        hash.update(chunk as Uint8Array);
+      // One buffer, read into again and again: a stream would allocate a new piece each time, and a
+      // 1 GiB file left about 70 MiB of them for the garbage collector, at half the speed.
+      const buffer = Buffer.allocUnsafe(READ_CHUNK);
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, 0, READ_CHUNK, null);
+        if (bytesRead === 0) break;
+        hash.update(buffer.subarray(0, bytesRead));
       }
       return { sha256: hash.digest("hex"), stats };
     } finally {

@@ -96,7 +96,7 @@ export const AIRLOCK_MIGRATIONS: readonly SqliteMigration[] = [
       BEGIN
         SELECT RAISE(ABORT, 'audit entries are append-only');
       END;
-      `,
+    `,
   },
   {
     description: "the outbox: events and notifications waiting to be delivered, one row per destination",
@@ -115,6 +115,16 @@ export const AIRLOCK_MIGRATIONS: readonly SqliteMigration[] = [
         UNIQUE (kind, id, destination)
       ) STRICT;
       CREATE INDEX outbox_pending ON outbox (destination, seq) WHERE delivered_at IS NULL;
+    `,
+  },
+  {
+    description:
+      "request indexes that let a page filtered by status, or by workspace and status, or a workspace's page by update time, seek instead of scan",
+    sql: `
+      CREATE INDEX requests_by_status_created ON requests (status, created_when, id);
+      CREATE INDEX requests_by_status_updated ON requests (status, updated_when, id);
+      CREATE INDEX requests_by_workspace_status_created ON requests (workspace_id, status, created_when, id);
+      CREATE INDEX requests_by_workspace_updated ON requests (workspace_id, updated_when, id);
     `,
   },
 ];

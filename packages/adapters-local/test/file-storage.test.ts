@@ -174,6 +174,16 @@ describe("file storage after a crash", () => {
     ]);
   });
 
+  it("a file larger than one read piece, changed behind the storage's back, is described by all its bytes", async () => {
+    const { storage, ref, folder } = await setUp();
+    // Three and a half 64 KiB pieces, each byte its position, so a piece read twice or cut short shows.
+    const bytes = Uint8Array.from({ length: 3.5 * 64 * 1024 }, (_, index) => index % 251);
+    await writeFile(join(folder, "files", "big.bin"), bytes);
+    expect((await storage.describe(ref, "draft"))._unsafeUnwrap()).toEqual([
+      { name: "big.bin", size: bytes.length, sha256: await sha256Hex(bytes) },
+    ]);
+  });
+
   it("a move retried after the source files were already renamed finishes", async () => {
     const { storage, ref, folder } = await setUp({ "a.csv": "alpha", "b.csv": "bravo" }, "in_progress");
     const expected = [await recordOf("a.csv", "alpha"), await recordOf("b.csv", "bravo")];

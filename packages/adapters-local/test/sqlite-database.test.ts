@@ -58,6 +58,48 @@ describe("openAirlockDatabase", () => {
     expect((await createSqliteWorkspaceRegistry(db).put(workspace)).isOk()).toBe(true);
   });
 
+  it("adds the status and workspace list indexes to a database of the schema before them, and its lists use them", async () => {
+    const step = AIRLOCK_MIGRATIONS.findIndex((migration) =>
+      migration.sql.includes("requests_by_status_created"),
+    );
+    expect(step).toBeGreaterThan(0);
+    const path = databases.path();
+    const old = new DatabaseSync(path);
+    expect(migrateAirlockDatabase(old, AIRLOCK_MIGRATIONS.slice(0, step))).toBe(step);
+    const before = createSqliteRequestRepository(old);
+    const inReview = (await before.create(sampleRequest({ status: "in_review" })))._unsafeUnwrap();
+    (await before.create(sampleRequest({ status: "draft" })))._unsafeUnwrap();
+    old.close();
+
+    const db = databases.track(openAirlockDatabase(path));
+    expect(pragma(db, "user_version")).toBe(AIRLOCK_MIGRATIONS.length);
+    const indexes = (
+      db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'requests'").all() as {
+        name: string;
+      }[]
+    ).map((row) => row.name);
+    expect(indexes).toEqual(
+      expect.arrayContaining([
+        "requests_by_status_created",
+        "requests_by_status_updated",
+        "requests_by_workspace_status_created",
+        "requests_by_workspace_updated",
+      ]),
+    );
+    const plan = (
+      db
+        .prepare(
+          "EXPLAIN QUERY PLAN SELECT body FROM requests WHERE status = ? ORDER BY created_when DESC, id DESC LIMIT 26",
+        )
+        .all("in_review") as { detail: string }[]
+    )
+      .map((row) => row.detail)
+      .join("; ");
+    expect(plan).toMatch(/requests_by_status_created/);
+    const page = (await createSqliteRequestRepository(db).list({ statuses: ["in_review"] }))._unsafeUnwrap();
+    expect(page.items).toEqual([inReview]);
+  });
+
   it("opening an up-to-date database again changes nothing", () => {
     const path = databases.path();
     openAirlockDatabase(path).close();

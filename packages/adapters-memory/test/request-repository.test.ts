@@ -1,4 +1,5 @@
-import { assertOk, sampleRequest } from "@airlock/core/testing";
+import type { AirlockRequest, RequestOrderBy, RequestPage, RequestQuery, RequestStatus } from "@airlock/core";
+import { assertOk, sampleRequest, sampleUser } from "@airlock/core/testing";
 import { describe, expect, it } from "vitest";
 import { createMemoryRequestRepository, INJECTED_FAULT } from "../src/index.js";
 
@@ -115,6 +116,28 @@ describe("memory request repository", () => {
     expect(types.items.map((request) => request.id)).toEqual([requests[1]!.id, ...imports]);
   });
 
+  it("a filter on values never stored matches nothing, and beside a stored value asks for that one alone", async () => {
+    const repository = createMemoryRequestRepository();
+    const workspaceId = crypto.randomUUID();
+    const created = assertOk(
+      await repository.create(sampleRequest({ workspaceId, type: "import" })),
+      "create",
+    );
+    const nothing = { items: [], continuation: null };
+    expect(assertOk(await repository.list({ workspaceIds: [crypto.randomUUID()] }), "")).toEqual(nothing);
+    expect(assertOk(await repository.list({ creator: "nobody" }), "")).toEqual(nothing);
+    expect(assertOk(await repository.list({ type: "export" }), "")).toEqual(nothing);
+    expect(assertOk(await repository.list({ statuses: [] }), "")).toEqual(nothing);
+    const mixed = assertOk(
+      await repository.list({
+        workspaceIds: [crypto.randomUUID(), workspaceId],
+        statuses: ["approved", created.status],
+      }),
+      "",
+    );
+    expect(mixed).toEqual({ items: [created], continuation: null });
+  });
+
   it("a request changed between pages is not answered twice", async () => {
     const repository = createMemoryRequestRepository();
     const workspaceId = crypto.randomUUID();
@@ -138,5 +161,116 @@ describe("memory request repository", () => {
     const seen = [...first.items, ...second.items].map((request) => request.id);
     for (const unchanged of created.slice(1))
       expect(seen.filter((id) => id === unchanged.id)).toHaveLength(1);
+  });
+
+  it("pages thousands of requests, changed after they were stored, in every order and direction as a full sort would, with every filter", async () => {
+    const repository = createMemoryRequestRepository();
+    let seed = 11;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)]!;
+    const workspaces = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
+    const users = [sampleUser(), sampleUser(), sampleUser(), sampleUser()];
+    const statuses: RequestStatus[] = ["draft", "submitted", "in_review", "approved", "rejected"];
+    const stored = new Map<string, AirlockRequest>();
+    for (let index = 0; index < 2_500; index++) {
+      const request = sampleRequest({
+        workspaceId: pick(workspaces),
+        createdBy: pick(users),
+        type: pick(["import", "export"] as const),
+        status: pick(statuses),
+        title: `title ${Math.floor(random() * 40)}`,
+        createdWhen: Math.floor(random() * 300),
+        updatedWhen: Math.floor(random() * 300),
+      });
+      const created = assertOk(await repository.create(request), "create");
+      stored.set(created.id, created);
+    }
+    // Every other request changes: its place moves in every order.
+    const changeSome = async (keepType: boolean) => {
+      for (const request of [...stored.values()].filter(() => random() < 0.5)) {
+        const changed = {
+          ...request,
+          status: pick(statuses),
+          title: random() < 0.5 ? request.title : `title ${Math.floor(random() * 40)}`,
+          type: keepType ? request.type : pick(["import", "export"] as const),
+          updatedWhen: request.updatedWhen + Math.floor(random() * 300),
+        };
+        stored.set(request.id, assertOk(await repository.update(changed), "update"));
+      }
+    };
+    await changeSome(true);
+    const queries: RequestQuery[] = [
+      {},
+      { workspaceIds: [workspaces[0]!] },
+      { workspaceIds: [workspaces[0]!, workspaces[2]!], statuses: ["in_review", "submitted"] },
+      { creator: users[1]!.id, type: "export" },
+      { statuses: ["rejected"], workspaceIds: [workspaces[1]!], creator: users[3]!.id },
+      { workspaceIds: [crypto.randomUUID()] },
+    ];
+    const orders: RequestOrderBy[] = ["createdWhen", "updatedWhen", "status", "type", "title"];
+    const everyListAsAFullSortWould = async () => {
+      for (const query of queries) {
+        for (const orderBy of orders) {
+          for (const ascending of [true, false]) {
+            const expected = [...stored.values()]
+              .filter(
+                (request) =>
+                  (query.workspaceIds === undefined || query.workspaceIds.includes(request.workspaceId)) &&
+                  (query.creator === undefined || request.createdBy.id === query.creator) &&
+                  (query.type === undefined || request.type === query.type) &&
+                  (query.statuses === undefined || query.statuses.includes(request.status)),
+              )
+              .sort((a, b) => {
+                const order =
+                  (a[orderBy] < b[orderBy] ? -1 : a[orderBy] > b[orderBy] ? 1 : 0) ||
+                  (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+                return ascending ? order : -order;
+              });
+            const seen: AirlockRequest[] = [];
+            let continuation: string | null = null;
+            do {
+              const page: RequestPage = assertOk(
+                await repository.list({
+                  ...query,
+                  orderBy,
+                  ascending,
+                  pageSize: 97,
+                  ...(continuation === null ? {} : { continuation }),
+                }),
+                "list",
+              );
+              expect(page.items.length === 97 || page.continuation === null).toBe(true);
+              seen.push(...page.items);
+              continuation = page.continuation;
+            } while (continuation !== null);
+            expect(seen).toEqual(expected);
+          }
+        }
+      }
+    };
+    // The first round builds the indexes of the orders asked for the first time; the second checks
+    // they were kept right through the writes in between, new requests included.
+    await everyListAsAFullSortWould();
+    await changeSome(false);
+    for (let index = 0; index < 300; index++) {
+      const created = assertOk(
+        await repository.create(
+          sampleRequest({
+            workspaceId: pick(workspaces),
+            createdBy: pick(users),
+            status: pick(statuses),
+            title: `title ${Math.floor(random() * 40)}`,
+            createdWhen: Math.floor(random() * 300),
+            updatedWhen: Math.floor(random() * 300),
+          }),
+        ),
+        "create",
+      );
+      stored.set(created.id, created);
+    }
+    await everyListAsAFullSortWould();
   });
 });
