@@ -171,10 +171,13 @@ export type {
 } from "./ports/request-repository.js";
 export type {
   AirlockStorage,
+  ByteRange,
   ContainerRef,
+  FileProperties,
   LinkAccess,
   LinkSigner,
   LinkToSign,
+  StageBlockOptions,
   StorageError,
   StorageLink,
   StoredFile,
