@@ -326,6 +326,12 @@ describe("rate limits", () => {
     expectProblem(limited, 429, "TooManyRequests");
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
 
+    // A Blob client is told ServerBusy, which it retries after a pause.
+    const busy = await call(list, { headers: { "x-ms-version": "2025-01-05" } });
+    expect(busy.status).toBe(503);
+    expect(busy.headers.get("x-ms-error-code")).toBe("ServerBusy");
+    expect(Number(busy.headers.get("retry-after"))).toBeGreaterThan(0);
+
     // Another link has its own count; so does the API caller.
     const other = await createRequest(server, "ws1", people.alice);
     const otherLink = await linkOf(server, "ws1", other, people.alice);

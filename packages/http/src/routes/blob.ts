@@ -2,7 +2,7 @@ import type { Socket } from "node:net";
 import { Readable } from "node:stream";
 import type { Airlock, AirlockError, BlobOperation, OpenedFile, StoredFile } from "@airlock/core";
 import { linkCallAction } from "@airlock/core";
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { blobHeaders, sendBlobError, speaksBlob } from "../blob/blob-errors.js";
 import { BLOCK_LIST_MAX_BYTES, blockIdsOf } from "../blob/block-list.js";
 import { attachment } from "../blob/content-disposition.js";
@@ -37,6 +37,8 @@ export interface BlobRoutesDeps {
   readonly signer: LinkSigner;
   readonly now: () => number;
   readonly baseUrl: (request: FastifyRequest) => string;
+  /** The problem an error thrown on the way to a handler stands for (a rate limit, say). */
+  readonly problemOf: (error: FastifyError, request: FastifyRequest) => Problem;
   /** Uploads in progress per link. */
   readonly uploads: ConcurrencyLimiter;
   /** Uploads in progress per person: a link's holder, over all their links. */
@@ -170,6 +172,10 @@ export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps):
   // Uploads go to storage as they arrive: nothing here buffers a body or caps it below the policy.
   blob.removeAllContentTypeParsers();
   blob.addContentTypeParser("*", (_request, payload, done) => done(null, payload));
+  // A refusal before the handler (the rate limit) reaches a Blob client as Azure's error, too.
+  blob.setErrorHandler((error: FastifyError, request, reply) =>
+    refuse(request, reply, deps.problemOf(error, request)),
+  );
 
   /**
    * What the link grants and to whom, or undefined once the refusal is sent. A refused link whose
