@@ -266,6 +266,30 @@ const suite = (profile: string, options: () => { server: TestServerOptions; disp
       ]);
     });
 
+    it("stops a draft link's block writes once the request is submitted, recording the refusal", async () => {
+      const { container, id, people } = await start({ maxFiles: 2 });
+      const blob = container.getBlockBlobClient("late.bin");
+      await container.getBlockBlobClient("data.csv").uploadData(Buffer.from("a,b\n"));
+      await blob.stageBlock(blockId(0), Buffer.from("staged before"), 13);
+      expect((await act(server, "ws1", id, "submit", people.alice)).status).toBe(200);
+      await server.idle();
+      expect(await codeOf(blob.stageBlock(blockId(1), Buffer.from("after"), 5))).toEqual({
+        status: 403,
+        code: "AuthorizationPermissionMismatch",
+      });
+      expect(await codeOf(blob.commitBlockList([blockId(0)]))).toEqual({
+        status: 403,
+        code: "AuthorizationPermissionMismatch",
+      });
+      const trail = await call<{ entries: { action: string; outcome: string }[] }>(
+        `${server.url}/api/workspaces/ws1/requests/${id}/audit`,
+        { token: people.olivia },
+      );
+      expect(
+        trail.body.entries.filter((entry) => entry.action === "file-write" && entry.outcome === "denied"),
+      ).toHaveLength(2);
+    });
+
     it("a committed file is the request's file, submitted with the sha256 of its bytes", async () => {
       const { container, id, people } = await start({ maxFileSize: 64 * MIB });
       const bytes = patterned(3 * MIB + 1);

@@ -120,7 +120,6 @@ const fileHeaders = (reply: FastifyReply, opened: OpenedFile): void => {
     .header("last-modified", file.lastModified.toUTCString())
     .header("accept-ranges", "bytes")
     .header("x-ms-blob-type", "BlockBlob")
-    .header("x-ms-server-encrypted", "true")
     .header("x-ms-lease-state", "available")
     .header("x-ms-lease-status", "unlocked");
   if (typeof part === "object")
