@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import type {
   AirlockStorage,
@@ -326,6 +326,19 @@ export const createBlobStorage = (options: BlobStorageOptions): AirlockStorage =
   };
 
   /**
+   * A prefix unique to one upload for its block ids. Azure refuses block ids of different lengths
+   * on one blob, so when a client left blocks uncommitted under the name (the commit drops them),
+   * the ids take their length.
+   */
+  const blockIdPrefix = async (blob: BlockBlobClient): Promise<string> => {
+    const [staged] = (await uncommittedBlocks(blob)).keys();
+    const idBytes = staged === undefined ? 0 : Buffer.from(staged, "base64").length;
+    // An id is the prefix, "-" and six digits.
+    const prefixLength = idBytes - 7;
+    return prefixLength < 1 ? randomUUID() : randomBytes(prefixLength).toString("hex").slice(0, prefixLength);
+  };
+
+  /**
    * Stages the stream as blocks and commits them with the sha256 in the metadata. Until the
    * commit nothing is visible under the name, so an oversized or failing stream leaves no file,
    * and an earlier file of that name stays as it was: there is nothing to delete. (Deleting the
@@ -338,7 +351,7 @@ export const createBlobStorage = (options: BlobStorageOptions): AirlockStorage =
     maxBytes: number,
   ): Promise<Result<StoredFile, StorageError>> => {
     const blockSize = Math.max(minBlockSize, Math.ceil(maxBytes / MAX_BLOCKS));
-    const prefix = randomUUID();
+    const prefix = await blockIdPrefix(blob);
     const hash = createHash("sha256");
     const blockIds: string[] = [];
     const inFlight = new Set<Promise<void>>();

@@ -416,6 +416,7 @@ export const createFileStorage = (options: FileStorageOptions): AirlockStorage =
         await syncDir(container.files);
         // Written after the rename: the sidecar names the inode, so until it lands describe hashes again.
         await writeAtomically(container.hashes, `${name}.json`, JSON.stringify(record));
+        await rm(blocksDir(stage, ref, name), { recursive: true, force: true });
         return ok({ name, size: record.size } satisfies StoredFile);
       }),
 

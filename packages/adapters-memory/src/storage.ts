@@ -255,6 +255,7 @@ export const createMemoryStorage = (options: MemoryStorageOptions = {}): MemoryS
         if (!files)
           return err(notFound(`container ${ref.requestId} in stage ${stage} was deleted during the upload`));
         files.set(name, received.value);
+        dropBlocks(stage, ref.requestId, name);
         return ok({ name, size: received.value.size } satisfies StoredFile);
       }),
 

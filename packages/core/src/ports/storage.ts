@@ -119,7 +119,7 @@ export interface StageBlockOptions {
  * - `commitBlocks` makes the file `name` the concatenation of the listed uncommitted blocks, in
  *   order, replacing any file of that name whole, and drops the file's uncommitted blocks. A block
  *   id that is not staged is `InvalidInput`; a result over `maxBytes` is `TooLarge`; either leaves
- *   the file and the staged blocks as they were.
+ *   the file and the staged blocks as they were. An `upload` under the name drops them too.
  * - `deleteFile` and `deleteContainer` succeed when the target is already gone; both drop the
  *   uncommitted blocks of what they delete.
  */

@@ -657,6 +657,20 @@ export function storageContract(
       assertEqual(await filesIn(storage, ref, "draft"), [], "files");
     });
 
+    test("an upload under the name replaces the file whole and drops its uncommitted blocks", async () => {
+      const storage = await fresh(make);
+      const ref = newRef();
+      await put(storage, ref, "draft", {});
+      assertOk(await stage(storage, ref, "data.txt", 0, "staged"), "stage");
+      await put(storage, ref, "draft", { "data.txt": "uploaded" });
+      assertErr(
+        await storage.commitBlocks(ref, "draft", "data.txt", [blockIdOf(0)], { maxBytes: GENEROUS }),
+        "InvalidInput",
+        "commit after the upload",
+      );
+      assertEqual(await textOf(storage, ref, "data.txt"), "uploaded", "content");
+    });
+
     test("staging into a container never provisioned is NotFound", async () => {
       const storage = await fresh(make);
       assertErr(await stage(storage, newRef(), "data.txt", 0, "x"), "NotFound", "stage");
