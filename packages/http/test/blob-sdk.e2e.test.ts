@@ -121,9 +121,22 @@ const suite = (profile: string, options: () => { server: TestServerOptions; disp
       expect(beyond.status).toBe(416);
       expect(beyond.headers.get("content-range")).toBe("bytes */1000");
 
+      const etag = head.headers.get("etag") ?? "";
+      expect((await fetch(url, { headers: { "if-match": etag } })).status).toBe(200);
+      const changed = await fetch(url, {
+        headers: { "if-match": '"another"', "x-ms-version": "2025-01-05" },
+      });
+      expect(changed.status).toBe(412);
+      expect(changed.headers.get("x-ms-error-code")).toBe("ConditionNotMet");
+      await container.getBlockBlobClient("data.bin").uploadData(patterned(1000, 5));
+      expect(
+        await codeOf(container.getBlobClient("data.bin").download(0, 10, { conditions: { ifMatch: etag } })),
+      ).toEqual({ status: 412, code: "ConditionNotMet" });
+
       const viaSdk = await container.getBlobClient("data.bin").download(990, 10);
       expect(viaSdk.contentRange).toBe("bytes 990-999/1000");
       expect(viaSdk.contentLength).toBe(10);
+      viaSdk.readableStreamBody?.resume();
     });
 
     it("stages several blocks and commits them in the order listed", async () => {

@@ -55,6 +55,10 @@ export const openFile = async (
   const ref = containerOf(request);
   const file = await fromPort(deps.ports.storage.properties(ref, stage, stored));
   if (file.isErr()) return err(file.error);
+  const { ifMatch } = options;
+  if (ifMatch !== undefined && !ifMatch.some((etag) => etag === "*" || etag === file.value.etag)) {
+    return ok({ file: file.value, part: "changed", content: null });
+  }
   const part = options.range ? partOf(options.range, file.value.size) : "whole";
   if (part === null) return ok({ file: file.value, part: "unsatisfiable", content: null });
   if (options.content === false) return ok({ file: file.value, part, content: null });

@@ -173,18 +173,24 @@ export type RangeRequest = { readonly start: number; readonly end?: number } | {
 
 export interface OpenFileOptions {
   readonly range?: RangeRequest;
+  /**
+   * The etags (or `*`) the file must have, as an HTTP `If-Match` lists them: a file that has
+   * changed since is answered without bytes, its part `changed`, so a download resumed after the
+   * file was replaced never mixes two versions.
+   */
+  readonly ifMatch?: readonly string[];
   /** False for the properties only (an HTTP HEAD). Default true. */
   readonly content?: boolean;
 }
 
 /**
  * A file opened through a link: its properties, which part is served (`whole`, the first and last
- * byte of a range, or `unsatisfiable` for a range the file has nothing of), and those bytes (null
- * when unsatisfiable or not asked for).
+ * byte of a range, `unsatisfiable` for a range the file has nothing of, or `changed` when its etag
+ * is none of `ifMatch`), and those bytes (null when there are none to serve or none were asked for).
  */
 export interface OpenedFile {
   readonly file: FileProperties;
-  readonly part: "whole" | "unsatisfiable" | { readonly first: number; readonly last: number };
+  readonly part: "whole" | "unsatisfiable" | "changed" | { readonly first: number; readonly last: number };
   readonly content: AsyncIterable<Uint8Array> | null;
 }
 

@@ -112,7 +112,7 @@ const blockListCode = (error: AirlockError): BlobCode | undefined =>
 /** The headers Blob clients read of a file: its length, type, etag, modification and blob type. */
 const fileHeaders = (reply: FastifyReply, opened: OpenedFile): void => {
   const { file, part } = opened;
-  const length = part === "whole" ? file.size : part === "unsatisfiable" ? 0 : part.last - part.first + 1;
+  const length = part === "whole" ? file.size : typeof part === "object" ? part.last - part.first + 1 : 0;
   reply
     .type("application/octet-stream")
     .header("content-length", String(length))
@@ -125,6 +125,15 @@ const fileHeaders = (reply: FastifyReply, opened: OpenedFile): void => {
   if (typeof part === "object")
     reply.header("content-range", `bytes ${part.first}-${part.last}/${file.size}`);
 };
+
+/** The etags an `If-Match` header lists (`*` included), or undefined without one. Weak etags never match. */
+const etagsOf = (header: string | undefined): string[] | undefined =>
+  header === undefined
+    ? undefined
+    : header
+        .split(",")
+        .map((etag) => etag.trim())
+        .filter((etag) => etag !== "" && !etag.startsWith("W/"));
 
 /** Reads a small body (a block list) whole, or undefined when it is larger than `maxBytes`. */
 const readSmallBody = async (body: unknown, maxBytes: number): Promise<string | undefined> => {
@@ -401,11 +410,25 @@ export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps):
     const grant = await verifiedGrant(request, reply, requestId, "read");
     if (grant === undefined) return reply;
     const range = content ? rangeOf(request.headers) : undefined;
+    const ifMatch = etagsOf(request.headers["if-match"]);
     const opened = await deps.airlock.openFile(grant.holder, requestId, grant.stage, name, {
       ...(range ? { range } : {}),
+      ...(ifMatch ? { ifMatch } : {}),
       content,
     });
     if (opened.isErr()) return refuseWith(request, reply, asPathName(opened.error));
+    if (opened.value.part === "changed") {
+      return refuse(
+        request,
+        reply,
+        {
+          ...problem("Conflict", "the file has changed: its etag is not the one If-Match names"),
+          status: 412,
+          title: "Precondition failed",
+        },
+        [412, "ConditionNotMet"],
+      );
+    }
     if (opened.value.part === "unsatisfiable") {
       reply.header("content-range", `bytes */${opened.value.file.size}`);
       return refuse(
