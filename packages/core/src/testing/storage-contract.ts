@@ -671,6 +671,43 @@ export function storageContract(
       assertEqual(await textOf(storage, ref, "data.txt"), "uploaded", "content");
     });
 
+    test("large blocks stage and commit while the event loop keeps turning", async () => {
+      const storage = await fresh(make);
+      const ref = newRef();
+      await put(storage, ref, "draft", {});
+      const staged = await eventLoopTurnsDuring(async () => {
+        for (const index of [0, 1]) {
+          assertOk(
+            await storage.stageBlock(ref, "draft", "large.bin", blockIdOf(index), largeStream(8), {
+              size: 8 * MIB,
+              maxStagedBytes: 16 * MIB,
+            }),
+            `stage block ${index}`,
+          );
+        }
+      });
+      assert(staged.turns >= 8, `the loop turned ${staged.turns} times while staging, expected 8 or more`);
+      const committed = await eventLoopTurnsDuring(async () =>
+        assertOk(
+          await storage.commitBlocks(ref, "draft", "large.bin", [blockIdOf(0), blockIdOf(1)], {
+            maxBytes: 16 * MIB,
+          }),
+          "commit",
+        ),
+      );
+      assertEqual(committed.value, { name: "large.bin", size: 16 * MIB }, "commit answer");
+      const read = await eventLoopTurnsDuring(async () =>
+        countBytes(
+          assertOk(
+            await storage.openRead(ref, "draft", "large.bin", { offset: 3 * MIB, count: 10 * MIB }),
+            "openRead",
+          ),
+        ),
+      );
+      assertEqual(read.value, 10 * MIB, "bytes of the range");
+      assert(read.turns >= 4, `the loop turned ${read.turns} times while reading, expected 4 or more`);
+    });
+
     test("staging into a container never provisioned is NotFound", async () => {
       const storage = await fresh(make);
       assertErr(await stage(storage, newRef(), "data.txt", 0, "x"), "NotFound", "stage");
