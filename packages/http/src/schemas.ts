@@ -261,7 +261,12 @@ export const PutFileQuery = documented(
   }),
 );
 export const ContainerListQuery = documented(
-  z.object({ ...linkToken, restype: z.literal("container"), comp: z.literal("list") }),
+  z.object({
+    ...linkToken,
+    restype: z.literal("container"),
+    comp: z.literal("list"),
+    prefix: described(z.string().optional(), { description: "Only the files whose names start with it" }),
+  }),
 );
 
 export const UploadedFileSchema = named(

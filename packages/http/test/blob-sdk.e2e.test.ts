@@ -191,6 +191,9 @@ const suite = (profile: string, options: () => { server: TestServerOptions; disp
         return found;
       };
       expect(await names()).toEqual(["a.csv", "b.csv"]);
+      const prefixed: string[] = [];
+      for await (const item of container.listBlobsFlat({ prefix: "b" })) prefixed.push(item.name);
+      expect(prefixed).toEqual(["b.csv"]);
       await container.getBlobClient("a.csv").delete();
       expect(await names()).toEqual(["b.csv"]);
     });

@@ -55,7 +55,7 @@ describe("the OpenAPI document", () => {
       "put /blob/{requestId}/{name}": [["201"], "application/json", [], ["blockid", "comp"]],
       "get /blob/{requestId}/{name}": [["200", "206"], "application/octet-stream", [], []],
       "delete /blob/{requestId}/{name}": [["202"], undefined, [], []],
-      "get /blob/{requestId}": [["200"], "application/xml", ["restype", "comp"], []],
+      "get /blob/{requestId}": [["200"], "application/xml", ["restype", "comp"], ["prefix"]],
     } as const;
     for (const [key, [statuses, type, required, optional]] of Object.entries(answers)) {
       const [method = "", path = ""] = key.split(" ");

@@ -544,9 +544,14 @@ export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps):
       const listed = await deps.airlock.listFiles(grant.holder, requestId, grant.stage);
       if (listed.isErr()) return refuseWith(request, reply, listed.error);
       blobHeaders(request, reply);
-      return reply
-        .type("application/xml")
-        .send(enumerationResults(`${deps.baseUrl(request)}/blob/`, requestId, listed.value));
+      return reply.type("application/xml").send(
+        enumerationResults(
+          `${deps.baseUrl(request)}/blob/`,
+          requestId,
+          // Names are one path segment: a prefix filters them, a delimiter never groups any.
+          listed.value.filter((file) => file.name.startsWith(request.query.prefix ?? "")),
+        ),
+      );
     },
   );
 };
