@@ -171,10 +171,11 @@ const linkRoute = (operationId: string, summary: string) => ({
 });
 
 /**
- * With `blobEndpoint: "embedded"`, the API's stand-in for an Azure container SAS URL:
- * `{containerUrl}` with `/{name}` appended uploads (PUT, `x-ms-blob-type: BlockBlob`), downloads
- * (GET) and deletes (DELETE); `restype=container&comp=list` lists. The token says what the link was issued for; the
- * service asks the request's current status whether the call may happen now.
+ * With `blobEndpoint: "embedded"`, the API's stand-in for an Azure container SAS URL, speaking the
+ * Blob REST operations the Azure SDKs and AzCopy use: `{containerUrl}` with `/{name}` appended
+ * uploads (Put Blob, or Put Block and Put Block List), reads (Get Blob with a range, Get Blob
+ * Properties) and deletes; `restype=container&comp=list` lists. The token says what the link was
+ * issued for; the service asks the request's current status whether the call may happen now.
  */
 export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps): void => {
   // Uploads go to storage as they arrive: nothing here buffers a body or caps it below the policy.
@@ -283,7 +284,7 @@ export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps):
         return refuseWith(request, reply, asPathName(staged.error), blockIdCode);
       }
       blobHeaders(request, reply);
-      return reply.code(201).header("x-ms-request-server-encrypted", "true").send();
+      return reply.code(201).send();
     });
   };
 
