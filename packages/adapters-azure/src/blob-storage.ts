@@ -1,6 +1,8 @@
-import { createHash, randomUUID } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { Readable } from "node:stream";
 import type {
   AirlockStorage,
+  ByteRange,
   ContainerRef,
   FileRecord,
   LinkAccess,
@@ -132,6 +134,24 @@ const blockId = (prefix: string, index: number) =>
   Buffer.from(`${prefix}-${index.toString().padStart(6, "0")}`).toString("base64");
 
 /**
+ * The content of one staged block as a stream that fails unless it holds exactly `size` bytes: the
+ * request then ends in error instead of waiting for bytes that never come, or sending a part.
+ */
+const exactly = (content: AsyncIterable<Uint8Array>, size: number, what: string): Readable =>
+  Readable.from(
+    (async function* () {
+      let seen = 0;
+      for await (const chunk of content) {
+        seen += chunk.byteLength;
+        if (seen > size) throw new Error(`${what} holds more than the ${size} bytes declared`);
+        yield chunk;
+      }
+      if (seen !== size) throw new Error(`${what} holds ${seen} bytes, not the ${size} declared`);
+    })(),
+    { objectMode: false },
+  );
+
+/**
  * `AirlockStorage` on Azure Blob storage: one container per request and stage, in the account
  * the stage maps to. Clients are created on first use; building the adapter does no I/O.
  */
@@ -146,6 +166,7 @@ export const createBlobStorage = (options: BlobStorageOptions): AirlockStorage =
   const uploadConcurrency = Math.max(1, options.uploadConcurrency ?? 4);
   const minBlockSize = options.blockSize ?? 4 * MIB;
   const services = new Map<string, BlobServiceClient>();
+  const singleTryServices = new Map<string, BlobServiceClient>();
 
   const locate = (ref: ContainerRef, stage: Stage): Result<Location, StorageError> => {
     const logical = options.accounts(ref.type, stage, ref.workspaceId);
@@ -181,6 +202,21 @@ export const createBlobStorage = (options: BlobStorageOptions): AirlockStorage =
 
   const containerFor = (location: Location): ContainerClient =>
     serviceFor(location).getContainerClient(location.containerName);
+
+  /**
+   * A container client that sends each request once: a body streamed from a caller cannot be sent
+   * again, so a retry could only fail later (the caller, a Blob client itself, retries instead).
+   */
+  const singleTryContainerFor = (location: Location): ContainerClient => {
+    let service = singleTryServices.get(location.account.blobEndpoint);
+    if (service === undefined) {
+      service = new BlobServiceClient(location.account.blobEndpoint, location.credential, {
+        retryOptions: { maxTries: 1 },
+      });
+      singleTryServices.set(location.account.blobEndpoint, service);
+    }
+    return service.getContainerClient(location.containerName);
+  };
 
   /** Runs one storage operation: expected failures come back as `err`, SDK throws are mapped. */
   const attempt = <T>(
@@ -290,6 +326,19 @@ export const createBlobStorage = (options: BlobStorageOptions): AirlockStorage =
   };
 
   /**
+   * A prefix unique to one upload for its block ids. Azure refuses block ids of different lengths
+   * on one blob, so when a client left blocks uncommitted under the name (the commit drops them),
+   * the ids take their length.
+   */
+  const blockIdPrefix = async (blob: BlockBlobClient): Promise<string> => {
+    const [staged] = (await uncommittedBlocks(blob)).keys();
+    const idBytes = staged === undefined ? 0 : Buffer.from(staged, "base64").length;
+    // An id is the prefix, "-" and six digits.
+    const prefixLength = idBytes - 7;
+    return prefixLength < 1 ? randomUUID() : randomBytes(prefixLength).toString("hex").slice(0, prefixLength);
+  };
+
+  /**
    * Stages the stream as blocks and commits them with the sha256 in the metadata. Until the
    * commit nothing is visible under the name, so an oversized or failing stream leaves no file,
    * and an earlier file of that name stays as it was: there is nothing to delete. (Deleting the
@@ -302,7 +351,7 @@ export const createBlobStorage = (options: BlobStorageOptions): AirlockStorage =
     maxBytes: number,
   ): Promise<Result<StoredFile, StorageError>> => {
     const blockSize = Math.max(minBlockSize, Math.ceil(maxBytes / MAX_BLOCKS));
-    const prefix = randomUUID();
+    const prefix = await blockIdPrefix(blob);
     const hash = createHash("sha256");
     const blockIds: string[] = [];
     const inFlight = new Set<Promise<void>>();
@@ -409,6 +458,17 @@ export const createBlobStorage = (options: BlobStorageOptions): AirlockStorage =
     });
   };
 
+  /** The blob's uncommitted blocks by id, with their sizes; none when there is no such blob or block. */
+  const uncommittedBlocks = async (blob: BlockBlobClient): Promise<Map<string, number>> => {
+    try {
+      const list = await blob.getBlockList("uncommitted");
+      return new Map((list.uncommittedBlocks ?? []).map((block) => [block.name, block.size]));
+    } catch (error) {
+      if (isGone(error)) return new Map();
+      throw error;
+    }
+  };
+
   const storage = {
     provision: (ref, stage) =>
       attempt(ref, stage, "provision", async (location) => {
@@ -511,13 +571,17 @@ export const createBlobStorage = (options: BlobStorageOptions): AirlockStorage =
         return ok(found);
       }),
 
-    openRead: (ref, stage, name) =>
+    openRead: (ref, stage, name, range?: ByteRange) =>
       attempt(ref, stage, "read", async (location) => {
         let download: Awaited<ReturnType<BlobClient["download"]>>;
+        const blob = containerFor(location).getBlobClient(name);
         try {
-          download = await containerFor(location)
-            .getBlobClient(name)
-            .download(0, undefined, { maxRetryRequests: 3 });
+          if (range?.count === 0) {
+            // Azure reads a count of 0 as "to the end"; nothing is asked for, but the file must exist.
+            await blob.getProperties();
+            return ok((async function* () {})());
+          }
+          download = await blob.download(range?.offset ?? 0, range?.count, { maxRetryRequests: 3 });
         } catch (error) {
           if (isGone(error)) return err(notFound(`file ${name} not found in ${location.containerName}`));
           throw error;
@@ -525,12 +589,83 @@ export const createBlobStorage = (options: BlobStorageOptions): AirlockStorage =
         const body = download.readableStreamBody;
         if (body === undefined) return err(unavailable(`read ${name}: the service returned no body`));
         return ok(body as AsyncIterable<Uint8Array>);
+      }).orElse((error) =>
+        // A range starting past the end is an empty part of the file, as the other storages answer.
+        error.kind === "Unavailable" && errorCodeOf(error.cause) === "InvalidRange"
+          ? ok((async function* () {})() as AsyncIterable<Uint8Array>)
+          : err(error),
+      ),
+
+    properties: (ref, stage, name) =>
+      attempt(ref, stage, "properties", async (location) => {
+        try {
+          const found = await containerFor(location).getBlobClient(name).getProperties();
+          return ok({
+            name,
+            size: found.contentLength ?? 0,
+            etag: found.etag ?? "",
+            lastModified: found.lastModified ?? new Date(0),
+          });
+        } catch (error) {
+          if (isGone(error)) return err(notFound(`file ${name} not found in ${location.containerName}`));
+          throw error;
+        }
+      }),
+
+    stageBlock: (ref, stage, name, blockId, content, { size, maxStagedBytes }) =>
+      attempt(ref, stage, "stage a block of", async (location) => {
+        const container = containerFor(location);
+        if (!(await container.exists())) {
+          return err(notFound(`container ${location.containerName} is not provisioned`));
+        }
+        const blob = container.getBlockBlobClient(name);
+        const others = [...(await uncommittedBlocks(blob))]
+          .filter(([id]) => id !== blockId)
+          .reduce((total, [, blockSize]) => total + blockSize, 0);
+        if (size > maxStagedBytes - others) {
+          return err(
+            tooLarge(
+              `the uncommitted blocks of ${name} would hold more than ${maxStagedBytes} bytes`,
+              maxStagedBytes,
+            ),
+          );
+        }
+        try {
+          await singleTryContainerFor(location)
+            .getBlockBlobClient(name)
+            .stageBlock(blockId, exactly(content, size, `block of ${name}`), size);
+        } catch (error) {
+          return err(unavailable(`stage a block of ${name}: the block did not arrive whole`, error));
+        }
+        return ok(undefined);
+      }),
+
+    commitBlocks: (ref, stage, name, blockIds, { maxBytes }) =>
+      attempt(ref, stage, "commit the blocks of", async (location) => {
+        const blob = containerFor(location).getBlockBlobClient(name);
+        // Only blocks staged since the last commit count: the other storages keep no committed blocks.
+        const staged = await uncommittedBlocks(blob);
+        let size = 0;
+        for (const id of blockIds) {
+          const blockSize = staged.get(id);
+          if (blockSize === undefined) return err(invalidInput(`block ${id} of ${name} is not staged`));
+          size += blockSize;
+        }
+        if (size > maxBytes) return err(tooLarge(`${name} would be larger than ${maxBytes} bytes`, maxBytes));
+        await blob.commitBlockList([...blockIds], {
+          blobHTTPHeaders: { blobContentType: "application/octet-stream" },
+        });
+        return ok({ name, size } satisfies StoredFile);
       }),
 
     deleteFile: (ref, stage, name) =>
       attempt(ref, stage, "delete", async (location) => {
+        const blob = containerFor(location).getBlockBlobClient(name);
         try {
-          await containerFor(location).getBlobClient(name).deleteIfExists({ deleteSnapshots: "include" });
+          // Blocks staged for a name never committed belong to no blob a delete could reach: an
+          // empty commit makes one, and deleting it drops them.
+          if ((await uncommittedBlocks(blob)).size > 0) await blob.commitBlockList([]);
+          await blob.deleteIfExists({ deleteSnapshots: "include" });
         } catch (error) {
           // deleteIfExists only forgives BlobNotFound; a missing container means the file is gone too.
           if (!isGone(error)) throw error;

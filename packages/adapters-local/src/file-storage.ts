@@ -4,6 +4,7 @@ import { type FileHandle, lstat, mkdir, open, readdir, rename, rm, unlink } from
 import { join } from "node:path";
 import {
   type AirlockStorage,
+  type ByteRange,
   type ContainerRef,
   type FileRecord,
   invalidInput,
@@ -22,12 +23,21 @@ export interface FileStorageOptions {
   /** The directory holding one directory per stage; created when missing. */
   readonly root: string;
   readonly linkSigner?: LinkSigner;
+  /** How long a staged block may wait for its commit before it is dropped (default 7 days, as on Azure). */
+  readonly uncommittedBlockLifetimeMs?: number;
+  /** The clock uncommitted blocks age by (default `Date.now`). */
+  readonly now?: () => number;
 }
+
+/** Azure drops blocks left uncommitted for a week; so does this storage by default. */
+const UNCOMMITTED_BLOCK_LIFETIME_MS = 7 * 24 * 3600 * 1000;
 
 /** Bytes handed to readers per chunk. */
 const READ_CHUNK = 64 * 1024;
 /** Where uploads are written before they are renamed into place, inside each stage directory. */
 const TEMP_DIR = ".incoming";
+/** Uncommitted blocks, inside the incoming directory: `blocks/<request id>/<hash of the name>/<hash of the block id>`. */
+const BLOCKS_DIR = "blocks";
 const FILES_DIR = "files";
 const HASHES_DIR = "sha256";
 /** Request ids become one directory name: nothing that could climb out or hide as a dot-file. */
@@ -93,10 +103,36 @@ const lstatOrNull = async (path: string): Promise<Stats | null> => {
   }
 };
 
-const readChunks = (handle: FileHandle): AsyncIterable<Uint8Array> => ({
+/** A name made safe as one path segment: its sha256, so any file name or block id fits. */
+const hashedName = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/** A file's etag: a file replaced by rename is a new inode; one rewritten in place has a new mtime or size. */
+const etagOf = (stats: Stats) => `"${stats.ino.toString(16)}-${stats.size.toString(16)}-${stats.mtimeMs}"`;
+
+/** The bytes of the files at `paths`, one after the other, streamed (links are not followed). */
+const concatenated = (paths: readonly string[]): AsyncIterable<Uint8Array> => ({
   async *[Symbol.asyncIterator]() {
+    for (const path of paths) {
+      const handle = await open(path, READ_FLAGS);
+      yield* readChunks(handle);
+    }
+  },
+});
+
+const readChunks = (handle: FileHandle, range?: ByteRange): AsyncIterable<Uint8Array> => ({
+  async *[Symbol.asyncIterator]() {
+    const start = range?.offset ?? 0;
+    // The stream's `end` is inclusive; without a count it reads to the end.
+    const end = range?.count === undefined ? undefined : start + range.count - 1;
     try {
-      for await (const chunk of handle.createReadStream({ highWaterMark: READ_CHUNK, autoClose: false })) {
+      if (end !== undefined && end < start) return;
+      const stream = handle.createReadStream({
+        highWaterMark: READ_CHUNK,
+        autoClose: false,
+        start,
+        ...(end === undefined ? {} : { end }),
+      });
+      for await (const chunk of stream) {
         yield chunk as Uint8Array;
       }
     } finally {
@@ -115,6 +151,8 @@ const readChunks = (handle: FileHandle): AsyncIterable<Uint8Array> => ({
 export const createFileStorage = (options: FileStorageOptions): AirlockStorage => {
   const signLink = options.linkSigner ?? defaultLinkSigner;
   const root = options.root;
+  const now = options.now ?? Date.now;
+  const blockLifetimeMs = options.uncommittedBlockLifetimeMs ?? UNCOMMITTED_BLOCK_LIFETIME_MS;
 
   const answer = <T>(what: string, work: () => Promise<Result<T, StorageError>>) =>
     new ResultAsync<T, StorageError>(
@@ -256,10 +294,10 @@ export const createFileStorage = (options: FileStorageOptions): AirlockStorage =
     name: string,
     content: AsyncIterable<Uint8Array>,
     maxBytes: number,
+    into: string = join(stageDir(stage), TEMP_DIR),
   ): Promise<Result<{ temp: string; record: HashRecord }, StorageError>> => {
-    const incoming = join(stageDir(stage), TEMP_DIR);
-    await mkdir(incoming, { recursive: true });
-    const temp = join(incoming, randomUUID());
+    await mkdir(into, { recursive: true });
+    const temp = join(into, `.${randomUUID()}.tmp`);
     const handle = await open(temp, CREATE_FLAGS, 0o600);
     const hash = createHash("sha256");
     let size = 0;
@@ -288,6 +326,61 @@ export const createFileStorage = (options: FileStorageOptions): AirlockStorage =
       if (!kept) await rm(temp, { force: true });
     }
   };
+
+  /** Where one container's uncommitted blocks live, per file. */
+  const blocksRoot = (stage: Stage, ref: ContainerRef) =>
+    join(stageDir(stage), TEMP_DIR, BLOCKS_DIR, ref.requestId);
+  const blocksDir = (stage: Stage, ref: ContainerRef, name: string) =>
+    join(blocksRoot(stage, ref), hashedName(name));
+
+  /** The staged blocks of one file (no temp files), with their sizes. */
+  const blocksIn = async (dir: string): Promise<Map<string, Stats>> => {
+    const found = new Map<string, Stats>();
+    let entries: string[];
+    try {
+      entries = await readdir(dir);
+    } catch (error) {
+      if (isMissing(error)) return found;
+      throw error;
+    }
+    for (const entry of entries) {
+      if (entry.startsWith(".")) continue;
+      const stats = await lstatOrNull(join(dir, entry));
+      if (stats?.isFile()) found.set(entry, stats);
+    }
+    return found;
+  };
+
+  /** Drops the container's blocks (and temp files a crash left) staged longer ago than the lifetime allows. */
+  const dropStaleBlocks = async (stage: Stage, ref: ContainerRef) => {
+    const oldest = now() - blockLifetimeMs;
+    const container = blocksRoot(stage, ref);
+    let files: string[];
+    try {
+      files = await readdir(container);
+    } catch (error) {
+      if (isMissing(error)) return;
+      throw error;
+    }
+    for (const file of files) {
+      const fileDir = join(container, file);
+      let entries: string[];
+      try {
+        entries = await readdir(fileDir);
+      } catch (error) {
+        if (isMissing(error)) continue;
+        throw error;
+      }
+      for (const entry of entries) {
+        const stats = await lstatOrNull(join(fileDir, entry));
+        if (stats !== null && stats.mtimeMs < oldest) await rm(join(fileDir, entry), { force: true });
+      }
+    }
+  };
+
+  /** Concatenates blocks into a new file in the stage's incoming directory, hashing it on the way. */
+  const joinBlocks = (stage: Stage, name: string, paths: readonly string[], maxBytes: number) =>
+    receive(stage, name, concatenated(paths), maxBytes);
 
   return {
     provision: (ref, stage) =>
@@ -328,6 +421,7 @@ export const createFileStorage = (options: FileStorageOptions): AirlockStorage =
         await syncDir(container.files);
         // Written after the rename: the sidecar names the inode, so until it lands describe hashes again.
         await writeAtomically(container.hashes, `${name}.json`, JSON.stringify(record));
+        await rm(blocksDir(stage, ref, name), { recursive: true, force: true });
         return ok({ name, size: record.size } satisfies StoredFile);
       }),
 
@@ -373,11 +467,12 @@ export const createFileStorage = (options: FileStorageOptions): AirlockStorage =
         await syncDir(target.files);
         await syncDir(target.hashes);
         await rm(source.value, { recursive: true, force: true });
+        await rm(blocksRoot(from, ref), { recursive: true, force: true });
         await syncDir(stageDir(from));
         return describeContainer(ref, to);
       }),
 
-    openRead: (ref, stage, name) =>
+    openRead: (ref, stage, name, range) =>
       answer("openRead", async () => {
         const dir = containerDir(ref, stage);
         if (dir.isErr()) return err(dir.error);
@@ -397,7 +492,97 @@ export const createFileStorage = (options: FileStorageOptions): AirlockStorage =
           await handle.close();
           return err(missing);
         }
-        return ok(readChunks(handle));
+        return ok(readChunks(handle, range));
+      }),
+
+    properties: (ref, stage, name) =>
+      answer("properties", async () => {
+        const dir = containerDir(ref, stage);
+        if (dir.isErr()) return err(dir.error);
+        const checked = checkName(name);
+        if (checked.isErr()) return err(checked.error);
+        const missing = notFound(`file ${name} not found in stage ${stage}`);
+        const container = await existingContainer(dir.value);
+        const stats = container ? await lstatOrNull(join(container.files, name)) : null;
+        if (!stats?.isFile()) return err(missing);
+        return ok({ name, size: stats.size, etag: etagOf(stats), lastModified: new Date(stats.mtimeMs) });
+      }),
+
+    stageBlock: (ref, stage, name, blockId, content, { size, maxStagedBytes }) =>
+      answer("stageBlock", async () => {
+        const dir = containerDir(ref, stage);
+        if (dir.isErr()) return err(dir.error);
+        const checked = checkName(name);
+        if (checked.isErr()) return err(checked.error);
+        if (!(await existingContainer(dir.value))) {
+          return err(notFound(`container ${ref.requestId} in stage ${stage} is not provisioned`));
+        }
+        await dropStaleBlocks(stage, ref);
+        const blocks = blocksDir(stage, ref, name);
+        const blockFile = hashedName(blockId);
+        const others = [...(await blocksIn(blocks))]
+          .filter(([entry]) => entry !== blockFile)
+          .reduce((total, [, stats]) => total + stats.size, 0);
+        if (size > maxStagedBytes - others) {
+          return err(
+            tooLarge(
+              `the uncommitted blocks of ${name} would hold more than ${maxStagedBytes} bytes`,
+              maxStagedBytes,
+            ),
+          );
+        }
+        // Written beside the blocks and renamed over the block's name: a retried block replaces
+        // the old one whole, and a dropped connection leaves the earlier block as it was.
+        const received = await receive(stage, name, content, size, blocks);
+        if (received.isErr()) return err(received.error);
+        const { temp, record } = received.value;
+        if (record.size !== size) {
+          await rm(temp, { force: true });
+          return err(invalidInput(`block of ${name} holds ${record.size} bytes, not the ${size} declared`));
+        }
+        await rename(temp, join(blocks, blockFile));
+        await syncDir(blocks);
+        return ok(undefined);
+      }),
+
+    commitBlocks: (ref, stage, name, blockIds, { maxBytes }) =>
+      answer("commitBlocks", async () => {
+        const dir = containerDir(ref, stage);
+        if (dir.isErr()) return err(dir.error);
+        const checked = checkName(name);
+        if (checked.isErr()) return err(checked.error);
+        if (!(await existingContainer(dir.value))) {
+          return err(notFound(`container ${ref.requestId} in stage ${stage} is not provisioned`));
+        }
+        await dropStaleBlocks(stage, ref);
+        const blocks = blocksDir(stage, ref, name);
+        const staged = await blocksIn(blocks);
+        let size = 0;
+        for (const id of blockIds) {
+          const stats = staged.get(hashedName(id));
+          if (!stats) return err(invalidInput(`block ${id} of ${name} is not staged`));
+          size += stats.size;
+        }
+        if (size > maxBytes) return err(tooLarge(`${name} would be larger than ${maxBytes} bytes`, maxBytes));
+        const joined = await joinBlocks(
+          stage,
+          name,
+          blockIds.map((id) => join(blocks, hashedName(id))),
+          maxBytes,
+        );
+        if (joined.isErr()) return err(joined.error);
+        const { temp, record } = joined.value;
+        // Checked again: the container may have been deleted while the blocks were joined.
+        const container = await existingContainer(dir.value);
+        if (!container) {
+          await rm(temp, { force: true });
+          return err(notFound(`container ${ref.requestId} in stage ${stage} was deleted during the commit`));
+        }
+        await rename(temp, join(container.files, name));
+        await syncDir(container.files);
+        await writeAtomically(container.hashes, `${name}.json`, JSON.stringify(record));
+        await rm(blocks, { recursive: true, force: true });
+        return ok({ name, size: record.size } satisfies StoredFile);
       }),
 
     deleteFile: (ref, stage, name) =>
@@ -417,6 +602,7 @@ export const createFileStorage = (options: FileStorageOptions): AirlockStorage =
           }
         }
         await syncDir(container.files);
+        await rm(blocksDir(stage, ref, name), { recursive: true, force: true });
         return ok(undefined);
       }),
 
@@ -426,6 +612,7 @@ export const createFileStorage = (options: FileStorageOptions): AirlockStorage =
         if (dir.isErr()) return err(dir.error);
         // rm removes links inside the folder without following them.
         await rm(dir.value, { recursive: true, force: true });
+        await rm(blocksRoot(stage, ref), { recursive: true, force: true });
         return ok(undefined);
       }),
   };

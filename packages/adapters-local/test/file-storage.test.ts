@@ -213,3 +213,53 @@ describe("file storage after a crash", () => {
     expect(new TextDecoder().decode(await readAll(read))).toBe("alpha");
   });
 });
+
+describe("file storage's staged blocks", () => {
+  const DAY = 24 * 3600 * 1000;
+  const stageText = (
+    storage: ReturnType<typeof createFileStorage>,
+    ref: ContainerRef,
+    name: string,
+    id: string,
+    text: string,
+  ) =>
+    storage.stageBlock(ref, "draft", name, id, streamOf([text]), {
+      size: Buffer.byteLength(text),
+      maxStagedBytes: GENEROUS,
+    });
+
+  it("keeps blocks under the stage's incoming folder, and nothing of them once committed", async () => {
+    const storage = createFileStorage({ root });
+    const ref = newRef();
+    (await storage.provision(ref, "draft"))._unsafeUnwrap();
+    (await stageText(storage, ref, "data.csv", "YQ==", "a,b\n"))._unsafeUnwrap();
+    const blocks = join(root, "draft", ".incoming", "blocks", ref.requestId);
+    expect(await readdir(blocks)).toHaveLength(1);
+    (await storage.commitBlocks(ref, "draft", "data.csv", ["YQ=="], { maxBytes: GENEROUS }))._unsafeUnwrap();
+    expect(await readdir(blocks)).toEqual([]);
+    expect(await readFile(join(root, "draft", ref.requestId, "files", "data.csv"), "utf8")).toBe("a,b\n");
+  });
+
+  it("drops blocks left uncommitted longer than their lifetime", async () => {
+    let offset = 0;
+    const storage = createFileStorage({
+      root,
+      uncommittedBlockLifetimeMs: DAY,
+      now: () => Date.now() + offset,
+    });
+    const ref = newRef();
+    (await storage.provision(ref, "draft"))._unsafeUnwrap();
+    const first = await stageText(storage, ref, "old.csv", "YQ==", "old");
+    expect(first.isOk() ? "ok" : first.error).toBe("ok");
+    offset = DAY + 60_000;
+    // Staging any block of the container drops its stale ones.
+    const second = await stageText(storage, ref, "new.csv", "YQ==", "new");
+    expect(second.isOk() ? "ok" : second.error).toBe("ok");
+    // Back to the files' own clock: the block just staged is young.
+    offset = 0;
+    const stale = await storage.commitBlocks(ref, "draft", "old.csv", ["YQ=="], { maxBytes: GENEROUS });
+    expect(stale._unsafeUnwrapErr().kind).toBe("InvalidInput");
+    const committed = await storage.commitBlocks(ref, "draft", "new.csv", ["YQ=="], { maxBytes: GENEROUS });
+    expect(committed.isOk() ? "ok" : committed.error).toBe("ok");
+  });
+});

@@ -1,7 +1,9 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import {
   type AirlockStorage,
+  type ByteRange,
   type FileRecord,
+  invalidInput,
   type LinkSigner,
   notFound,
   type Stage,
@@ -21,7 +23,14 @@ export type { LinkSigner, LinkToSign } from "@airlock/core";
 
 export interface MemoryStorageOptions {
   readonly linkSigner?: LinkSigner;
+  /** How long a staged block may wait for its commit before it is dropped (default 7 days, as on Azure). */
+  readonly uncommittedBlockLifetimeMs?: number;
+  /** The clock uncommitted blocks age by (default `Date.now`). */
+  readonly now?: () => number;
 }
+
+/** Azure drops blocks left uncommitted for a week; so does every storage here by default. */
+export const UNCOMMITTED_BLOCK_LIFETIME_MS = 7 * 24 * 3600 * 1000;
 
 export interface MemoryStorage extends AirlockStorage {
   /** Copies of the bytes of each file in one container, by name (empty when there is none). Joins whole files: for tests. */
@@ -49,6 +58,15 @@ interface StoredBytes {
   readonly chunks: readonly Uint8Array[];
   readonly size: number;
   readonly sha256: string;
+  /** Unique to these bytes as stored under a name; a copy moved to another stage keeps it. */
+  readonly etag: string;
+  readonly lastModified: Date;
+}
+
+/** An uncommitted block: its bytes, and when it was staged. */
+interface StagedBlock {
+  readonly bytes: StoredBytes;
+  readonly stagedAt: number;
 }
 
 /** Lets timers, I/O and other requests run (a macrotask; awaiting a resolved promise does not). */
@@ -80,6 +98,26 @@ const defaultLinkSigner: LinkSigner = ({ ref, stage, access, expiresAt }) => {
  */
 export const createMemoryStorage = (options: MemoryStorageOptions = {}): MemoryStorage => {
   const signLink = options.linkSigner ?? defaultLinkSigner;
+  const now = options.now ?? Date.now;
+  const blockLifetimeMs = options.uncommittedBlockLifetimeMs ?? UNCOMMITTED_BLOCK_LIFETIME_MS;
+  const nextEtag = () => `"${randomUUID()}"`;
+  /** Uncommitted blocks per stage, container and file name, by block id. */
+  const staged = new Map<string, Map<string, Map<string, StagedBlock>>>();
+  const stagedKey = (stage: Stage, requestId: string) => `${stage}\n${requestId}`;
+  const blocksOf = (stage: Stage, requestId: string, name: string) =>
+    staged.get(stagedKey(stage, requestId))?.get(name);
+  const dropBlocks = (stage: Stage, requestId: string, name?: string) => {
+    if (name === undefined) staged.delete(stagedKey(stage, requestId));
+    else staged.get(stagedKey(stage, requestId))?.delete(name);
+  };
+  /** Drops the container's blocks staged longer ago than the lifetime allows. */
+  const dropStaleBlocks = (stage: Stage, requestId: string) => {
+    const oldest = now() - blockLifetimeMs;
+    for (const [name, blocks] of staged.get(stagedKey(stage, requestId)) ?? []) {
+      for (const [id, block] of blocks) if (block.stagedAt < oldest) blocks.delete(id);
+      if (blocks.size === 0) dropBlocks(stage, requestId, name);
+    }
+  };
   const stages = new Map<Stage, Map<string, Map<string, StoredBytes>>>(
     STAGES.map((stage) => [stage, new Map()]),
   );
@@ -140,15 +178,49 @@ export const createMemoryStorage = (options: MemoryStorageOptions = {}): MemoryS
     } catch (cause) {
       return err(unavailable(`reading the content of ${name} failed`, cause));
     }
-    return ok({ chunks, size, sha256: hash.digest("hex") });
+    return ok({
+      chunks,
+      size,
+      sha256: hash.digest("hex"),
+      etag: nextEtag(),
+      lastModified: new Date(now()),
+    });
   };
 
-  const readChunks = (blob: StoredBytes): AsyncIterable<Uint8Array> => ({
+  /** The bytes of `blocks` one after the other, hashed in bounded pieces between turns of the loop. */
+  const joinBlocks = async (blocks: readonly StoredBytes[]): Promise<StoredBytes> => {
+    const hash = createHash("sha256");
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    let sinceTurn = 0;
+    for (const block of blocks) {
+      for (const chunk of block.chunks) {
+        hash.update(chunk);
+        chunks.push(chunk);
+        size += chunk.length;
+        sinceTurn += chunk.length;
+        if (sinceTurn >= BYTES_PER_TURN) {
+          sinceTurn = 0;
+          await nextTurn();
+        }
+      }
+    }
+    return { chunks, size, sha256: hash.digest("hex"), etag: nextEtag(), lastModified: new Date(now()) };
+  };
+
+  const readChunks = (blob: StoredBytes, range?: ByteRange): AsyncIterable<Uint8Array> => ({
     async *[Symbol.asyncIterator]() {
+      const first = Math.min(range?.offset ?? 0, blob.size);
+      const end = Math.min(range?.count === undefined ? blob.size : first + range.count, blob.size);
       let sinceTurn = 0;
+      let chunkStart = 0;
       for (const chunk of blob.chunks) {
-        for (let offset = 0; offset < chunk.length; offset += READ_CHUNK) {
-          const piece = chunk.slice(offset, offset + READ_CHUNK);
+        const chunkEnd = chunkStart + chunk.length;
+        const from = Math.max(first, chunkStart) - chunkStart;
+        const to = Math.min(end, chunkEnd) - chunkStart;
+        chunkStart = chunkEnd;
+        for (let offset = from; offset < to; offset += READ_CHUNK) {
+          const piece = chunk.slice(offset, Math.min(offset + READ_CHUNK, to));
           sinceTurn += piece.length;
           if (sinceTurn >= BYTES_PER_TURN) {
             sinceTurn = 0;
@@ -156,6 +228,7 @@ export const createMemoryStorage = (options: MemoryStorageOptions = {}): MemoryS
           }
           yield piece;
         }
+        if (chunkStart >= end) return;
       }
     },
   });
@@ -182,6 +255,7 @@ export const createMemoryStorage = (options: MemoryStorageOptions = {}): MemoryS
         if (!files)
           return err(notFound(`container ${ref.requestId} in stage ${stage} was deleted during the upload`));
         files.set(name, received.value);
+        dropBlocks(stage, ref.requestId, name);
         return ok({ name, size: received.value.size } satisfies StoredFile);
       }),
 
@@ -213,24 +287,96 @@ export const createMemoryStorage = (options: MemoryStorageOptions = {}): MemoryS
         const found = recordsOf(destination);
         if (expected !== undefined && !sameRecords(found, expected)) return ok(found);
         stages.get(from)?.delete(ref.requestId);
+        dropBlocks(from, ref.requestId);
         return ok(found);
       }),
 
-    openRead: (ref, stage, name) =>
+    openRead: (ref, stage, name, range) =>
       answer("openRead", () => {
         const blob = containerOf(stage, ref.requestId)?.get(name);
-        return blob ? ok(readChunks(blob)) : err(notFound(`file ${name} not found in stage ${stage}`));
+        return blob ? ok(readChunks(blob, range)) : err(notFound(`file ${name} not found in stage ${stage}`));
+      }),
+
+    properties: (ref, stage, name) =>
+      answer("properties", () => {
+        const blob = containerOf(stage, ref.requestId)?.get(name);
+        if (!blob) return err(notFound(`file ${name} not found in stage ${stage}`));
+        return ok({ name, size: blob.size, etag: blob.etag, lastModified: new Date(blob.lastModified) });
+      }),
+
+    stageBlock: (ref, stage, name, blockId, content, { size, maxStagedBytes }) =>
+      answer("stageBlock", async () => {
+        if (!containerOf(stage, ref.requestId)) {
+          return err(notFound(`container ${ref.requestId} in stage ${stage} is not provisioned`));
+        }
+        dropStaleBlocks(stage, ref.requestId);
+        const others = [...(blocksOf(stage, ref.requestId, name) ?? [])]
+          .filter(([id]) => id !== blockId)
+          .reduce((total, [, block]) => total + block.bytes.size, 0);
+        const room = maxStagedBytes - others;
+        if (size > room) {
+          return err(
+            tooLarge(
+              `the uncommitted blocks of ${name} would hold more than ${maxStagedBytes} bytes`,
+              maxStagedBytes,
+            ),
+          );
+        }
+        const received = await receive(content, name, size);
+        if (received.isErr()) return err(received.error);
+        if (received.value.size !== size) {
+          return err(
+            invalidInput(`block of ${name} holds ${received.value.size} bytes, not the ${size} declared`),
+          );
+        }
+        // Checked again: the container may have been deleted while the body was arriving.
+        if (!containerOf(stage, ref.requestId)) {
+          return err(notFound(`container ${ref.requestId} in stage ${stage} was deleted during the upload`));
+        }
+        const key = stagedKey(stage, ref.requestId);
+        const byName = staged.get(key) ?? new Map<string, Map<string, StagedBlock>>();
+        staged.set(key, byName);
+        const blocks = byName.get(name) ?? new Map<string, StagedBlock>();
+        byName.set(name, blocks);
+        blocks.set(blockId, { bytes: received.value, stagedAt: now() });
+        return ok(undefined);
+      }),
+
+    commitBlocks: (ref, stage, name, blockIds, { maxBytes }) =>
+      answer("commitBlocks", async () => {
+        const files = containerOf(stage, ref.requestId);
+        if (!files) return err(notFound(`container ${ref.requestId} in stage ${stage} is not provisioned`));
+        dropStaleBlocks(stage, ref.requestId);
+        const blocks = blocksOf(stage, ref.requestId, name);
+        const listed: StoredBytes[] = [];
+        for (const id of blockIds) {
+          const block = blocks?.get(id);
+          if (!block) return err(invalidInput(`block ${id} of ${name} is not staged`));
+          listed.push(block.bytes);
+        }
+        const size = listed.reduce((total, block) => total + block.size, 0);
+        if (size > maxBytes) return err(tooLarge(`${name} would be larger than ${maxBytes} bytes`, maxBytes));
+        const joined = await joinBlocks(listed);
+        const container = containerOf(stage, ref.requestId);
+        if (!container) {
+          return err(notFound(`container ${ref.requestId} in stage ${stage} was deleted during the commit`));
+        }
+        container.set(name, joined);
+        dropBlocks(stage, ref.requestId, name);
+        return ok({ name, size } satisfies StoredFile);
       }),
 
     deleteFile: (ref, stage, name) =>
       answer("deleteFile", () => {
         containerOf(stage, ref.requestId)?.delete(name);
+        dropBlocks(stage, ref.requestId, name);
         return ok(undefined);
       }),
 
     deleteContainer: (ref, stage) =>
       answer("deleteContainer", () => {
         stages.get(stage)?.delete(ref.requestId);
+        dropBlocks(stage, ref.requestId);
         return ok(undefined);
       }),
 

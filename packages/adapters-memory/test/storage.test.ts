@@ -211,3 +211,20 @@ describe("memory storage", () => {
     expect(new TextDecoder().decode(await readAll(reading))).toBe("old");
   });
 });
+
+describe("memory storage's staged blocks", () => {
+  it("drops blocks left uncommitted longer than their lifetime", async () => {
+    let now = 0;
+    const storage = createMemoryStorage({ uncommittedBlockLifetimeMs: 1000, now: () => now });
+    const ref = newRef();
+    await storage.provision(ref, "draft");
+    const stage = (name: string) =>
+      storage.stageBlock(ref, "draft", name, "YQ==", streamOf(["abc"]), { size: 3, maxStagedBytes: 10 });
+    assertOk(await stage("old.csv"), "stage");
+    now = 1001;
+    assertOk(await stage("new.csv"), "stage another file");
+    const stale = await storage.commitBlocks(ref, "draft", "old.csv", ["YQ=="], limit);
+    expect(stale._unsafeUnwrapErr().kind).toBe("InvalidInput");
+    assertOk(await storage.commitBlocks(ref, "draft", "new.csv", ["YQ=="], limit), "commit");
+  });
+});

@@ -341,6 +341,7 @@ export const airlockApi: FastifyPluginAsync<AirlockApiOptions> = async (app, opt
         signer,
         now,
         baseUrl,
+        problemOf: errorProblem,
         uploads: createConcurrencyLimiter(limits.uploadsPerLink),
         uploadsPerPerson: createConcurrencyLimiter(limits.uploadsPerPerson),
       }),

@@ -248,8 +248,25 @@ const linkToken = {
   sig: described(z.string(), { description: "HMAC-SHA256 of the above, base64url" }),
 };
 export const LinkQuery = documented(z.object(linkToken));
+/** A file's PUT: Put Blob without `comp`, Put Block with `comp=block&blockid=…`, Put Block List with `comp=blocklist`. */
+export const PutFileQuery = documented(
+  z.object({
+    ...linkToken,
+    comp: described(z.enum(["block", "blocklist"]).optional(), {
+      description: "`block` stages one block (Put Block), `blocklist` commits staged blocks (Put Block List)",
+    }),
+    blockid: described(z.string().optional(), {
+      description: "With `comp=block`: the block's id, base64 of at most 64 bytes",
+    }),
+  }),
+);
 export const ContainerListQuery = documented(
-  z.object({ ...linkToken, restype: z.literal("container"), comp: z.literal("list") }),
+  z.object({
+    ...linkToken,
+    restype: z.literal("container"),
+    comp: z.literal("list"),
+    prefix: described(z.string().optional(), { description: "Only the files whose names start with it" }),
+  }),
 );
 
 export const UploadedFileSchema = named(

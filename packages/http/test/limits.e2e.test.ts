@@ -38,7 +38,7 @@ const start = async (options: TestServerOptions = {}) => {
 const uploadHead = (link: string, name: string, size: number) =>
   head("PUT", blobUrl(link, name), { "x-ms-blob-type": "BlockBlob", "content-length": size });
 
-/** Storage that reports each upload it starts, so a test knows an upload is in progress. */
+/** Storage that reports each upload (or block) it starts, so a test knows an upload is in progress. */
 const reportingUploads =
   (onUpload: () => void) =>
   (ports: AirlockPorts): AirlockPorts => ({
@@ -46,7 +46,7 @@ const reportingUploads =
     storage: new Proxy(ports.storage, {
       get(target, property) {
         const value = Reflect.get(target, property, target);
-        if (property !== "upload" || typeof value !== "function") {
+        if ((property !== "upload" && property !== "stageBlock") || typeof value !== "function") {
           return typeof value === "function" ? value.bind(target) : value;
         }
         return (...args: unknown[]) => {
@@ -223,6 +223,72 @@ describe("concurrent uploads by one person", () => {
   });
 });
 
+/** Headers of a Put Block through `link` that declares `size` bytes. */
+const blockHead = (link: string, name: string, size: number) =>
+  head("PUT", `${blobUrl(link, name)}&comp=block&blockid=${encodeURIComponent(btoa("block-0"))}`, {
+    "content-length": size,
+  });
+
+const putBlock = (link: string, name: string, content: string, headers: Record<string, string> = {}) =>
+  call(`${blobUrl(link, name)}&comp=block&blockid=${encodeURIComponent(btoa("block-1"))}`, {
+    method: "PUT",
+    body: content,
+    headers,
+  });
+
+describe("staged uploads (Put Block)", () => {
+  it("count against a link's concurrent uploads: one more is 429, or 503 ServerBusy to a Blob client", async () => {
+    let started = 0;
+    const { link } = await start({
+      limits: { uploadsPerLink: 1 },
+      decoratePorts: reportingUploads(() => {
+        started += 1;
+      }),
+    });
+    const stalled = await openSocket(server.url);
+    stalled.socket.write(blockHead(link, "stalled.bin", 100));
+    while (started < 1) await new Promise((resolve) => setTimeout(resolve, 10));
+
+    const refused = await putBlock(link, "other.bin", "x");
+    expectProblem(refused, 429, "TooManyRequests");
+    expect(refused.headers.get("retry-after")).toBe("5");
+    const blobClient = await putBlock(link, "other.bin", "x", { "x-ms-version": "2025-01-05" });
+    expect(blobClient.status).toBe(503);
+    expect(blobClient.headers.get("x-ms-error-code")).toBe("ServerBusy");
+    expect(blobClient.headers.get("retry-after")).toBe("5");
+    expect(String(blobClient.body)).toContain("<Error><Code>ServerBusy</Code>");
+    stalled.socket.destroy();
+  });
+
+  it("count against the workspace's bytes in flight", async () => {
+    let started = 0;
+    const { link } = await start({
+      workspaces: [workspace("ws1", { policy: { maxFiles: 10, maxBytesInFlight: 1000 } })],
+      decoratePorts: reportingUploads(() => {
+        started += 1;
+      }),
+    });
+    const stalled = await openSocket(server.url);
+    stalled.socket.write(blockHead(link, "stalled.bin", 800));
+    while (started < 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    expectProblem(await putBlock(link, "second.bin", "x".repeat(300)), 429, "Busy");
+    expectProblem(await putBlob(link, "third.bin", "x".repeat(300)), 429, "Busy");
+    stalled.socket.destroy();
+  });
+
+  it("needs a Content-Length: 411 MissingContentLengthHeader to a Blob client", async () => {
+    const { link } = await start();
+    const client = await openSocket(server.url);
+    const url = `${blobUrl(link, "data.bin")}&comp=block&blockid=${encodeURIComponent(btoa("block-0"))}`;
+    client.socket.write(
+      `${head("PUT", url, { "transfer-encoding": "chunked", "x-ms-version": "2025-01-05", connection: "close" })}1\r\nx\r\n0\r\n\r\n`,
+    );
+    await client.closed;
+    expect(client.received()).toMatch(/^HTTP\/1\.1 411 /);
+    expect(client.received()).toMatch(/\r\nx-ms-error-code: MissingContentLengthHeader\r\n/i);
+  });
+});
+
 describe("bytes in flight per workspace", () => {
   it("refuses an upload that would pass the policy's maxBytesInFlight with 429 Busy and Retry-After, storing nothing", async () => {
     let started = 0;
@@ -259,6 +325,12 @@ describe("rate limits", () => {
     const limited = await rawGet(list);
     expectProblem(limited, 429, "TooManyRequests");
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+
+    // A Blob client is told ServerBusy, which it retries after a pause.
+    const busy = await call(list, { headers: { "x-ms-version": "2025-01-05" } });
+    expect(busy.status).toBe(503);
+    expect(busy.headers.get("x-ms-error-code")).toBe("ServerBusy");
+    expect(Number(busy.headers.get("retry-after"))).toBeGreaterThan(0);
 
     // Another link has its own count; so does the API caller.
     const other = await createRequest(server, "ws1", people.alice);

@@ -64,6 +64,30 @@ export interface StoredFile {
   readonly size: number;
 }
 
+/** What a reader of one file learns without its bytes, as Blob clients read it (Get Blob Properties). */
+export interface FileProperties {
+  readonly name: string;
+  readonly size: number;
+  /**
+   * Changes whenever the file's bytes may have changed (a new upload or commit under the name);
+   * quoted, as an HTTP `ETag` header carries it.
+   */
+  readonly etag: string;
+  readonly lastModified: Date;
+}
+
+/** Part of a file: `count` bytes from `offset` (to the end when `count` is absent), cut at the file's end. */
+export interface ByteRange {
+  readonly offset: number;
+  readonly count?: number;
+}
+
+/** Bounds a staged block: its exact `size`, and the most bytes one file's uncommitted blocks may hold. */
+export interface StageBlockOptions {
+  readonly size: number;
+  readonly maxStagedBytes: number;
+}
+
 /**
  * Holds each request's files, one container per request and stage.
  *
@@ -85,8 +109,19 @@ export interface StoredFile {
  *   `expected` (when given) and only then deletes the source. If the source is already gone and the
  *   destination holds the files, it answers what is there, so a retried move finishes. A copy that
  *   does not match is left in place and the source is kept; the answer lists what it found.
- * - `openRead` streams one file's bytes; a missing file is `NotFound`.
- * - `deleteFile` and `deleteContainer` succeed when the target is already gone.
+ * - `openRead` streams one file's bytes, or the part `range` names; a missing file is `NotFound`.
+ * - `properties` answers one file's size, etag and last modification; a missing file is `NotFound`.
+ * - `stageBlock` keeps `content` as an uncommitted block `blockId` of the file `name` (Azure's Put
+ *   Block): nothing is visible under the name until `commitBlocks`. Staging an id again replaces
+ *   that block; a stream that fails part way or does not hold exactly `size` bytes leaves the
+ *   blocks as they were. The uncommitted blocks of one file hold at most `maxStagedBytes`
+ *   (`TooLarge` otherwise), and blocks left uncommitted are dropped after a while.
+ * - `commitBlocks` makes the file `name` the concatenation of the listed uncommitted blocks, in
+ *   order, replacing any file of that name whole, and drops the file's uncommitted blocks. A block
+ *   id that is not staged is `InvalidInput`; a result over `maxBytes` is `TooLarge`; either leaves
+ *   the file and the staged blocks as they were. An `upload` under the name drops them too.
+ * - `deleteFile` and `deleteContainer` succeed when the target is already gone; both drop the
+ *   uncommitted blocks of what they delete.
  */
 export interface AirlockStorage {
   provision(ref: ContainerRef, stage: Stage): ResultAsync<void, StorageError>;
@@ -116,7 +151,24 @@ export interface AirlockStorage {
     ref: ContainerRef,
     stage: Stage,
     name: string,
+    range?: ByteRange,
   ): ResultAsync<AsyncIterable<Uint8Array>, StorageError>;
+  properties(ref: ContainerRef, stage: Stage, name: string): ResultAsync<FileProperties, StorageError>;
+  stageBlock(
+    ref: ContainerRef,
+    stage: Stage,
+    name: string,
+    blockId: string,
+    content: AsyncIterable<Uint8Array>,
+    options: StageBlockOptions,
+  ): ResultAsync<void, StorageError>;
+  commitBlocks(
+    ref: ContainerRef,
+    stage: Stage,
+    name: string,
+    blockIds: readonly string[],
+    options: { readonly maxBytes: number },
+  ): ResultAsync<StoredFile, StorageError>;
   deleteFile(ref: ContainerRef, stage: Stage, name: string): ResultAsync<void, StorageError>;
   deleteContainer(ref: ContainerRef, stage: Stage): ResultAsync<void, StorageError>;
 }

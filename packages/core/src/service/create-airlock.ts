@@ -10,7 +10,7 @@ import {
   verifyTreAuditTrail,
 } from "./audit-trail.js";
 import { createBackgroundWork } from "./background.js";
-import { deleteFile, listFiles, readFile } from "./blob-access.js";
+import { deleteFile, listFiles, openFile, readFile } from "./blob-access.js";
 import { cancelRequest } from "./cancel.js";
 import { createRequest } from "./create.js";
 import { recordDenial } from "./denials.js";
@@ -27,7 +27,7 @@ import { reviewRequest } from "./review.js";
 import { revokeRequest } from "./revoke.js";
 import { submitRequest } from "./submit.js";
 import type { Airlock, AirlockOptions, AirlockPorts } from "./types.js";
-import { uploadFile } from "./upload.js";
+import { commitFileBlocks, stageFileBlock, uploadFile } from "./upload.js";
 
 /** The public face of a use case: a `ResultAsync`, as every port and caller expects. */
 const asResultAsync = <T>(outcome: Outcome<T>): ResultAsync<T, AirlockError> => new ResultAsync(outcome);
@@ -84,6 +84,12 @@ export const createAirlock = (ports: AirlockPorts, options: AirlockOptions = {})
       asResultAsync(uploadFile(deps, "requester", requestId, UPLOAD_STAGE, name, content, options)),
     readFile: (holder, requestId, stage, name) =>
       asResultAsync(readFile(deps, holder, requestId, stage, name)),
+    openFile: (holder, requestId, stage, name, options) =>
+      asResultAsync(openFile(deps, holder, requestId, stage, name, options)),
+    stageBlock: (holder, requestId, stage, name, blockId, content, options) =>
+      asResultAsync(stageFileBlock(deps, holder, requestId, stage, name, blockId, content, options)),
+    commitBlocks: (holder, requestId, stage, name, blockIds) =>
+      asResultAsync(commitFileBlocks(deps, holder, requestId, stage, name, blockIds)),
     deleteFile: (holder, requestId, stage, name) =>
       asResultAsync(deleteFile(deps, holder, requestId, stage, name)),
     listFiles: (holder, requestId, stage) => asResultAsync(listFiles(deps, holder, requestId, stage)),

@@ -11,7 +11,7 @@ import type { IdGenerator } from "../ports/id-generator.js";
 import type { MalwareScanner } from "../ports/malware-scanner.js";
 import type { Notifier } from "../ports/notifier.js";
 import type { RequestOrderBy, RequestRepository } from "../ports/request-repository.js";
-import type { AirlockStorage, LinkAccess, StoredFile } from "../ports/storage.js";
+import type { AirlockStorage, FileProperties, LinkAccess, StoredFile } from "../ports/storage.js";
 import type { WorkspaceDirectory } from "../ports/workspace-directory.js";
 
 export interface AirlockPorts {
@@ -163,6 +163,37 @@ export interface UploadOptions {
   readonly declaredBytes?: number;
 }
 
+/** A staged block's exact length (an HTTP Content-Length): what it counts against `maxBytesInFlight`. */
+export interface BlockUploadOptions {
+  readonly size: number;
+}
+
+/** Part of a file, as an HTTP `Range` asks for it: bytes `start` to `end` (inclusive), or the last `suffix` bytes. */
+export type RangeRequest = { readonly start: number; readonly end?: number } | { readonly suffix: number };
+
+export interface OpenFileOptions {
+  readonly range?: RangeRequest;
+  /**
+   * The etags (or `*`) the file must have, as an HTTP `If-Match` lists them: a file that has
+   * changed since is answered without bytes, its part `changed`, so a download resumed after the
+   * file was replaced never mixes two versions.
+   */
+  readonly ifMatch?: readonly string[];
+  /** False for the properties only (an HTTP HEAD). Default true. */
+  readonly content?: boolean;
+}
+
+/**
+ * A file opened through a link: its properties, which part is served (`whole`, the first and last
+ * byte of a range, `unsatisfiable` for a range the file has nothing of, or `changed` when its etag
+ * is none of `ifMatch`), and those bytes (null when there are none to serve or none were asked for).
+ */
+export interface OpenedFile {
+  readonly file: FileProperties;
+  readonly part: "whole" | "unsatisfiable" | "changed" | { readonly first: number; readonly last: number };
+  readonly content: AsyncIterable<Uint8Array> | null;
+}
+
 export type BlobOperation = "read" | "write" | "list" | "delete";
 
 /**
@@ -257,6 +288,41 @@ export interface Airlock {
     stage: Stage,
     name: string,
   ): ResultAsync<AsyncIterable<Uint8Array>, AirlockError>;
+  /**
+   * One file of the container in `stage` with its size, etag and last modification, and its bytes
+   * or the part `options.range` asks for (a link's download, or its properties alone): a `file-read`.
+   */
+  openFile(
+    holder: GrantHolder,
+    requestId: string,
+    stage: Stage,
+    name: string,
+    options?: OpenFileOptions,
+  ): ResultAsync<OpenedFile, AirlockError>;
+  /**
+   * Stages one block of a file in the container in `stage` (a link's Put Block): a `file-write`
+   * that shows nothing under the name until `commitBlocks`. Staging an id again replaces the block.
+   */
+  stageBlock(
+    holder: GrantHolder,
+    requestId: string,
+    stage: Stage,
+    name: string,
+    blockId: string,
+    content: AsyncIterable<Uint8Array>,
+    options: BlockUploadOptions,
+  ): ResultAsync<void, AirlockError>;
+  /**
+   * Makes the listed staged blocks, in order, the file `name` (a link's Put Block List): a
+   * `file-write` the draft counts as `writeFile` does.
+   */
+  commitBlocks(
+    holder: GrantHolder,
+    requestId: string,
+    stage: Stage,
+    name: string,
+    blockIds: readonly string[],
+  ): ResultAsync<StoredFile, AirlockError>;
   /**
    * Deletes one file of the container in `stage` (a link's delete); an absent file is not an error.
    * A draft no longer counts the file against the policy's `maxFiles`.

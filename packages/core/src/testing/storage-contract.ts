@@ -1,5 +1,5 @@
 import type { FileRecord, RequestType, Stage } from "../model/request.js";
-import type { AirlockStorage, ContainerRef } from "../ports/storage.js";
+import type { AirlockStorage, ByteRange, ContainerRef } from "../ports/storage.js";
 import { assert, assertAnyErr, assertEqual, assertErr, assertNotEqual, assertOk } from "./assert.js";
 import { type ContractOptions, type ContractRunner, defineContract, fresh } from "./contract.js";
 import { bytesOf, eventLoopTurnsDuring, readAll, sha256Hex, streamOf } from "./fixtures.js";
@@ -60,6 +60,27 @@ const failingStream = (before: readonly Uint8Array[]): AsyncIterable<Uint8Array>
     throw new Error("connection reset by peer");
   },
 });
+
+/** A block id as Blob clients make them: base64 of a fixed-length label. */
+const blockIdOf = (index: number) => btoa(`block-${String(index).padStart(6, "0")}`);
+
+const stage = (
+  storage: AirlockStorage,
+  ref: ContainerRef,
+  name: string,
+  index: number,
+  text: string,
+  maxStagedBytes = GENEROUS,
+) =>
+  storage.stageBlock(ref, "draft", name, blockIdOf(index), streamOf([text]), {
+    size: bytesOf(text).length,
+    maxStagedBytes,
+  });
+
+const textOf = async (storage: AirlockStorage, ref: ContainerRef, name: string, range?: ByteRange) =>
+  new TextDecoder().decode(
+    await readAll(assertOk(await storage.openRead(ref, "draft", name, range), `openRead ${name}`)),
+  );
 
 /**
  * The `AirlockStorage` contract (see its JSDoc). Every test takes a fresh storage from `make` and
@@ -442,6 +463,254 @@ export function storageContract(
       const read = await readAll(assertOk(await storage.openRead(ref, "draft", "large.bin"), "openRead"));
       assertEqual(read.length, 8 * MIB, "bytes read");
       assertEqual(await sha256Hex(read), sha256, "sha256 of the bytes read");
+    });
+
+    test("properties answer a file's size, etag and last modification; a new upload changes the etag", async () => {
+      const storage = await fresh(make);
+      const ref = newRef();
+      await put(storage, ref, "draft", { "data.csv": "first version" });
+      const first = assertOk(await storage.properties(ref, "draft", "data.csv"), "properties");
+      assertEqual(first.name, "data.csv", "name");
+      assertEqual(first.size, 13, "size");
+      assert(first.etag.length > 0, "an etag");
+      assert(!Number.isNaN(first.lastModified.getTime()), "a last modification time");
+      assertEqual(
+        assertOk(await storage.properties(ref, "draft", "data.csv"), "properties again").etag,
+        first.etag,
+        "the etag of unchanged bytes",
+      );
+      await put(storage, ref, "draft", { "data.csv": "second" });
+      const second = assertOk(await storage.properties(ref, "draft", "data.csv"), "properties after");
+      assertEqual(second.size, 6, "size after the replacement");
+      assertNotEqual(second.etag, first.etag, "the etag after the replacement");
+      assertErr(await storage.properties(ref, "draft", "absent.csv"), "NotFound", "properties of no file");
+      assertErr(
+        await storage.properties(newRef(), "draft", "data.csv"),
+        "NotFound",
+        "properties in no container",
+      );
+    });
+
+    test("openRead with a range streams that part of the file, cut at its end", async () => {
+      const storage = await fresh(make);
+      const ref = newRef();
+      await put(storage, ref, "draft", { "digits.txt": "0123456789" });
+      assertEqual(await textOf(storage, ref, "digits.txt", { offset: 2, count: 3 }), "234", "middle");
+      assertEqual(await textOf(storage, ref, "digits.txt", { offset: 7 }), "789", "to the end");
+      assertEqual(await textOf(storage, ref, "digits.txt", { offset: 8, count: 50 }), "89", "past the end");
+      assertEqual(await textOf(storage, ref, "digits.txt", { offset: 0, count: 10 }), "0123456789", "whole");
+    });
+
+    test("a ranged read of a large file hands out exactly the bytes asked for", async () => {
+      const storage = await fresh(make);
+      const ref = newRef();
+      await put(storage, ref, "draft", {});
+      // Bytes that differ at every offset near the chunk edges, so a range read one off shows.
+      const bytes = new Uint8Array(3 * MIB + 5).map((_, index) => (index * 31 + (index >> 8)) % 251);
+      assertOk(
+        await storage.upload(ref, "draft", "large.bin", streamOf([bytes]), { maxBytes: GENEROUS }),
+        "upload",
+      );
+      const range = { offset: MIB - 3, count: MIB + 11 };
+      const read = await readAll(assertOk(await storage.openRead(ref, "draft", "large.bin", range), "read"));
+      assertEqual(
+        await sha256Hex(read),
+        await sha256Hex(bytes.slice(range.offset, range.offset + range.count)),
+        "sha256 of the range",
+      );
+    });
+
+    test("staged blocks become the file only when committed, in the order listed", async () => {
+      const storage = await fresh(make);
+      const ref = newRef();
+      await put(storage, ref, "draft", {});
+      assertOk(await stage(storage, ref, "joined.txt", 1, "world"), "stage block 1");
+      assertOk(await stage(storage, ref, "joined.txt", 0, "hello "), "stage block 0");
+      assertEqual(await filesIn(storage, ref, "draft"), [], "files before the commit");
+      assertErr(await storage.openRead(ref, "draft", "joined.txt"), "NotFound", "read before the commit");
+      const stored = assertOk(
+        await storage.commitBlocks(ref, "draft", "joined.txt", [blockIdOf(0), blockIdOf(1)], {
+          maxBytes: GENEROUS,
+        }),
+        "commit",
+      );
+      assertEqual(stored, { name: "joined.txt", size: 11 }, "commit answer");
+      assertEqual(await textOf(storage, ref, "joined.txt"), "hello world", "content");
+      assertEqual(
+        assertOk(await storage.describe(ref, "draft"), "describe"),
+        [await recordOf("joined.txt", "hello world")],
+        "describe",
+      );
+      assertEqual(
+        assertOk(await storage.properties(ref, "draft", "joined.txt"), "properties").size,
+        11,
+        "size in the properties",
+      );
+    });
+
+    test("staging a block again replaces it, and a failed staging keeps the block staged before", async () => {
+      const storage = await fresh(make);
+      const ref = newRef();
+      await put(storage, ref, "draft", {});
+      assertOk(await stage(storage, ref, "data.txt", 0, "old"), "stage");
+      assertOk(await stage(storage, ref, "data.txt", 0, "new"), "stage again");
+      assertOk(await stage(storage, ref, "data.txt", 1, "-tail"), "stage the second block");
+      assertAnyErr(
+        await storage.stageBlock(ref, "draft", "data.txt", blockIdOf(1), failingStream([bytesOf("-ta")]), {
+          size: 5,
+          maxStagedBytes: GENEROUS,
+        }),
+        "a staging whose stream fails",
+      );
+      assertAnyErr(
+        await storage.stageBlock(ref, "draft", "data.txt", blockIdOf(1), streamOf(["-tai"]), {
+          size: 5,
+          maxStagedBytes: GENEROUS,
+        }),
+        "a staging shorter than its size",
+      );
+      assertOk(
+        await storage.commitBlocks(ref, "draft", "data.txt", [blockIdOf(0), blockIdOf(1)], { maxBytes: 10 }),
+        "commit",
+      );
+      assertEqual(await textOf(storage, ref, "data.txt"), "new-tail", "content");
+    });
+
+    test("a commit naming a block that is not staged is InvalidInput and changes nothing", async () => {
+      const storage = await fresh(make);
+      const ref = newRef();
+      await put(storage, ref, "draft", { "data.txt": "kept" });
+      assertOk(await stage(storage, ref, "data.txt", 0, "new"), "stage");
+      assertErr(
+        await storage.commitBlocks(ref, "draft", "data.txt", [blockIdOf(0), blockIdOf(9)], {
+          maxBytes: GENEROUS,
+        }),
+        "InvalidInput",
+        "commit with an unknown block",
+      );
+      assertEqual(await textOf(storage, ref, "data.txt"), "kept", "the file before");
+      assertOk(
+        await storage.commitBlocks(ref, "draft", "data.txt", [blockIdOf(0)], { maxBytes: GENEROUS }),
+        "commit of the staged block",
+      );
+      assertEqual(await textOf(storage, ref, "data.txt"), "new", "the file after");
+    });
+
+    test("a commit drops the file's uncommitted blocks, and one over maxBytes is TooLarge", async () => {
+      const storage = await fresh(make);
+      const ref = newRef();
+      await put(storage, ref, "draft", {});
+      assertOk(await stage(storage, ref, "data.txt", 0, "12345"), "stage 0");
+      assertOk(await stage(storage, ref, "data.txt", 1, "67890"), "stage 1");
+      assertErr(
+        await storage.commitBlocks(ref, "draft", "data.txt", [blockIdOf(0), blockIdOf(1)], { maxBytes: 9 }),
+        "TooLarge",
+        "commit over maxBytes",
+      );
+      assertEqual(await filesIn(storage, ref, "draft"), [], "files after the refused commit");
+      assertOk(
+        await storage.commitBlocks(ref, "draft", "data.txt", [blockIdOf(1)], { maxBytes: 9 }),
+        "commit of one block",
+      );
+      assertErr(
+        await storage.commitBlocks(ref, "draft", "data.txt", [blockIdOf(0)], { maxBytes: 9 }),
+        "InvalidInput",
+        "commit of a block dropped by the earlier commit",
+      );
+      assertEqual(await textOf(storage, ref, "data.txt"), "67890", "content");
+    });
+
+    test("a file's uncommitted blocks hold at most maxStagedBytes; a replaced block counts once", async () => {
+      const storage = await fresh(make);
+      const ref = newRef();
+      await put(storage, ref, "draft", {});
+      assertOk(await stage(storage, ref, "data.txt", 0, "12345", 10), "stage 0");
+      assertOk(await stage(storage, ref, "data.txt", 0, "12345", 10), "stage 0 again");
+      assertOk(await stage(storage, ref, "data.txt", 1, "67890", 10), "stage 1");
+      assertErr(await stage(storage, ref, "data.txt", 2, "X", 10), "TooLarge", "one byte too many");
+      assertOk(await stage(storage, ref, "other.txt", 0, "12345", 10), "another file's blocks");
+      assertOk(
+        await storage.commitBlocks(ref, "draft", "data.txt", [blockIdOf(0), blockIdOf(1)], { maxBytes: 10 }),
+        "commit",
+      );
+      assertEqual(await textOf(storage, ref, "data.txt"), "1234567890", "content");
+    });
+
+    test("deleting a file or its container drops its uncommitted blocks", async () => {
+      const storage = await fresh(make);
+      const ref = newRef();
+      await put(storage, ref, "draft", {});
+      assertOk(await stage(storage, ref, "data.txt", 0, "staged"), "stage");
+      assertOk(await storage.deleteFile(ref, "draft", "data.txt"), "delete the file");
+      assertErr(
+        await storage.commitBlocks(ref, "draft", "data.txt", [blockIdOf(0)], { maxBytes: GENEROUS }),
+        "InvalidInput",
+        "commit after the delete",
+      );
+      assertOk(await stage(storage, ref, "data.txt", 0, "staged"), "stage again");
+      assertOk(await storage.deleteContainer(ref, "draft"), "delete the container");
+      assertOk(await storage.provision(ref, "draft"), "provision again");
+      assertAnyErr(
+        await storage.commitBlocks(ref, "draft", "data.txt", [blockIdOf(0)], { maxBytes: GENEROUS }),
+        "commit after the container was deleted",
+      );
+      assertEqual(await filesIn(storage, ref, "draft"), [], "files");
+    });
+
+    test("an upload under the name replaces the file whole and drops its uncommitted blocks", async () => {
+      const storage = await fresh(make);
+      const ref = newRef();
+      await put(storage, ref, "draft", {});
+      assertOk(await stage(storage, ref, "data.txt", 0, "staged"), "stage");
+      await put(storage, ref, "draft", { "data.txt": "uploaded" });
+      assertErr(
+        await storage.commitBlocks(ref, "draft", "data.txt", [blockIdOf(0)], { maxBytes: GENEROUS }),
+        "InvalidInput",
+        "commit after the upload",
+      );
+      assertEqual(await textOf(storage, ref, "data.txt"), "uploaded", "content");
+    });
+
+    test("large blocks stage and commit while the event loop keeps turning", async () => {
+      const storage = await fresh(make);
+      const ref = newRef();
+      await put(storage, ref, "draft", {});
+      const staged = await eventLoopTurnsDuring(async () => {
+        for (const index of [0, 1]) {
+          assertOk(
+            await storage.stageBlock(ref, "draft", "large.bin", blockIdOf(index), largeStream(8), {
+              size: 8 * MIB,
+              maxStagedBytes: 16 * MIB,
+            }),
+            `stage block ${index}`,
+          );
+        }
+      });
+      assert(staged.turns >= 8, `the loop turned ${staged.turns} times while staging, expected 8 or more`);
+      const committed = await eventLoopTurnsDuring(async () =>
+        assertOk(
+          await storage.commitBlocks(ref, "draft", "large.bin", [blockIdOf(0), blockIdOf(1)], {
+            maxBytes: 16 * MIB,
+          }),
+          "commit",
+        ),
+      );
+      assertEqual(committed.value, { name: "large.bin", size: 16 * MIB }, "commit answer");
+      const read = await eventLoopTurnsDuring(async () =>
+        countBytes(
+          assertOk(
+            await storage.openRead(ref, "draft", "large.bin", { offset: 3 * MIB, count: 10 * MIB }),
+            "openRead",
+          ),
+        ),
+      );
+      assertEqual(read.value, 10 * MIB, "bytes of the range");
+      assert(read.turns >= 4, `the loop turned ${read.turns} times while reading, expected 4 or more`);
+    });
+
+    test("staging into a container never provisioned is NotFound", async () => {
+      const storage = await fresh(make);
+      assertErr(await stage(storage, newRef(), "data.txt", 0, "x"), "NotFound", "stage");
     });
   });
 }

@@ -1,21 +1,32 @@
 import type { Socket } from "node:net";
 import { Readable } from "node:stream";
-import type { Airlock, AirlockError, BlobOperation } from "@airlock/core";
+import type { Airlock, AirlockError, BlobOperation, OpenedFile, StoredFile } from "@airlock/core";
 import { linkCallAction } from "@airlock/core";
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { blobHeaders, sendBlobError, speaksBlob } from "../blob/blob-errors.js";
+import { BLOCK_LIST_MAX_BYTES, blockIdsOf } from "../blob/block-list.js";
 import { attachment } from "../blob/content-disposition.js";
 import { enumerationResults } from "../blob/enumeration.js";
 import { linkKey } from "../blob/link-key.js";
 import type { LinkGrant, LinkSigner } from "../blob/link-token.js";
+import { rangeOf } from "../blob/range.js";
 import type { ConcurrencyLimiter } from "../limits/concurrency.js";
 import { cutForSlowness } from "../limits/transfer-rate.js";
-import { problem, sendAirlockError, sendProblem } from "../problem.js";
+import {
+  describeCause,
+  type Problem,
+  problem,
+  problemFromAirlockError,
+  sendAirlockError,
+  sendProblem,
+} from "../problem.js";
 import {
   BlobParams as BlobParamsSchema,
   ContainerListQuery,
   ContainerParams,
   LinkQuery,
   NoContent,
+  PutFileQuery,
   problemResponses,
   rawContent,
   UploadedFileSchema,
@@ -26,7 +37,8 @@ export interface BlobRoutesDeps {
   readonly signer: LinkSigner;
   readonly now: () => number;
   readonly baseUrl: (request: FastifyRequest) => string;
-  /** Uploads in progress, per link. */
+  /** The problem an error thrown on the way to a handler stands for (a rate limit, say). */
+  readonly problemOf: (error: FastifyError, request: FastifyRequest) => Problem;
   /** Uploads in progress per link. */
   readonly uploads: ConcurrencyLimiter;
   /** Uploads in progress per person: a link's holder, over all their links. */
@@ -49,10 +61,94 @@ const uploadCut = (request: FastifyRequest, reply: FastifyReply, requestId: stri
       ? "upload cut: its body was slower than the minimum transfer rate"
       : "upload ended early: the client closed the connection or let it go idle",
   );
-  return sendProblem(request, reply, problem("RequestTimeout", "the upload's body did not arrive in full"));
+  return refuse(request, reply, problem("RequestTimeout", "the upload's body did not arrive in full"));
+};
+
+/** An Azure status and error code for a refusal a Blob client tells apart from the general one. */
+type BlobCode = readonly [number, string];
+
+/**
+ * Sends a refusal as the caller reads errors: Azure's XML `<Error>` to a Blob client (`blobCode`
+ * when the call has a more precise code than the problem's), problem+json to anyone else.
+ */
+const refuse = <R extends FastifyReply>(
+  request: FastifyRequest,
+  reply: R,
+  body: Problem,
+  blobCode?: BlobCode,
+): R =>
+  speaksBlob(request) ? sendBlobError(request, reply, body, blobCode) : sendProblem(request, reply, body);
+
+/** Sends a domain error as the caller reads errors (see `refuse`), logging what the client is not told. */
+const refuseWith = <R extends FastifyReply>(
+  request: FastifyRequest,
+  reply: R,
+  error: AirlockError,
+  blobCode?: (error: AirlockError) => BlobCode | undefined,
+): R => {
+  if (!speaksBlob(request)) return sendAirlockError(request, reply, error);
+  if (error.kind === "Unavailable") {
+    request.log.error(
+      { err: { kind: error.kind, message: error.message, cause: describeCause(error.cause) } },
+      "backing service unavailable",
+    );
+  }
+  if (error.kind === "Busy") reply.header("retry-after", String(UPLOAD_RETRY_AFTER_SECONDS));
+  return sendBlobError(request, reply, problemFromAirlockError(error), blobCode?.(error));
+};
+
+/** What Azure answers a Put Block that names a malformed block id. */
+const blockIdCode = (error: AirlockError): BlobCode | undefined =>
+  error.kind === "InvalidInput" && error.issues.some((issue) => issue.path.startsWith("blockid"))
+    ? [400, "InvalidBlockId"]
+    : undefined;
+
+/** What Azure answers a Put Block List that names blocks it does not have. */
+const blockListCode = (error: AirlockError): BlobCode | undefined =>
+  error.kind === "InvalidInput" && !error.issues.some((issue) => issue.path === "name")
+    ? [400, "InvalidBlockList"]
+    : undefined;
+
+/** The headers Blob clients read of a file: its length, type, etag, modification and blob type. */
+const fileHeaders = (reply: FastifyReply, opened: OpenedFile): void => {
+  const { file, part } = opened;
+  const length = part === "whole" ? file.size : typeof part === "object" ? part.last - part.first + 1 : 0;
+  reply
+    .type("application/octet-stream")
+    .header("content-length", String(length))
+    .header("etag", file.etag)
+    .header("last-modified", file.lastModified.toUTCString())
+    .header("accept-ranges", "bytes")
+    .header("x-ms-blob-type", "BlockBlob")
+    .header("x-ms-lease-state", "available")
+    .header("x-ms-lease-status", "unlocked");
+  if (typeof part === "object")
+    reply.header("content-range", `bytes ${part.first}-${part.last}/${file.size}`);
+};
+
+/** The etags an `If-Match` header lists (`*` included), or undefined without one. Weak etags never match. */
+const etagsOf = (header: string | undefined): string[] | undefined =>
+  header === undefined
+    ? undefined
+    : header
+        .split(",")
+        .map((etag) => etag.trim())
+        .filter((etag) => etag !== "" && !etag.startsWith("W/"));
+
+/** Reads a small body (a block list) whole, or undefined when it is larger than `maxBytes`. */
+const readSmallBody = async (body: unknown, maxBytes: number): Promise<string | undefined> => {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of (body as AsyncIterable<Uint8Array> | undefined) ?? []) {
+    size += chunk.length;
+    if (size > maxBytes) return undefined;
+    chunks.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks).toString("utf8");
 };
 
 type BlobParams = { readonly requestId: string; readonly name: string };
+type PutQuery = { readonly sig?: string; readonly comp?: string; readonly blockid?: string };
 
 const emptyBody: AsyncIterable<Uint8Array> = {
   async *[Symbol.asyncIterator]() {},
@@ -75,15 +171,20 @@ const linkRoute = (operationId: string, summary: string) => ({
 });
 
 /**
- * With `blobEndpoint: "embedded"`, the API's stand-in for an Azure container SAS URL:
- * `{containerUrl}` with `/{name}` appended uploads (PUT, `x-ms-blob-type: BlockBlob`), downloads
- * (GET) and deletes (DELETE); `restype=container&comp=list` lists. The token says what the link was issued for; the
- * service asks the request's current status whether the call may happen now.
+ * With `blobEndpoint: "embedded"`, the API's stand-in for an Azure container SAS URL, speaking the
+ * Blob REST operations the Azure SDKs and AzCopy use: `{containerUrl}` with `/{name}` appended
+ * uploads (Put Blob, or Put Block and Put Block List), reads (Get Blob with a range, Get Blob
+ * Properties) and deletes; `restype=container&comp=list` lists. The token says what the link was
+ * issued for; the service asks the request's current status whether the call may happen now.
  */
 export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps): void => {
   // Uploads go to storage as they arrive: nothing here buffers a body or caps it below the policy.
   blob.removeAllContentTypeParsers();
   blob.addContentTypeParser("*", (_request, payload, done) => done(null, payload));
+  // A refusal before the handler (the rate limit) reaches a Blob client as Azure's error, too.
+  blob.setErrorHandler((error: FastifyError, request, reply) =>
+    refuse(request, reply, deps.problemOf(error, request)),
+  );
 
   /**
    * What the link grants and to whom, or undefined once the refusal is sent. A refused link whose
@@ -120,8 +221,104 @@ export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps):
           "a link refusal was not audited",
         );
     }
-    sendProblem(request, reply, problem(grant.error.kind, grant.error.message));
+    refuse(request, reply, problem(grant.error.kind, grant.error.message));
     return undefined;
+  };
+
+  /**
+   * Runs an upload's work (a Put Blob or a Put Block) within the link's and the holder's
+   * concurrent uploads, answering the refusal when there is no room. The body is read by `work`.
+   */
+  const withinUploadLimits = async (
+    request: FastifyRequest<{ Querystring: { readonly sig?: string } }>,
+    reply: FastifyReply,
+    requestId: string,
+    holderId: string,
+    work: (socket: Socket) => Promise<FastifyReply>,
+  ): Promise<FastifyReply> => {
+    const release = startUpload(linkKey(requestId, String(request.query.sig)), holderId);
+    if (typeof release === "string") {
+      // The body is left unread; the connection is closed with the answer.
+      reply.header("retry-after", String(UPLOAD_RETRY_AFTER_SECONDS));
+      return refuse(request, reply, problem("TooManyRequests", release));
+    }
+    try {
+      // Held here: the request lets go of its socket once its body's stream is destroyed.
+      return await work(request.raw.socket);
+    } finally {
+      release();
+    }
+  };
+
+  /** Put Block: one block of a staged upload, counted as an upload. */
+  const putBlock = (
+    request: FastifyRequest<{ Params: BlobParams; Querystring: PutQuery }>,
+    reply: FastifyReply,
+    grant: LinkGrant,
+  ) => {
+    const { requestId, name } = request.params;
+    const length = Number(request.headers["content-length"]);
+    if (request.headers["content-length"] === undefined || !Number.isSafeInteger(length) || length < 0) {
+      return refuse(
+        request,
+        reply,
+        problem("BadRequest", "a block needs its Content-Length", {
+          errors: [{ path: "content-length", message: "required" }],
+        }),
+        [411, "MissingContentLengthHeader"],
+      );
+    }
+    return withinUploadLimits(request, reply, requestId, grant.holder.id, async (socket) => {
+      const content = (request.body as AsyncIterable<Uint8Array> | undefined) ?? emptyBody;
+      const staged = await deps.airlock.stageBlock(
+        grant.holder,
+        requestId,
+        grant.stage,
+        name,
+        String(request.query.blockid ?? ""),
+        content,
+        { size: length },
+      );
+      if (staged.isErr()) {
+        if (!request.raw.complete && socket.destroyed) return uploadCut(request, reply, requestId, socket);
+        return refuseWith(request, reply, asPathName(staged.error), blockIdCode);
+      }
+      blobHeaders(request, reply);
+      return reply.code(201).send();
+    });
+  };
+
+  /** Put Block List: the staged blocks, in the order listed, become the file. */
+  const putBlockList = async (
+    request: FastifyRequest<{ Params: BlobParams; Querystring: PutQuery }>,
+    reply: FastifyReply,
+    grant: LinkGrant,
+  ) => {
+    const { requestId, name } = request.params;
+    const xml = await readSmallBody(request.body, BLOCK_LIST_MAX_BYTES);
+    const ids = xml === undefined ? undefined : blockIdsOf(xml);
+    if (ids === undefined) {
+      return refuse(
+        request,
+        reply,
+        problem("InvalidInput", "the body is not a block list of at most 8 MiB", {
+          errors: [
+            { path: "body", message: "expected <BlockList> with <Latest>, <Uncommitted> or <Committed> ids" },
+          ],
+        }),
+        [400, "InvalidXmlDocument"],
+      );
+    }
+    const committed = await deps.airlock.commitBlocks(grant.holder, requestId, grant.stage, name, ids);
+    if (committed.isErr()) return refuseWith(request, reply, asPathName(committed.error), blockListCode);
+    request.log.info({ requestId, size: committed.value.size }, "file committed from blocks through a link");
+    return created(request, reply, committed.value);
+  };
+
+  /** A file written: 201, with the file's name and size for the API's own clients. */
+  const created = (request: FastifyRequest, reply: FastifyReply, file: StoredFile) => {
+    blobHeaders(request, reply);
+    return reply.code(201).header("x-ms-request-server-encrypted", "true").send(file);
   };
 
   /** Room for one more upload through `link` by `holderId`: its release, or why there is none. */
@@ -141,16 +338,16 @@ export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps):
     };
   };
 
-  blob.put<{ Params: BlobParams; Querystring: { readonly sig?: string } }>(
+  blob.put<{ Params: BlobParams; Querystring: PutQuery }>(
     "/blob/:requestId/:name",
     {
       schema: {
         ...linkRoute(
           "uploadFile",
-          "Upload one file into a draft (Azure Put Blob, `x-ms-blob-type: BlockBlob`)",
+          "Upload one file into a draft (Azure Put Blob, `x-ms-blob-type: BlockBlob`), or one block of it (Put Block: `comp=block&blockid=…`), or commit its blocks (Put Block List: `comp=blocklist`)",
         ),
         params: BlobParamsSchema,
-        querystring: LinkQuery,
+        querystring: PutFileQuery,
         response: { 201: UploadedFileSchema, ...problemResponses },
       },
     },
@@ -158,24 +355,30 @@ export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps):
       const { requestId, name } = request.params;
       const grant = await verifiedGrant(request, reply, requestId, "write");
       if (grant === undefined) return reply;
+      const { comp } = request.query;
+      if (comp === "block") return putBlock(request, reply, grant);
+      if (comp === "blocklist") return putBlockList(request, reply, grant);
+      if (comp !== undefined) {
+        return refuse(
+          request,
+          reply,
+          problem("InvalidInput", `comp=${String(comp)} is not supported on a file`, {
+            errors: [{ path: "comp", message: "use none (Put Blob), block or blocklist" }],
+          }),
+          [400, "UnsupportedQueryParameter"],
+        );
+      }
       if (request.headers["x-ms-blob-type"] !== "BlockBlob") {
-        return sendProblem(
+        return refuse(
           request,
           reply,
           problem("InvalidInput", "only block blobs can be uploaded", {
             errors: [{ path: "x-ms-blob-type", message: "must be BlockBlob" }],
           }),
+          [400, "InvalidHeaderValue"],
         );
       }
-      const release = startUpload(linkKey(requestId, String(request.query.sig)), grant.holder.id);
-      if (typeof release === "string") {
-        // The body is left unread; the connection is closed with the answer.
-        reply.header("retry-after", String(UPLOAD_RETRY_AFTER_SECONDS));
-        return sendProblem(request, reply, problem("TooManyRequests", release));
-      }
-      // Held here: the request lets go of its socket once its body's stream is destroyed.
-      const socket = request.raw.socket;
-      try {
+      return withinUploadLimits(request, reply, requestId, grant.holder.id, async (socket) => {
         const content = (request.body as AsyncIterable<Uint8Array> | undefined) ?? emptyBody;
         // A declared length is what the upload counts against the workspace's bytes in flight.
         const length = Number(request.headers["content-length"]);
@@ -190,43 +393,102 @@ export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps):
         );
         if (uploaded.isErr()) {
           if (!request.raw.complete && socket.destroyed) return uploadCut(request, reply, requestId, socket);
-          return sendAirlockError(request, reply, asPathName(uploaded.error));
+          return refuseWith(request, reply, asPathName(uploaded.error));
         }
         request.log.info({ requestId, size: uploaded.value.size }, "file uploaded through a link");
-        return reply.code(201).header("x-ms-request-server-encrypted", "true").send(uploaded.value);
-      } finally {
-        release();
-      }
+        return created(request, reply, uploaded.value);
+      });
     },
+  );
+
+  /** Get Blob and Get Blob Properties: the file's headers, and for a GET its bytes or a range of them. */
+  const getFile = async (
+    request: FastifyRequest<{ Params: BlobParams }>,
+    reply: FastifyReply,
+    content: boolean,
+  ) => {
+    const { requestId, name } = request.params;
+    const grant = await verifiedGrant(request, reply, requestId, "read");
+    if (grant === undefined) return reply;
+    const range = content ? rangeOf(request.headers) : undefined;
+    const ifMatch = etagsOf(request.headers["if-match"]);
+    const opened = await deps.airlock.openFile(grant.holder, requestId, grant.stage, name, {
+      ...(range ? { range } : {}),
+      ...(ifMatch ? { ifMatch } : {}),
+      content,
+    });
+    if (opened.isErr()) return refuseWith(request, reply, asPathName(opened.error));
+    if (opened.value.part === "changed") {
+      return refuse(
+        request,
+        reply,
+        {
+          ...problem("Conflict", "the file has changed: its etag is not the one If-Match names"),
+          status: 412,
+          title: "Precondition failed",
+        },
+        [412, "ConditionNotMet"],
+      );
+    }
+    if (opened.value.part === "unsatisfiable") {
+      reply.header("content-range", `bytes */${opened.value.file.size}`);
+      return refuse(
+        request,
+        reply,
+        {
+          ...problem("BadRequest", "the range is not satisfiable"),
+          status: 416,
+          title: "Range not satisfiable",
+        },
+        [416, "InvalidRange"],
+      );
+    }
+    blobHeaders(request, reply);
+    fileHeaders(reply, opened.value);
+    // A download is a file to save, never a page to render, whatever its bytes look like.
+    reply
+      .code(opened.value.part === "whole" ? 200 : 206)
+      .header("content-disposition", attachment(name))
+      .header("x-content-type-options", "nosniff");
+    const bytes = opened.value.content;
+    return bytes === null ? reply.send() : reply.send(Readable.from(bytes, { objectMode: false }));
+  };
+
+  blob.head<{ Params: BlobParams }>(
+    "/blob/:requestId/:name",
+    {
+      schema: {
+        ...linkRoute(
+          "fileProperties",
+          "One file's length, etag and last modification (Azure Get Blob Properties)",
+        ),
+        params: BlobParamsSchema,
+        querystring: LinkQuery,
+        response: { 200: NoContent("The file's properties, in the headers"), ...problemResponses },
+      },
+    },
+    (request, reply) => getFile(request, reply, false),
   );
 
   blob.get<{ Params: BlobParams }>(
     "/blob/:requestId/:name",
     {
+      exposeHeadRoute: false,
       schema: {
-        ...linkRoute("downloadFile", "Download one file (Azure Get Blob)"),
+        ...linkRoute(
+          "downloadFile",
+          "Download one file, or the one byte range `Range` or `x-ms-range` asks for (Azure Get Blob)",
+        ),
         params: BlobParamsSchema,
         querystring: LinkQuery,
         response: {
           200: rawContent("application/octet-stream", "The file's bytes", "binary"),
+          206: rawContent("application/octet-stream", "The bytes of the range asked for", "binary"),
           ...problemResponses,
         },
       },
     },
-    async (request, reply) => {
-      const { requestId, name } = request.params;
-      const grant = await verifiedGrant(request, reply, requestId, "read");
-      if (grant === undefined) return reply;
-      const opened = await deps.airlock.readFile(grant.holder, requestId, grant.stage, name);
-      if (opened.isErr()) return sendAirlockError(request, reply, asPathName(opened.error));
-      // A download is a file to save, never a page to render, whatever its bytes look like.
-      return reply
-        .type("application/octet-stream")
-        .header("content-disposition", attachment(name))
-        .header("x-content-type-options", "nosniff")
-        .header("x-ms-blob-type", "BlockBlob")
-        .send(Readable.from(opened.value, { objectMode: false }));
-    },
+    (request, reply) => getFile(request, reply, true),
   );
 
   blob.delete<{ Params: BlobParams }>(
@@ -244,8 +506,9 @@ export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps):
       const grant = await verifiedGrant(request, reply, requestId, "delete");
       if (grant === undefined) return reply;
       const deleted = await deps.airlock.deleteFile(grant.holder, requestId, grant.stage, name);
-      if (deleted.isErr()) return sendAirlockError(request, reply, asPathName(deleted.error));
+      if (deleted.isErr()) return refuseWith(request, reply, asPathName(deleted.error));
       request.log.info({ requestId }, "file deleted through a link");
+      blobHeaders(request, reply);
       return reply.code(202).send();
     },
   );
@@ -271,7 +534,7 @@ export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps):
       const grant = await verifiedGrant(request, reply, requestId, "list");
       if (grant === undefined) return reply;
       if (request.query.restype !== "container" || request.query.comp !== "list") {
-        return sendProblem(
+        return refuse(
           request,
           reply,
           problem("InvalidInput", "a container supports only listing", {
@@ -280,10 +543,16 @@ export const registerBlobRoutes = (blob: FastifyInstance, deps: BlobRoutesDeps):
         );
       }
       const listed = await deps.airlock.listFiles(grant.holder, requestId, grant.stage);
-      if (listed.isErr()) return sendAirlockError(request, reply, listed.error);
-      return reply
-        .type("application/xml")
-        .send(enumerationResults(`${deps.baseUrl(request)}/blob/`, requestId, listed.value));
+      if (listed.isErr()) return refuseWith(request, reply, listed.error);
+      blobHeaders(request, reply);
+      return reply.type("application/xml").send(
+        enumerationResults(
+          `${deps.baseUrl(request)}/blob/`,
+          requestId,
+          // Names are one path segment: a prefix filters them, a delimiter never groups any.
+          listed.value.filter((file) => file.name.startsWith(request.query.prefix ?? "")),
+        ),
+      );
     },
   );
 };
