@@ -11,6 +11,7 @@ import {
   type LinkSigner,
   notFound,
   type Stage,
+  StageSchema,
   type StorageError,
   type StoredFile,
   signedLink,
@@ -28,6 +29,19 @@ export interface FileStorageOptions {
   /** The clock uncommitted blocks age by (default `Date.now`). */
   readonly now?: () => number;
 }
+
+/** `AirlockStorage` on the local filesystem, with the housekeeping a process that may crash needs. */
+export interface FileStorage extends AirlockStorage {
+  /**
+   * Removes what a crash, or a client that went away, left in the stages' incoming directories:
+   * partial uploads (and block or commit files) not written to for `abandonedAfterMs`, and blocks
+   * staged longer ago than their lifetime. Active uploads write all the time, so their files stay
+   * young. Answers how many files it removed.
+   */
+  sweepIncoming(options: { readonly abandonedAfterMs: number }): Promise<number>;
+}
+
+const STAGES: readonly Stage[] = StageSchema.options;
 
 /** Azure drops blocks left uncommitted for a week; so does this storage by default. */
 const UNCOMMITTED_BLOCK_LIFETIME_MS = 7 * 24 * 3600 * 1000;
@@ -148,7 +162,7 @@ const readChunks = (handle: FileHandle, range?: ByteRange): AsyncIterable<Uint8A
  * rename between stage directories, so `root` must be one filesystem. Symbolic links are never
  * followed: files open with O_NOFOLLOW and directories are checked with lstat.
  */
-export const createFileStorage = (options: FileStorageOptions): AirlockStorage => {
+export const createFileStorage = (options: FileStorageOptions): FileStorage => {
   const signLink = options.linkSigner ?? defaultLinkSigner;
   const root = options.root;
   const now = options.now ?? Date.now;
@@ -615,5 +629,56 @@ export const createFileStorage = (options: FileStorageOptions): AirlockStorage =
         await rm(blocksRoot(stage, ref), { recursive: true, force: true });
         return ok(undefined);
       }),
+
+    sweepIncoming: async ({ abandonedAfterMs }) => {
+      const abandonedBefore = now() - abandonedAfterMs;
+      const staleBefore = now() - blockLifetimeMs;
+      let removed = 0;
+      /** Removes the files under `dir` older than their limit (directories stay: a stage may be writing into them). */
+      const sweep = async (dir: string, depth: number): Promise<void> => {
+        for (const entry of await entriesOf(dir)) {
+          const path = join(dir, entry);
+          const stats = await lstatOrNull(path);
+          if (stats === null) continue;
+          if (stats.isDirectory() && depth > 0) {
+            await sweep(path, depth - 1);
+            continue;
+          }
+          // Blocks (named, at the deepest level) live out their lifetime; anything else is a
+          // temporary file of an upload or a commit.
+          const block = depth === 0 && !entry.startsWith(".");
+          if (stats.mtimeMs < (block ? staleBefore : abandonedBefore)) {
+            await rm(path, { force: true });
+            removed += 1;
+          }
+        }
+      };
+      for (const stage of STAGES) {
+        const incoming = join(stageDir(stage), TEMP_DIR);
+        for (const entry of await entriesOf(incoming)) {
+          const path = join(incoming, entry);
+          const stats = await lstatOrNull(path);
+          if (stats === null) continue;
+          if (entry === BLOCKS_DIR && stats.isDirectory()) {
+            // blocks/<request id>/<file>/<block>
+            for (const request of await entriesOf(path)) await sweep(join(path, request), 1);
+          } else if (stats.isFile() && stats.mtimeMs < abandonedBefore) {
+            await rm(path, { force: true });
+            removed += 1;
+          }
+        }
+      }
+      return removed;
+    },
   };
+};
+
+/** The names in a directory; none when it is missing. */
+const entriesOf = async (dir: string): Promise<string[]> => {
+  try {
+    return await readdir(dir);
+  } catch (error) {
+    if (isMissing(error)) return [];
+    throw error;
+  }
 };

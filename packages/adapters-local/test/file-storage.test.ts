@@ -263,3 +263,58 @@ describe("file storage's staged blocks", () => {
     expect(committed.isOk() ? "ok" : committed.error).toBe("ok");
   });
 });
+
+describe("file storage's sweep of what crashes leave", () => {
+  const HOUR = 3600 * 1000;
+  const DAY = 24 * HOUR;
+
+  it("removes partial uploads and stale blocks, and keeps young ones and every stored file", async () => {
+    let offset = 0;
+    const storage = createFileStorage({
+      root,
+      uncommittedBlockLifetimeMs: DAY,
+      now: () => Date.now() + offset,
+    });
+    const ref = newRef();
+    (await storage.provision(ref, "draft"))._unsafeUnwrap();
+    (
+      await storage.upload(ref, "draft", "kept.csv", streamOf(["kept"]), { maxBytes: GENEROUS })
+    )._unsafeUnwrap();
+    (
+      await storage.stageBlock(ref, "draft", "big.csv", "YQ==", streamOf(["staged"]), {
+        size: 6,
+        maxStagedBytes: GENEROUS,
+      })
+    )._unsafeUnwrap();
+    // What a process killed in the middle of an upload and of a block leaves behind.
+    const incoming = join(root, "draft", ".incoming");
+    await writeFile(join(incoming, ".cut-off-upload.tmp"), "half an upl");
+    const blockDir = join(incoming, "blocks", ref.requestId);
+    const [fileDir] = await readdir(blockDir);
+    await writeFile(join(blockDir, String(fileDir), ".cut-off-block.tmp"), "half a blo");
+
+    // An hour on, the partial files are abandoned; the staged block is still within its lifetime.
+    offset = HOUR + 60_000;
+    expect(await storage.sweepIncoming({ abandonedAfterMs: HOUR })).toBe(2);
+    expect(await readdir(incoming)).toEqual(["blocks"]);
+    expect(await readdir(join(blockDir, String(fileDir)))).toHaveLength(1);
+    // A day on, the block is stale too.
+    offset = DAY + 60_000;
+    expect(await storage.sweepIncoming({ abandonedAfterMs: HOUR })).toBe(1);
+    expect(await readdir(join(blockDir, String(fileDir)))).toEqual([]);
+    expect((await storage.describe(ref, "draft"))._unsafeUnwrap()).toEqual([
+      await recordOf("kept.csv", "kept"),
+    ]);
+  });
+
+  it("leaves an upload that is still being written alone", async () => {
+    const storage = createFileStorage({ root });
+    const incoming = join(root, "in_progress", ".incoming");
+    await mkdir(incoming, { recursive: true });
+    await writeFile(join(incoming, ".arriving.tmp"), "still arriving");
+    expect(await storage.sweepIncoming({ abandonedAfterMs: HOUR })).toBe(0);
+    expect(await readdir(incoming)).toEqual([".arriving.tmp"]);
+    // At start-up nothing is in flight: everything there is abandoned.
+    expect(await storage.sweepIncoming({ abandonedAfterMs: -1 })).toBe(1);
+  });
+});

@@ -22,6 +22,9 @@ import { dataDirAuditKeyFiles, dataDirLinkSecret } from "./data-dir-secrets.js";
 import type { LocalSettings } from "./local-settings.js";
 import type { Profile } from "./profile.js";
 
+/** How often, and after how long without a write, partial uploads left by clients that went away are removed. */
+const INCOMING_SWEEP_MS = 3_600_000;
+
 export interface LocalProfileOptions {
   readonly settings: LocalSettings;
   readonly logger: Logger;
@@ -88,6 +91,7 @@ export const createLocalProfile = async (options: LocalProfileOptions): Promise<
       : {}),
     logger,
   });
+  let sweeper: NodeJS.Timeout | undefined;
   const airlock = createAirlock(ports, {
     processing: "inline",
     onBackgroundError: (error) =>
@@ -125,9 +129,21 @@ export const createLocalProfile = async (options: LocalProfileOptions): Promise<
         const put = await ports.workspaces.put(workspace);
         if (put.isErr()) throw new Error(`registering workspace ${workspace.id}: ${put.error.message}`);
       }
+      // Nothing is in flight before the server listens: whatever the incoming folders hold is what
+      // a previous process left when it stopped in the middle of an upload.
+      const removed = await storage.sweepIncoming({ abandonedAfterMs: 0 });
+      if (removed > 0) logger.info({ removed }, "partial uploads of a previous process removed");
+      sweeper = setInterval(() => {
+        storage.sweepIncoming({ abandonedAfterMs: INCOMING_SWEEP_MS }).then(
+          (count) => count > 0 && logger.info({ removed: count }, "abandoned partial uploads removed"),
+          (error: unknown) => logger.warn({ err: error }, "sweeping abandoned uploads failed"),
+        );
+      }, INCOMING_SWEEP_MS);
+      sweeper.unref();
       delivery.start();
     },
     close: async () => {
+      clearInterval(sweeper);
       await delivery.stop();
       database.close();
     },
