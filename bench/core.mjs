@@ -56,9 +56,15 @@ async function engineRun(lifecycles) {
 
 function rawRun(lifecycles) {
   const context = contextOf(
-    { createdBy: { id: "rita", name: "", email: "" }, type: "import", reviews: [] },
+    {
+      createdBy: { id: "rita", name: "", email: "" },
+      type: "import",
+      reviews: [],
+      files: [{ name: "data.csv" }],
+    },
     { ...DEFAULT_POLICY, scanning: false },
-    ["data.csv"],
+    [{ name: "data.csv", size: 64 }],
+    0,
   );
   const sequence = [
     { type: "CREATE", actor: rita },
