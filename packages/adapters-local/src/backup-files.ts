@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { constants, type Dirent } from "node:fs";
 import { type FileHandle, lstat, mkdir, open, readdir, rm } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
+import { codeOf } from "./fs-calls.js";
 
 /** What a copy or a hash found: the bytes' size and sha256 (hex). */
 export interface FileDigest {
@@ -16,9 +17,6 @@ const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL |
 /** Backups hold research data and secrets: only their owner may read them. */
 export const PRIVATE_FILE = 0o600;
 export const PRIVATE_DIR = 0o700;
-
-const codeOf = (error: unknown) =>
-  typeof error === "object" && error !== null && "code" in error ? String(error.code) : undefined;
 
 /** A missing entry, a path through something that is not a directory, or a symbolic link refused. */
 export const isGone = (error: unknown) => {
@@ -143,15 +141,5 @@ export const isRegularFile = async (path: string): Promise<boolean> => {
   } catch (error) {
     if (isGone(error)) return false;
     throw error;
-  }
-};
-
-/** Flushes a directory's entries (a rename or a new file in it) to disk. */
-export const syncDir = async (dir: string) => {
-  const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 };

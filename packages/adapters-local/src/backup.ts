@@ -14,7 +14,6 @@ import {
   isSingleSegment,
   PRIVATE_DIR,
   PRIVATE_FILE,
-  syncDir,
 } from "./backup-files.js";
 import {
   BACKUP_DATA_DIR,
@@ -26,6 +25,7 @@ import {
   verifyAirlockBackup,
 } from "./backup-manifest.js";
 import { createFileStorage } from "./file-storage.js";
+import { syncDir } from "./fs-calls.js";
 import { AIRLOCK_MIGRATIONS, openAirlockDatabase } from "./sqlite-database.js";
 import { createSqliteRequestRepository } from "./sqlite-request-repository.js";
 

@@ -13,6 +13,7 @@ import {
   unavailable,
 } from "@airlock/core";
 import { err, ok, type Result, ResultAsync } from "neverthrow";
+import { codeOf, syncDir } from "./fs-calls.js";
 
 export interface FileAuditCheckpointsOptions {
   /**
@@ -41,9 +42,6 @@ const fileNameOf = (stream: string): string => {
 /** UTF-8 byte order, the order SQLite keeps stream names in, so both local stores list alike. */
 const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
 
-const codeOf = (error: unknown) =>
-  typeof error === "object" && error !== null && "code" in error ? String(error.code) : undefined;
-
 /** A line's checkpoint of `stream`; null for a line torn by a crash, blank, or not a checkpoint of it. */
 const parseLine = (line: string, stream: string | null): AuditCheckpoint | null => {
   if (line.trim() === "") return null;
@@ -52,16 +50,6 @@ const parseLine = (line: string, stream: string | null): AuditCheckpoint | null 
     return parsed.success && (stream === null || parsed.data.stream === stream) ? parsed.data : null;
   } catch {
     return null;
-  }
-};
-
-/** Flushes a directory's entries (a file created in it) to disk. */
-const syncDir = async (dir: string) => {
-  const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 };
 

@@ -19,6 +19,7 @@ import {
   unavailable,
 } from "@airlock/core";
 import { err, ok, type Result, ResultAsync } from "neverthrow";
+import { codeOf, syncDir } from "./fs-calls.js";
 
 export interface FileStorageOptions {
   /** The directory holding one directory per stage; created when missing. */
@@ -77,9 +78,6 @@ const sameRecords = (found: readonly FileRecord[], expected: readonly FileRecord
     found.some((have) => have.name === want.name && have.size === want.size && have.sha256 === want.sha256),
   );
 
-const codeOf = (error: unknown) =>
-  typeof error === "object" && error !== null && "code" in error ? String(error.code) : undefined;
-
 const isMissing = (error: unknown) => codeOf(error) === "ENOENT" || codeOf(error) === "ENOTDIR";
 
 /** A file name that stays one entry of its folder: the caller validated it; this refuses anything that could escape. */
@@ -95,16 +93,6 @@ const checkName = (name: string): Result<string, StorageError> =>
 const defaultLinkSigner: LinkSigner = ({ ref, stage, access, expiresAt }) => {
   const query = new URLSearchParams({ access: access.join(","), expires: expiresAt.toISOString() });
   return `local://${stage}/${encodeURIComponent(ref.requestId)}?${query}`;
-};
-
-/** Flushes a directory's entries (a rename or unlink in it) to disk. */
-const syncDir = async (dir: string) => {
-  const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 };
 
 /** An lstat that answers null for a missing entry. */
@@ -341,6 +329,32 @@ export const createFileStorage = (options: FileStorageOptions): FileStorage => {
     }
   };
 
+  /**
+   * Renames a complete file from the incoming folder into the container as `name`, records its
+   * sha256, and drops the name's staged blocks (the file replaces whatever they were for).
+   */
+  const place = async (
+    dir: string,
+    ref: ContainerRef,
+    stage: Stage,
+    name: string,
+    { temp, record }: { readonly temp: string; readonly record: HashRecord },
+    during: "upload" | "commit",
+  ): Promise<Result<StoredFile, StorageError>> => {
+    // Checked again: the container may have been deleted while the bytes were arriving.
+    const container = await existingContainer(dir);
+    if (!container) {
+      await rm(temp, { force: true });
+      return err(notFound(`container ${ref.requestId} in stage ${stage} was deleted during the ${during}`));
+    }
+    await rename(temp, join(container.files, name));
+    await syncDir(container.files);
+    // Written after the rename: the sidecar names the inode, so until it lands describe hashes again.
+    await writeAtomically(container.hashes, `${name}.json`, JSON.stringify(record));
+    await rm(blocksDir(stage, ref, name), { recursive: true, force: true });
+    return ok({ name, size: record.size });
+  };
+
   /** Where one container's uncommitted blocks live, per file. */
   const blocksRoot = (stage: Stage, ref: ContainerRef) =>
     join(stageDir(stage), TEMP_DIR, BLOCKS_DIR, ref.requestId);
@@ -424,19 +438,7 @@ export const createFileStorage = (options: FileStorageOptions): FileStorage => {
         }
         const received = await receive(stage, name, content, maxBytes);
         if (received.isErr()) return err(received.error);
-        const { temp, record } = received.value;
-        // Checked again: the container may have been deleted while the body was arriving.
-        const container = await existingContainer(dir.value);
-        if (!container) {
-          await rm(temp, { force: true });
-          return err(notFound(`container ${ref.requestId} in stage ${stage} was deleted during the upload`));
-        }
-        await rename(temp, join(container.files, name));
-        await syncDir(container.files);
-        // Written after the rename: the sidecar names the inode, so until it lands describe hashes again.
-        await writeAtomically(container.hashes, `${name}.json`, JSON.stringify(record));
-        await rm(blocksDir(stage, ref, name), { recursive: true, force: true });
-        return ok({ name, size: record.size } satisfies StoredFile);
+        return place(dir.value, ref, stage, name, received.value, "upload");
       }),
 
     listFiles: (ref, stage) =>
@@ -585,18 +587,7 @@ export const createFileStorage = (options: FileStorageOptions): FileStorage => {
           maxBytes,
         );
         if (joined.isErr()) return err(joined.error);
-        const { temp, record } = joined.value;
-        // Checked again: the container may have been deleted while the blocks were joined.
-        const container = await existingContainer(dir.value);
-        if (!container) {
-          await rm(temp, { force: true });
-          return err(notFound(`container ${ref.requestId} in stage ${stage} was deleted during the commit`));
-        }
-        await rename(temp, join(container.files, name));
-        await syncDir(container.files);
-        await writeAtomically(container.hashes, `${name}.json`, JSON.stringify(record));
-        await rm(blocks, { recursive: true, force: true });
-        return ok({ name, size: record.size } satisfies StoredFile);
+        return place(dir.value, ref, stage, name, joined.value, "commit");
       }),
 
     deleteFile: (ref, stage, name) =>
