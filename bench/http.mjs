@@ -290,6 +290,14 @@ const draftWithFile = async (http, alice) => {
   return airlockRequest.id;
 };
 
+/**
+ * A client that asks again at once while the server is still moving a request's files spends the
+ * server on its own questions (each a read, and a refused review an audit entry): it waits a
+ * little, as a polite client does. A server that processes before the next call arrives (the memory
+ * profile) is never asked twice.
+ */
+const pauseBeforeAsking = () => new Promise((resolve) => setTimeout(resolve, 5));
+
 /** Whole lifecycles from `clients` concurrent callers: a warm-up, then the measured window. */
 async function lifecycleClient(job) {
   const http = httpClient(job.url);
@@ -309,6 +317,7 @@ async function lifecycleClient(job) {
       });
       if (answer.status === 400 && JSON.parse(answer.text).code === "IllegalTransition") {
         counts.reviewRetries += 1;
+        await pauseBeforeAsking();
         continue;
       }
       must(answer, 200);
@@ -320,6 +329,7 @@ async function lifecycleClient(job) {
       if (airlockRequest.status !== "approval_in_progress")
         throw new Error(`lifecycle of ${id} ended ${airlockRequest.status}`);
       counts.extraStatusPolls += 1;
+      await pauseBeforeAsking();
     }
   };
 
@@ -551,6 +561,10 @@ const lifecycleFigures = (part, { result, serverCpuSeconds, gcPauses }) => ({
   serverCpuUtilisation: round(serverCpuSeconds / result.seconds, 2),
   clientCpuUtilisation: round(result.clientCpuSeconds / result.seconds, 2),
   serverGcPauses: gcPauses,
+  httpCallsPerLifecycle: round(result.calls / result.completed, 2),
+  httpCallsPerSecond: Math.round(result.calls / result.seconds),
+  reviewRetries: result.reviewRetries,
+  extraStatusPolls: result.extraStatusPolls,
   placement: placement(part),
 });
 
@@ -657,10 +671,6 @@ async function lifecycles() {
   const { result } = driven;
   return {
     ...lifecycleFigures("lifecycles", driven),
-    httpCallsPerLifecycle: round(result.calls / result.completed, 2),
-    httpCallsPerSecond: Math.round(result.calls / result.seconds),
-    reviewRetries: result.reviewRetries,
-    extraStatusPolls: result.extraStatusPolls,
     goal: ">= 2000 lifecycles/s",
     met: result.completed / result.seconds >= 2000,
     notes: `each lifecycle: POST create, GET link, PUT the file through the link, POST submit (inline processing, scanning off), POST review (approve), GET until approved; every answer's status is checked (a failure ends the run), the last GET must say approved, and afterwards every stored request must be approved. The server runs alone in the measuring process; ${LIFECYCLE.clients} clients run in a separate child process on node:http with a keep-alive Agent, after a ${LIFECYCLE.warmupSeconds} s warm-up. Utilisation = CPU seconds ÷ wall seconds (1.0 = one core; the server's includes its GC and libuv threads).`,
