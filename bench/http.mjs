@@ -247,7 +247,16 @@ const httpClient = (base) => {
           response.on("error", reject);
         },
       );
-      request.on("error", reject);
+      request.on("error", (error) => {
+        // A kept-alive socket the server closed as this request went out on it (its keep-alive
+        // timeout): Node's documented case for sending again on a fresh socket.
+        if (request.reusedSocket && error.code === "ECONNRESET") {
+          calls -= 1;
+          resolve(call(method, path, { bearer, body, headers }));
+          return;
+        }
+        reject(error);
+      });
       request.end(body);
     });
   return { call, calls: () => calls, close: () => agent.destroy() };
