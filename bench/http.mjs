@@ -79,6 +79,7 @@ const workspace = WorkspaceSchema.parse({
   policy: { scanning: false, maxFileSize: 2 * GIB, maxOpenDrafts: 1000 },
   members: [
     { id: "alice", name: "Alice", email: "alice@example.org", roles: ["WorkspaceResearcher"] },
+    { id: "carol", name: "Carol", email: "carol@example.org", roles: ["WorkspaceResearcher"] },
     { id: "bob", name: "Bob", email: "bob@example.org", roles: ["AirlockManager"] },
   ],
 });
@@ -379,13 +380,16 @@ async function lifecycleClient(job) {
 /** One request at a time: submit, then the server says when the request reached in_review. */
 async function latencyClient(job) {
   const http = httpClient(job.url);
-  const ids = [];
-  for (let i = 0; i < job.samples + job.warmup; i += 1) ids.push(await draftWithFile(http, job.alice));
+  const drafts = [];
+  for (let i = 0; i < job.samples + job.warmup; i += 1) {
+    const owner = job.researchers[i % job.researchers.length];
+    drafts.push({ id: await draftWithFile(http, owner), owner });
+  }
   process.send({ phase: "ready" });
   const gc = gcMeter();
-  for (const id of ids) {
+  for (const { id, owner } of drafts) {
     const sent = process.hrtime.bigint();
-    const answer = await http.call("POST", `${requests}/${id}/submit`, { bearer: job.alice });
+    const answer = await http.call("POST", `${requests}/${id}/submit`, { bearer: owner });
     const answered = process.hrtime.bigint();
     must(answer, 200);
     process.send({ phase: "submitted", id, sent, answered });
@@ -393,7 +397,7 @@ async function latencyClient(job) {
     if (reply !== "next") throw new Error(`the server answered ${reply}`);
   }
   http.close();
-  return { submitted: ids.length, clientGcPauses: gc() };
+  return { submitted: drafts.length, clientGcPauses: gc() };
 }
 
 /** autocannon against one URL: a warm-up, then the measured run. */
@@ -819,7 +823,8 @@ async function submitLatency() {
   client.child.send({
     kind: "latency",
     url: server.url,
-    alice: await token("alice", ["WorkspaceResearcher"]),
+    // The drafts are made before the measured submits; a person may hold at most 1,000 open ones.
+    researchers: await Promise.all(["alice", "carol"].map((user) => token(user, ["WorkspaceResearcher"]))),
     samples: LATENCY_SAMPLES,
     warmup: LATENCY_WARMUP,
   });
