@@ -93,7 +93,7 @@ export function requestRepositoryContract(
         ...created,
         status: "submitted",
         updatedWhen: created.updatedWhen + 60,
-        files: [{ name: "cohort.csv", size: 12, sha256: "a".repeat(64) }],
+        files: [{ name: "cohort.csv", size: 12, sha256: "a".repeat(64), state: "active" }],
       };
       const updated = assertOk(await repository.update(changed), "update");
       assertNotEqual(updated.etag, created.etag, "etag after update");
