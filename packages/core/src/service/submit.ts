@@ -50,7 +50,8 @@ const resubmissionNotices = (request: AirlockRequest, workspace: Workspace): Not
   const changed = fileChanges(request.previousFiles, request.files)
     .filter(({ change }) => change === "changed" || change === "withdrawn")
     .map(({ file }) => file);
-  const returnedTurn = request.turn - 1;
+  // The return started one turn and this resubmit another: the returned turn is two back.
+  const returnedTurn = request.turn - 2;
   const voters = request.votes
     .filter((vote) => vote.turn === returnedTurn && changed.includes(vote.file))
     .map((vote) => vote.reviewer);
