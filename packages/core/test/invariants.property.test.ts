@@ -187,7 +187,7 @@ const run = async (h: Harness, ids: string[], cmd: Command) => {
 
 /** A reviewer-only comment never reaches the requester: not in any answer, event or notification. */
 const checkRequesterNeverReadsSecrets = async (h: Harness, ids: string[]) => {
-  const answers = [await h.airlock.list(people.rita, h.ws, {})];
+  const answers: unknown[] = [await h.airlock.list(people.rita, h.ws, {})];
   for (const id of ids) {
     answers.push(
       await h.airlock.get(ritaAsManager, h.ws, id),
