@@ -75,7 +75,9 @@ export const voteOnFile = async (
       ? [...request.fileDecisions, ...turnDecisions(voted, workspace.policy.requiredApprovals, "approved")]
       : request.fileDecisions,
   });
-  const stored = await commitReviewChange(deps, target.value, "vote", next, `${file}: ${vote.vote}`);
+  // The audit trail names the file, not the vote: its readers include those who may not see the
+  // votes of a turn still open (a requester who is a workspace owner, an independent reviewer).
+  const stored = await commitReviewChange(deps, target.value, "vote", next, file);
   if (stored.isErr()) return err(stored.error);
 
   deps.announcements.reviewChange(stored.value, "vote", (envelope) => ({
