@@ -264,5 +264,6 @@ describe("random command sequences keep the airlock's invariants", () => {
       ),
       { numRuns: 400 },
     );
-  });
+    // Hundreds of whole lifecycles: seconds on a busy machine, more than the default allows.
+  }, 120_000);
 });
