@@ -7,7 +7,7 @@ import type {
   RequestQuery,
   RequestRepository,
 } from "@airlock/core";
-import { conflict, invalidInput, notFound } from "@airlock/core";
+import { conflict, invalidInput, notFound, storedRequest } from "@airlock/core";
 import type { CompositePath, Container, SqlParameter } from "@azure/cosmos";
 import { err, ok, type Result, ResultAsync } from "neverthrow";
 import {
@@ -78,7 +78,8 @@ const decodeCursor = (
 
 const toDomain = (document: StoredRequest & { readonly etag?: unknown }): AirlockRequest => {
   const { etag: _stale, ...rest } = stripSystemFields(document);
-  return { ...rest, etag: document._etag ?? "" };
+  // A document stored before a field existed reads with the field's default.
+  return storedRequest({ ...rest, etag: document._etag ?? "" });
 };
 
 const toDocument = (request: AirlockRequest | Omit<AirlockRequest, "etag">): Omit<AirlockRequest, "etag"> => {

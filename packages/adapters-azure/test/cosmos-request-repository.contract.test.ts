@@ -1,4 +1,4 @@
-import { requestRepositoryContract } from "@airlock/core/testing";
+import { requestRepositoryContract, storedDocumentContract } from "@airlock/core/testing";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { createCosmosRequestRepository } from "../src/cosmos-request-repository.js";
 import { type CosmosBackend, startCosmosBackend } from "./support/backends.js";
@@ -11,10 +11,12 @@ afterAll(async () => {
   await backend?.stop();
 });
 
-requestRepositoryContract({ describe, it }, () =>
+const repository = () =>
   createCosmosRequestRepository({
     ...backend.connection,
     databaseId: backend.databaseId,
     containerId: backend.containerId("requests"),
-  }),
-);
+  });
+
+requestRepositoryContract({ describe, it }, repository);
+storedDocumentContract({ describe, it }, repository);

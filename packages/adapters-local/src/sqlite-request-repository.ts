@@ -12,6 +12,7 @@ import {
   type RequestQuery,
   type RequestRepository,
   readListPaging,
+  storedRequest,
 } from "@airlock/core";
 import { err, ok, type Result, ResultAsync } from "neverthrow";
 import { sqliteCall } from "./sqlite-errors.js";
@@ -29,7 +30,8 @@ interface RequestRow {
   readonly body: string;
 }
 
-const parseRequest = (row: RequestRow): AirlockRequest => JSON.parse(row.body) as AirlockRequest;
+/** A body stored before a field existed reads with the field's default. */
+const parseRequest = (row: RequestRow): AirlockRequest => storedRequest(JSON.parse(row.body) as object);
 
 /** The values of the indexed columns, in the order of the insert's and update's placeholders. */
 const columnValues = (request: AirlockRequest): SQLInputValue[] => [

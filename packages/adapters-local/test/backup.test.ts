@@ -41,6 +41,13 @@ const refOf = (request: AirlockRequest): ContainerRef => ({
 const byName = <T extends { name: string }>(files: readonly T[]) =>
   [...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
+/** A recorded file as storage describes its bytes: its state and context are the request's. */
+const bytesOf = ({ name, size, sha256 }: { name: string; size: number; sha256: string }) => ({
+  name,
+  size,
+  sha256,
+});
+
 const integrityOf = (path: string) => {
   const db = new DatabaseSync(path);
   try {
@@ -124,7 +131,7 @@ describe("a backup taken while the engine runs", () => {
       for (const file of held) expect(file.sha256).toBe(uploaded.get(`${request.id}/${file.name}`));
       checkedFiles += held.length;
       if (request.files.length > 0 && request.status !== "failed" && !missingIds.has(request.id)) {
-        expect(byName(held)).toEqual(byName(request.files));
+        expect(byName(held)).toEqual(byName(request.files.map(bytesOf)));
       }
     }
     expect(checkedFiles).toBe(report.manifest.counts.requestFiles);
@@ -182,7 +189,7 @@ describe("a backup taken while the engine runs", () => {
 
     const a = await unwrap(restored.ports.repository.get(inReview.id));
     expect([a.status, a.dataStage]).toEqual(["in_review", "in_progress"]);
-    expect(await unwrap(restored.storage.describe(refOf(a), "in_progress"))).toEqual(a.files);
+    expect(await unwrap(restored.storage.describe(refOf(a), "in_progress"))).toEqual(a.files.map(bytesOf));
     expect(await unwrap(restored.storage.listFiles(refOf(a), "approved"))).toEqual([]);
     const b = await unwrap(restored.ports.repository.get(draft.id));
     expect([b.status, b.dataStage]).toEqual(["draft", "draft"]);

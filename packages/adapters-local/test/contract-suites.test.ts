@@ -1,4 +1,8 @@
-import { requestRepositoryContract, workspaceRegistryContract } from "@airlock/core/testing";
+import {
+  requestRepositoryContract,
+  storedDocumentContract,
+  workspaceRegistryContract,
+} from "@airlock/core/testing";
 import { describe, it } from "vitest";
 import { createSqliteRequestRepository, createSqliteWorkspaceRegistry } from "../src/index.js";
 import { temporaryDatabases } from "./support.js";
@@ -6,4 +10,5 @@ import { temporaryDatabases } from "./support.js";
 const databases = temporaryDatabases();
 
 requestRepositoryContract({ describe, it }, () => createSqliteRequestRepository(databases.freshDatabase()));
+storedDocumentContract({ describe, it }, () => createSqliteRequestRepository(databases.freshDatabase()));
 workspaceRegistryContract({ describe, it }, () => createSqliteWorkspaceRegistry(databases.freshDatabase()));

@@ -28,6 +28,14 @@ export type { BlobCallDecision, LinkDecision } from "./machine/links.js";
 export { blobCallDecision, linkDecision } from "./machine/links.js";
 export type { Party, Permission, PermissionRule } from "./machine/permissions.js";
 export { describeRoles, isParty, isPartyTo, mayAttempt, PERMISSIONS } from "./machine/permissions.js";
+export type { FileChange, TurnEnd } from "./machine/review.js";
+export {
+  fileChanges,
+  isFileApproved,
+  isRequestApproved,
+  reviewFactsOf,
+  turnDecisions,
+} from "./machine/review.js";
 export type { LinkHolder, LinkRule, MachineStatus, StatusMeta } from "./machine/status-meta.js";
 export {
   ALL_STATUSES,
@@ -41,6 +49,8 @@ export {
   statusMeta,
   UPLOAD_STAGE,
 } from "./machine/status-meta.js";
+export type { ReviewVisibility } from "./machine/visibility.js";
+export { isReviewerOf, reviewVisibility, visibleTo } from "./machine/visibility.js";
 export type { Actor, GrantHolder, Role, TreRole, UserRef, WorkspaceRole } from "./model/actor.js";
 export {
   Actor as ActorSchema,
@@ -88,14 +98,23 @@ export {
   MIN_CHAIN_KEY_BYTES,
   signCheckpoint,
 } from "./model/audit-keys.js";
-export type { AirlockEvent, ReviewedData, StatusChangedData } from "./model/events.js";
+export type {
+  AirlockEvent,
+  CommentAddedData,
+  FileEventData,
+  ResubmittedData,
+  ReturnedData,
+  ReviewedData,
+  StatusChangedData,
+  VoteRecordedData,
+} from "./model/events.js";
 export {
   AirlockEvent as AirlockEventSchema,
   EVENT_TYPES,
   ReviewedData as ReviewedDataSchema,
   StatusChangedData as StatusChangedDataSchema,
 } from "./model/events.js";
-export type { Notification, RecipientRole } from "./model/notification.js";
+export type { Notification, NotificationTopic, RecipientRole } from "./model/notification.js";
 export type { EmailContent, EmailContentOptions, EmailRecipient } from "./model/notification-email.js";
 export {
   checkPortalUrl,
@@ -118,31 +137,52 @@ export {
 } from "./model/primitives.js";
 export type {
   AirlockRequest,
+  Comment,
+  CommentVisibility,
+  FileContext,
+  FileDecision,
+  FileDecisionValue,
   FileRecord,
+  FileState,
   HistoryEntry,
+  NamedFileContext,
   NewRequestInput,
   PublicRequest,
+  RequestFile,
   RequestStatus,
   RequestType,
   Review,
   ReviewDecision,
   Stage,
   UserAction,
+  Vote,
+  VoteValue,
 } from "./model/request.js";
 export {
   AirlockRequest as AirlockRequestSchema,
+  COMMENT_MAX,
+  Comment as CommentSchema,
+  CommentVisibility as CommentVisibilitySchema,
+  FILE_CONTEXT_MAX,
+  FileContext as FileContextSchema,
+  FileDecision as FileDecisionSchema,
   FileRecord as FileRecordSchema,
+  FileState as FileStateSchema,
   JUSTIFICATION_MAX,
   NewRequestInput as NewRequestInputSchema,
   PublicRequest as PublicRequestSchema,
+  RequestFile as RequestFileSchema,
   RequestStatus as RequestStatusSchema,
   RequestType as RequestTypeSchema,
   Review as ReviewSchema,
   ReviewDecision as ReviewDecisionSchema,
   STATUS_MESSAGE_MAX,
   Stage as StageSchema,
+  storedRequest,
   TITLE_MAX,
   UserAction as UserActionSchema,
+  Vote as VoteSchema,
+  VoteValue as VoteValueSchema,
 } from "./model/request.js";
 export type { Workspace, WorkspaceMember, WorkspacePolicy, WorkspacePolicyInput } from "./model/workspace.js";
 export {
@@ -196,16 +236,21 @@ export type {
   WorkspaceDirectoryError,
   WorkspaceRegistry,
 } from "./ports/workspace-directory.js";
-export { DEFAULT_NOTIFICATIONS, notificationFor } from "./service/announcements.js";
+export { DEFAULT_NOTIFICATIONS, notificationFor, topicNotification } from "./service/announcements.js";
 export { quoted } from "./service/audit-records.js";
 export type { AuditVerificationSummary, StreamVerification } from "./service/audit-verify-all.js";
 export { verifyAllAuditStreams } from "./service/audit-verify-all.js";
+export type { TurnChanges } from "./service/changes.js";
 export { createAirlock } from "./service/create-airlock.js";
 export {
+  CommentInput as CommentInputSchema,
+  FileContextInput as FileContextInputSchema,
   ListQuery as ListQuerySchema,
+  ReturnInput as ReturnInputSchema,
   ReviewInput as ReviewInputSchema,
   RevokeInput as RevokeInputSchema,
   UserListQuery as UserListQuerySchema,
+  VoteInput as VoteInputSchema,
 } from "./service/inputs.js";
 export { linkCallAction } from "./service/link-calls.js";
 export type {

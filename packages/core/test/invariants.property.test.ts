@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { IN_PROGRESS_STATUSES } from "../src/index.js";
+import { containerOf } from "../src/service/lookup.js";
 import { chunks, EICAR, type Harness, makeHarness, observable, people } from "./support/harness.js";
 
 type Person = keyof typeof people;
@@ -16,24 +17,43 @@ type Command =
   | { kind: "concurrentReviews"; slot: number }
   | { kind: "cancel"; slot: number; by: Person }
   | { kind: "revoke"; slot: number; by: Person }
+  | { kind: "vote"; slot: number; by: Person; file: string; approve: boolean }
+  | { kind: "return"; slot: number; by: Person; withSecret: boolean }
+  | { kind: "comment"; slot: number; by: Person; forReviewers: boolean }
+  | { kind: "withdraw"; slot: number; by: Person; file: string }
   | { kind: "process"; slot: number }
   | { kind: "crash"; slot: number; method: "move" | "update" | "append" };
 
 const person = fc.constantFrom<Person>("rita", "otto", "olga", "mo", "meg", "ada");
 const slot = fc.nat({ max: 3 });
+const fileName = fc.constantFrom("a.csv", "b.csv", "ok.txt");
+/** Marks the text of every reviewer-only comment, so any place it reaches can be searched for it. */
+const SECRET = "reviewers-only-remark";
 const command: fc.Arbitrary<Command> = fc.oneof(
   fc.record({
     kind: fc.constant("create" as const),
     type: fc.constantFrom("import" as const, "export" as const),
   }),
-  fc.record({
-    kind: fc.constant("upload" as const),
-    slot,
-    infected: fc.boolean(),
-    name: fc.constantFrom("a.csv", "b.csv", "../escape", "ok.txt"),
-  }),
-  fc.record({ kind: fc.constant("submit" as const), slot, by: person }),
-  fc.record({ kind: fc.constant("verdict" as const), slot, clean: fc.boolean() }),
+  // Weighted so that sequences often reach review with several files, where votes decide.
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("upload" as const),
+      slot,
+      infected: fc.boolean(),
+      name: fc.constantFrom("a.csv", "b.csv", "../escape", "ok.txt"),
+    }),
+    weight: 3,
+  },
+  {
+    // Mostly the requester, who may submit.
+    arbitrary: fc.record({
+      kind: fc.constant("submit" as const),
+      slot,
+      by: fc.constantFrom<Person>("rita", "rita", "otto"),
+    }),
+    weight: 2,
+  },
+  { arbitrary: fc.record({ kind: fc.constant("verdict" as const), slot, clean: fc.boolean() }), weight: 2 },
   fc.record({
     kind: fc.constant("review" as const),
     slot,
@@ -44,6 +64,19 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ kind: fc.constant("cancel" as const), slot, by: person }),
   fc.record({ kind: fc.constant("revoke" as const), slot, by: person }),
   fc.record({ kind: fc.constant("process" as const), slot }),
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("vote" as const),
+      slot,
+      by: fc.constantFrom(...reviewers),
+      file: fileName,
+      approve: fc.boolean(),
+    }),
+    weight: 4,
+  },
+  fc.record({ kind: fc.constant("return" as const), slot, by: person, withSecret: fc.boolean() }),
+  fc.record({ kind: fc.constant("comment" as const), slot, by: person, forReviewers: fc.boolean() }),
+  fc.record({ kind: fc.constant("withdraw" as const), slot, by: person, file: fileName }),
   fc.record({
     kind: fc.constant("crash" as const),
     slot,
@@ -105,6 +138,33 @@ const run = async (h: Harness, ids: string[], cmd: Command) => {
     case "process":
       await h.airlock.processor.process(id);
       return null;
+    case "vote":
+      result = await h.airlock.vote(actor(cmd.by), h.ws, id, cmd.file, {
+        vote: cmd.approve ? "approve" : "request_changes",
+        comment: `${SECRET} on a vote`,
+      });
+      break;
+    case "return":
+      result = await h.airlock.returnForChanges(actor(cmd.by), h.ws, id, {
+        comments: [
+          { text: "please change", file: "a.csv" },
+          ...(cmd.withSecret ? [{ text: SECRET, visibility: "reviewers" as const }] : []),
+        ],
+      });
+      break;
+    case "comment":
+      result = await h.airlock.addComment(
+        actor(cmd.by),
+        h.ws,
+        id,
+        cmd.forReviewers
+          ? { text: SECRET, visibility: "reviewers" }
+          : { text: "for all", visibility: "everyone" },
+      );
+      break;
+    case "withdraw":
+      result = await h.airlock.withdrawFile(actor(cmd.by), h.ws, id, cmd.file);
+      break;
     case "crash":
       // The next step fails half way, as a process killed between two writes would leave it.
       // "append": the request is written but its audit entry is not, as a kill between the two would.
@@ -125,7 +185,22 @@ const run = async (h: Harness, ids: string[], cmd: Command) => {
   return null;
 };
 
-const checkInvariants = async (h: Harness, ids: string[]) => {
+/** A reviewer-only comment never reaches the requester: not in any answer, event or notification. */
+const checkRequesterNeverReadsSecrets = async (h: Harness, ids: string[]) => {
+  const answers: unknown[] = [await h.airlock.list(people.rita, h.ws, {})];
+  for (const id of ids) {
+    answers.push(
+      await h.airlock.get(ritaAsManager, h.ws, id),
+      await h.airlock.comments(ritaAsManager, h.ws, id),
+    );
+  }
+  for (const answer of answers) expect(JSON.stringify(answer)).not.toContain(SECRET);
+  expect(JSON.stringify(h.ports.events.published())).not.toContain(SECRET);
+  expect(JSON.stringify(h.ports.notifier.sent())).not.toContain(SECRET);
+};
+
+const checkInvariants = async (h: Harness, ids: string[], requiredApprovals: number) => {
+  await checkRequesterNeverReadsSecrets(h, ids);
   for (const id of ids) {
     const request = (await h.ports.repository.get(id))._unsafeUnwrap();
     const stages = h.ports.storage.stagesHolding(id);
@@ -133,13 +208,22 @@ const checkInvariants = async (h: Harness, ids: string[]) => {
     // After resume nothing is left in progress.
     expect(IN_PROGRESS_STATUSES).not.toContain(request.status);
 
-    // No file reaches an approved stage without the approvals, from reviewers other than the requester.
-    if (stages.includes("approved") || request.status === "approved") {
-      const approvers = new Set(
-        request.reviews.filter((r) => r.reviewDecision === "approved").map((r) => r.reviewer.id),
-      );
-      approvers.delete(request.createdBy.id);
-      expect(approvers.size).toBeGreaterThanOrEqual(1);
+    // No file reaches an approved stage without requiredApprovals approve votes this turn, from
+    // reviewers other than the requester; and no withdrawn file is ever released.
+    if (stages.includes("approved")) {
+      const released = (await h.ports.storage.listFiles(containerOf(request), "approved"))._unsafeUnwrap();
+      expect(released.length).toBeGreaterThan(0);
+      for (const file of released) {
+        const recorded = request.files.find((f) => f.name === file.name);
+        expect(recorded?.state).toBe("active");
+        const approvers = new Set(
+          request.votes
+            .filter((v) => v.turn === request.turn && v.file === file.name && v.vote === "approve")
+            .map((v) => v.reviewer.id),
+        );
+        approvers.delete(request.createdBy.id);
+        expect(approvers.size).toBeGreaterThanOrEqual(requiredApprovals);
+      }
     }
 
     // At rest, the data is in exactly the stage the request names (or nowhere, once deleted).
@@ -156,22 +240,30 @@ const checkInvariants = async (h: Harness, ids: string[]) => {
 };
 
 describe("random command sequences keep the airlock's invariants", () => {
-  it("holds for sequences of creates, uploads, submits, verdicts, reviews, cancels, revokes and crashes", async () => {
+  it("holds for sequences of creates, uploads, submits, verdicts, reviews, votes, returns, comments, withdrawals, cancels, revokes and crashes", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(command, { minLength: 1, maxLength: 40 }),
+        // Every sequence starts with a request to work on, and is long enough to take it through review.
+        fc.array(command, { minLength: 1, maxLength: 40, size: "max" }),
         fc.boolean(),
-        async (commands, scanning) => {
-          const h = makeHarness({ scanning }, { processing: "manual" });
+        fc.integer({ min: 1, max: 2 }),
+        fc.boolean(),
+        async (commands, scanning, requiredApprovals, independentReview) => {
+          const h = makeHarness(
+            { scanning, maxFiles: 3, requiredApprovals, independentReview },
+            { processing: "manual" },
+          );
           const ids: string[] = [];
+          await run(h, ids, { kind: "create", type: "export" });
           for (const cmd of commands) await run(h, ids, cmd);
           await h.airlock.processor.idle();
           const summary = await h.airlock.processor.resume();
           expect(summary.isOk()).toBe(true);
-          await checkInvariants(h, ids);
+          await checkInvariants(h, ids, requiredApprovals);
         },
       ),
-      { numRuns: 150 },
+      { numRuns: 400 },
     );
-  });
+    // Hundreds of whole lifecycles: seconds on a busy machine, more than the default allows.
+  }, 120_000);
 });

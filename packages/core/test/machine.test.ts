@@ -34,8 +34,8 @@ describe("the airlock machine's graph", () => {
   });
 
   it("has pinned path counts, so a new transition is a deliberate change", () => {
-    expect(shortest).toHaveLength(13);
-    expect(getSimplePaths(airlockMachine, { input: input(), events, ...byStatus })).toHaveLength(17);
+    expect(shortest).toHaveLength(15);
+    expect(getSimplePaths(airlockMachine, { input: input(), events, ...byStatus })).toHaveLength(25);
   });
 
   it("goes from draft to approved by submit, scan, review and data movement", () => {
@@ -53,14 +53,41 @@ describe("the airlock machine's graph", () => {
 
 /** The documented transition table (docs/statuses-and-transitions.md), written out independently of the machine. */
 const ALLOWED: Record<Exclude<MachineStatus, "new">, Partial<Record<AirlockEvent["type"], RequestStatus>>> = {
-  draft: { SUBMIT: "submitted", CANCEL: "cancelled", ADD_FILE: "draft" },
+  draft: {
+    SUBMIT: "submitted",
+    CANCEL: "cancelled",
+    ADD_FILE: "draft",
+    WITHDRAW: "draft",
+    SET_FILE_CONTEXT: "draft",
+    COMMENT: "draft",
+  },
   submitted: {
     STAGED: "submitted",
     SCAN_CLEAN: "in_review",
     SCAN_THREAT: "blocking_in_progress",
+    COMMENT: "submitted",
     FAIL: "failed",
   },
-  in_review: { REVIEW: "approval_in_progress", CANCEL: "cancelled" },
+  in_review: {
+    REVIEW: "approval_in_progress",
+    VOTE: "approval_in_progress",
+    RETURN: "returning_in_progress",
+    COMMENT: "in_review",
+    CANCEL: "cancelled",
+  },
+  returning_in_progress: {
+    DATA_MOVED: "changes_requested",
+    COMMENT: "returning_in_progress",
+    FAIL: "failed",
+  },
+  changes_requested: {
+    SUBMIT: "submitted",
+    CANCEL: "cancelled",
+    ADD_FILE: "changes_requested",
+    WITHDRAW: "changes_requested",
+    SET_FILE_CONTEXT: "changes_requested",
+    COMMENT: "changes_requested",
+  },
   approval_in_progress: { DATA_MOVED: "approved", FAIL: "failed" },
   rejection_in_progress: { DATA_MOVED: "rejected", FAIL: "failed" },
   blocking_in_progress: { DATA_MOVED: "blocked_by_scan", FAIL: "failed" },
@@ -74,7 +101,10 @@ const ALLOWED: Record<Exclude<MachineStatus, "new">, Partial<Record<AirlockEvent
 
 describe("the status × event matrix", () => {
   const statuses = Object.keys(ALLOWED) as (keyof typeof ALLOWED)[];
-  const approveEvents = events.filter((e) => !(e.type === "REVIEW" && !e.approve));
+  // One event per type: the approving review and vote (with one required approval, both approve).
+  const approveEvents = events.filter(
+    (e) => !(e.type === "REVIEW" && !e.approve) && !(e.type === "VOTE" && e.vote !== "approve"),
+  );
   for (const status of statuses) {
     for (const event of approveEvents) {
       const expected = ALLOWED[status][event.type];
@@ -313,9 +343,27 @@ describe("allowed user actions", () => {
   });
 
   it("are derived from the machine by role, ownership and status", () => {
-    expect(allowedUserActions(request("draft"), DEFAULT_POLICY, researcher)).toEqual(["submit", "cancel"]);
-    expect(allowedUserActions(request("in_review"), DEFAULT_POLICY, manager)).toEqual(["review"]);
-    expect(allowedUserActions(request("in_review"), DEFAULT_POLICY, researcher)).toEqual(["cancel"]);
+    expect(allowedUserActions(request("draft"), DEFAULT_POLICY, researcher)).toEqual([
+      "submit",
+      "cancel",
+      "comment",
+      "withdraw",
+    ]);
+    expect(allowedUserActions(request("in_review"), DEFAULT_POLICY, manager)).toEqual([
+      "review",
+      "return",
+      "comment",
+    ]);
+    expect(allowedUserActions(request("in_review"), DEFAULT_POLICY, researcher)).toEqual([
+      "cancel",
+      "comment",
+    ]);
+    expect(allowedUserActions(request("changes_requested"), DEFAULT_POLICY, researcher)).toEqual([
+      "submit",
+      "cancel",
+      "comment",
+      "withdraw",
+    ]);
     expect(allowedUserActions(request("approved"), DEFAULT_POLICY, manager)).toEqual(["revoke"]);
     expect(allowedUserActions(request("rejected"), DEFAULT_POLICY, manager)).toEqual([]);
   });

@@ -42,6 +42,19 @@ const event: fc.Arbitrary<AirlockEvent> = fc.oneof(
     actor,
   }),
   fc.record({ type: fc.constant("REVIEW" as const), actor, approve: fc.boolean() }),
+  fc.record({
+    type: fc.constant("VOTE" as const),
+    actor,
+    file: fc.constantFrom("data.csv", "other.csv"),
+    vote: fc.constantFrom("approve" as const, "request_changes" as const),
+  }),
+  fc.record({ type: fc.constant("RETURN" as const), actor, requesterComments: fc.nat({ max: 2 }) }),
+  fc.record({
+    type: fc.constant("COMMENT" as const),
+    actor,
+    visibility: fc.constantFrom("reviewers" as const, "everyone" as const),
+  }),
+  fc.record({ type: fc.constantFrom("WITHDRAW" as const, "SET_FILE_CONTEXT" as const), actor }),
   fc.record({ type: fc.constant("ADD_FILE" as const), name: fc.constantFrom("a.csv", "b.csv") }),
   fc.record({
     type: fc.constantFrom(
@@ -119,6 +132,7 @@ describe("what the machine tells about statuses", () => {
           reviewDecision: fc.constantFrom("approved" as const, "rejected" as const, "revoked" as const),
           decisionExplanation: fc.constant(""),
           dateCreated: fc.constant(0),
+          turn: fc.constant(0),
         }),
         { maxLength: 3 },
       ),
@@ -129,7 +143,15 @@ describe("what the machine tells about statuses", () => {
         const expected = UserAction.options.filter((action) => {
           const type = USER_ACTION_EVENTS[action];
           const ev: AirlockEvent =
-            type === "REVIEW" ? { type, actor: someone, approve: true } : { type, actor: someone };
+            type === "REVIEW"
+              ? { type, actor: someone, approve: true }
+              : type === "VOTE"
+                ? { type, actor: someone, file: "", vote: "approve" }
+                : type === "RETURN"
+                  ? { type, actor: someone, requesterComments: 1 }
+                  : type === "COMMENT"
+                    ? { type, actor: someone, visibility: "everyone" }
+                    : { type, actor: someone };
           return decide(req.status, context, ev).allowed;
         });
         expect(allowedUserActions(req, DEFAULT_POLICY, someone)).toEqual(expected);
@@ -140,7 +162,7 @@ describe("what the machine tells about statuses", () => {
 
   it("puts a request in the review queue only in the statuses where a review can be allowed", () => {
     expect(statusesAccepting("REVIEW")).toEqual(["in_review"]);
-    expect(statusesAccepting("ADD_FILE")).toEqual(["draft"]);
+    expect(statusesAccepting("ADD_FILE")).toEqual(["draft", "changes_requested"]);
   });
 
   it("carries the status metadata on the machine's states", () => {
@@ -151,7 +173,17 @@ describe("what the machine tells about statuses", () => {
   it("sweeps every status in progress and every status a person enters that leaves data to move", () => {
     // Read off the machine's transitions: a person's event that leads to a settled status whose
     // stage differs from the one the data was in.
-    const byPerson = new Set(["SUBMIT", "CANCEL", "REVIEW", "REVOKE"]);
+    const byPerson = new Set([
+      "SUBMIT",
+      "CANCEL",
+      "REVIEW",
+      "REVOKE",
+      "VOTE",
+      "RETURN",
+      "COMMENT",
+      "WITHDRAW",
+      "SET_FILE_CONTEXT",
+    ]);
     const entered = new Set<RequestStatus>();
     for (const [name, node] of Object.entries(airlockMachine.root.states)) {
       for (const [type, transitions] of node.transitions) {

@@ -18,12 +18,12 @@ describe("an import from creation to approval", () => {
     const submitted = await unwrap(h.airlock.submit(people.rita, h.ws, draft.id));
     expect(submitted.airlockRequest.status).toBe("submitted");
     expect(submitted.airlockRequest.files).toEqual([
-      { name: "data.csv", size: 8, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
+      { name: "data.csv", size: 8, sha256: expect.stringMatching(/^[0-9a-f]{64}$/), state: "active" },
     ]);
     await h.airlock.processor.idle();
     const inReview = await unwrap(h.airlock.get(people.mo, h.ws, draft.id));
     expect(inReview.airlockRequest.status).toBe("in_review");
-    expect(inReview.allowedUserActions).toEqual(["review"]);
+    expect(inReview.allowedUserActions).toEqual(["review", "return", "vote", "comment"]);
     expect(h.ports.storage.stagesHolding(draft.id)).toEqual(["in_progress"]);
 
     await unwrap(

@@ -30,6 +30,8 @@ describe("registering workspaces", () => {
         maxFileSize: 1024 ** 3,
         maxOpenDrafts: 10,
         maxBytesInFlight: 4 * 1024 ** 3,
+        requireFileContext: false,
+        independentReview: false,
       },
       members,
     });

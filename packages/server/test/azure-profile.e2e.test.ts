@@ -118,6 +118,7 @@ describe("the azure profile over HTTP, on Blob Storage and Cosmos DB", () => {
         name: "reference.csv",
         size: Buffer.byteLength(content),
         sha256: createHash("sha256").update(content).digest("hex"),
+        state: "active",
       },
     ]);
     expect(await server.placement(id)).toEqual({ in_progress: ["reference.csv"] });

@@ -92,7 +92,7 @@ describe("pnpm backup and pnpm restore", () => {
     const recorded = sampleRequest({
       status: "in_review",
       dataStage: "in_progress",
-      files: [{ name: "gone.csv", size: 3, sha256: "0".repeat(64) }],
+      files: [{ name: "gone.csv", size: 3, sha256: "0".repeat(64), state: "active" }],
     });
     const lost = await dataDirWith("lost", recorded);
     const occupied = await dataDirWith("occupied", sampleRequest());

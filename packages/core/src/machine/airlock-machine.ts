@@ -1,6 +1,7 @@
 import { and, assign, not, setup } from "xstate";
 import type { Role } from "../model/actor.js";
-import type { UserAction } from "../model/request.js";
+import { visibleFileName } from "../model/primitives.js";
+import type { CommentVisibility, UserAction, VoteValue } from "../model/request.js";
 import {
   describeFileProblems,
   type FileFacts,
@@ -9,6 +10,7 @@ import {
   unrecordedFiles,
 } from "./files.js";
 import { isPartyTo, mayAttempt } from "./permissions.js";
+import { isRequestApproved, type ReviewFacts, type VoteFacts, withVote } from "./review.js";
 import { type MachineStatus, STATUS_META } from "./status-meta.js";
 
 export type { MachineStatus };
@@ -26,6 +28,7 @@ export interface MachinePolicy {
   readonly maxFiles: number;
   readonly maxFileSize: number;
   readonly maxOpenDrafts: number;
+  readonly requireFileContext: boolean;
 }
 
 export type RefusalKind =
@@ -58,10 +61,16 @@ export interface AirlockContext {
   readonly openDrafts: number | null;
   /** Names of the files a draft holds or is receiving, each counted once. */
   readonly draftFiles: readonly string[];
-  /** Ids of the managers who approved, in order. */
+  /** Ids of the managers who approved the whole request this turn, in order. */
   readonly approvals: readonly string[];
-  /** Ids of every manager who decided (approved or rejected). */
+  /** Ids of every manager who decided this turn (approved or rejected): their votes are final. */
   readonly deciders: readonly string[];
+  /** Names of the active files recorded at submit: the only ones voted on and released. */
+  readonly activeFiles: readonly string[];
+  /** The current turn's votes, the latest of each reviewer per file. */
+  readonly votes: readonly VoteFacts[];
+  /** Names of the files whose context (description and controls) the requester gave. */
+  readonly filesWithContext: readonly string[];
   /** Set when the last event was refused; the snapshot is otherwise unchanged. */
   readonly refusal: Refusal | null;
 }
@@ -72,6 +81,20 @@ export type AirlockEvent =
   | { readonly type: "CANCEL"; readonly actor: ActorFacts }
   | { readonly type: "REVIEW"; readonly actor: ActorFacts; readonly approve: boolean }
   | { readonly type: "REVOKE"; readonly actor: ActorFacts }
+  /** A reviewer's vote on one file of the request in review. */
+  | {
+      readonly type: "VOTE";
+      readonly actor: ActorFacts;
+      readonly file: string;
+      readonly vote: VoteValue;
+    }
+  /** Returns the request for changes, with this many comments the requester may read. */
+  | { readonly type: "RETURN"; readonly actor: ActorFacts; readonly requesterComments: number }
+  | { readonly type: "COMMENT"; readonly actor: ActorFacts; readonly visibility: CommentVisibility }
+  /** The requester withdraws a file: it is no longer reviewed, and never released. */
+  | { readonly type: "WITHDRAW"; readonly actor: ActorFacts }
+  /** The requester sets a file's description and disclosure controls. */
+  | { readonly type: "SET_FILE_CONTEXT"; readonly actor: ActorFacts }
   /**
    * A file named `name` is about to be written into the draft. The link that carries it was issued
    * to someone the status allows, so the event names no actor.
@@ -108,6 +131,33 @@ const unmovableFiles = (context: AirlockContext): FileProblem[] =>
 const NOBODY: ActorFacts = { id: "", roles: [] };
 const actorOf = (event: AirlockEvent): ActorFacts => ("actor" in event ? event.actor : NOBODY);
 
+const reviewFacts = (context: AirlockContext): ReviewFacts => ({
+  activeFiles: context.activeFiles,
+  votes: context.votes,
+  approvals: context.approvals,
+  requesterId: context.requesterId,
+  requiredApprovals: context.policy.requiredApprovals,
+});
+
+/** Whether the request is approved once `event` (a vote, or an approving review) is counted. */
+const approvedAfter = (context: AirlockContext, event: AirlockEvent): boolean => {
+  const facts = reviewFacts(context);
+  const id = actorOf(event).id;
+  if (event.type === "VOTE") {
+    return isRequestApproved({ ...facts, votes: withVote(facts.votes, id, event.file, event.vote) });
+  }
+  if (event.type === "REVIEW" && event.approve) {
+    return isRequestApproved({ ...facts, approvals: [...facts.approvals, id] });
+  }
+  return false;
+};
+
+/** The stored files that lack a description or controls, when the policy asks for both. */
+const filesLackingContext = (context: AirlockContext): string[] =>
+  !context.policy.requireFileContext || context.storedFiles === null
+    ? []
+    : context.storedFiles.map((file) => file.name).filter((name) => !context.filesWithContext.includes(name));
+
 export const airlockMachine = setup({
   types: {
     context: {} as AirlockContext,
@@ -122,6 +172,25 @@ export const airlockMachine = setup({
     mayCancel: ({ context, event }) => isPartyTo("cancel", actorOf(event), context.requesterId),
     mayReview: ({ event }) => mayAttempt("review", actorOf(event).roles),
     mayRevoke: ({ event }) => mayAttempt("revoke", actorOf(event).roles),
+    mayReturn: ({ event }) => mayAttempt("return", actorOf(event).roles),
+    mayVote: ({ event }) => mayAttempt("vote", actorOf(event).roles),
+    mayComment: ({ event }) => mayAttempt("comment", actorOf(event).roles),
+    mayWithdraw: ({ context, event }) =>
+      mayAttempt("withdraw", actorOf(event).roles) &&
+      isPartyTo("withdraw", actorOf(event), context.requesterId),
+    maySetFileContext: ({ context, event }) =>
+      mayAttempt("setFileContext", actorOf(event).roles) &&
+      isPartyTo("setFileContext", actorOf(event), context.requesterId),
+    // Reviewer-only comments are written by those who may review the request: never its requester.
+    mayWriteVisibility: ({ context, event }) =>
+      event.type !== "COMMENT" ||
+      event.visibility === "everyone" ||
+      (mayAttempt("review", event.actor.roles) && event.actor.id !== context.requesterId),
+    fileUnderReview: ({ context, event }) =>
+      event.type === "VOTE" && context.activeFiles.includes(event.file),
+    requesterCanReadWhy: ({ event }) => event.type === "RETURN" && event.requesterComments > 0,
+    fileContextComplete: ({ context }) => filesLackingContext(context).length === 0,
+    completesApproval: ({ context, event }) => approvedAfter(context, event),
     isRequester: ({ context, event }) => actorOf(event).id === context.requesterId,
     fileCountWithinPolicy: ({ context }) =>
       context.storedFiles === null ||
@@ -142,7 +211,6 @@ export const airlockMachine = setup({
       (context.draftFiles.includes(event.name) || context.draftFiles.length < context.policy.maxFiles),
     alreadyDecided: ({ context, event }) => context.deciders.includes(actorOf(event).id),
     approves: ({ event }) => event.type === "REVIEW" && event.approve,
-    completesApprovals: ({ context }) => context.approvals.length + 1 >= context.policy.requiredApprovals,
     scanningDisabled: ({ context }) => !context.policy.scanning,
   },
   actions: {
@@ -179,6 +247,16 @@ export const airlockMachine = setup({
       refusal: {
         kind: "QuotaExceeded" as const,
         message: `you hold ${context.openDrafts} open draft(s) in this workspace, the most its policy allows (${context.policy.maxOpenDrafts}): submit or cancel one first`,
+      },
+    })),
+    refuseMissingContext: assign(({ context }) => ({
+      refusal: {
+        kind: "PolicyViolation" as const,
+        message: `the workspace asks for a description and the disclosure controls of every file; missing for: ${filesLackingContext(
+          context,
+        )
+          .map(visibleFileName)
+          .join(", ")}`,
       },
     })),
     refuseFileCount: assign(({ context }) => ({
@@ -220,7 +298,9 @@ export const airlockMachine = setup({
         guard: not("isSubmitter"),
         actions: refuse("Forbidden", "only the requester or a workspace owner may submit this request"),
       },
-      { actions: refuse("IllegalTransition", "a request can be submitted only in draft") },
+      {
+        actions: refuse("IllegalTransition", "a request can be submitted only in draft or changes_requested"),
+      },
     ],
     CANCEL: [
       {
@@ -230,7 +310,12 @@ export const airlockMachine = setup({
           "only the requester, a workspace owner or a TRE admin may cancel this request",
         ),
       },
-      { actions: refuse("IllegalTransition", "a request can be cancelled only in draft or in review") },
+      {
+        actions: refuse(
+          "IllegalTransition",
+          "a request can be cancelled only in draft, in review or in changes_requested",
+        ),
+      },
     ],
     REVIEW: [
       {
@@ -250,6 +335,64 @@ export const airlockMachine = setup({
         actions: refuse("Forbidden", "only an airlock manager may revoke a request"),
       },
       { actions: refuse("IllegalTransition", "only an approved request can be revoked") },
+    ],
+    VOTE: [
+      { guard: not("mayVote"), actions: refuse("Forbidden", "only an airlock manager may vote on a file") },
+      { guard: "isRequester", actions: refuse("Forbidden", "a requester never reviews their own request") },
+      {
+        guard: "alreadyDecided",
+        actions: refuse("Forbidden", "you decided on this request in this turn: your votes are final"),
+      },
+      { actions: refuse("IllegalTransition", "files are voted on only while the request is in review") },
+    ],
+    RETURN: [
+      {
+        guard: not("mayReturn"),
+        actions: refuse("Forbidden", "only an airlock manager may return a request for changes"),
+      },
+      { guard: "isRequester", actions: refuse("Forbidden", "a requester never reviews their own request") },
+      {
+        guard: "alreadyDecided",
+        actions: refuse("Forbidden", "you decided on this request in this turn already"),
+      },
+      { actions: refuse("IllegalTransition", "a request can be returned only in review") },
+    ],
+    COMMENT: [
+      {
+        guard: not("mayComment"),
+        actions: refuse("Forbidden", "only members who may read the request may comment on it"),
+      },
+      {
+        guard: not("mayWriteVisibility"),
+        actions: refuse(
+          "Forbidden",
+          "only those who may review the request write comments for reviewers only; write one for everyone",
+        ),
+      },
+      {
+        actions: refuse(
+          "IllegalTransition",
+          "comments are taken only while the request is open to review or revision",
+        ),
+      },
+    ],
+    WITHDRAW: [
+      { guard: not("mayWithdraw"), actions: refuse("Forbidden", "only the requester may withdraw a file") },
+      {
+        actions: refuse("IllegalTransition", "a file can be withdrawn only in draft or changes_requested"),
+      },
+    ],
+    SET_FILE_CONTEXT: [
+      {
+        guard: not("maySetFileContext"),
+        actions: refuse("Forbidden", "only the requester may describe the request's files"),
+      },
+      {
+        actions: refuse(
+          "IllegalTransition",
+          "a file's context can be set only in draft or changes_requested",
+        ),
+      },
     ],
     "*": { actions: refuse("IllegalTransition", "this step does not apply to the request's status") },
   },
@@ -279,6 +422,7 @@ export const airlockMachine = setup({
               "noUploadUnderway",
               "storedFilesAcceptable",
               "fileCountWithinPolicy",
+              "fileContextComplete",
             ]),
             target: "submitted",
           },
@@ -291,11 +435,15 @@ export const airlockMachine = setup({
             actions: "refuseStoredFiles",
           },
           {
-            guard: and(["maySubmit", "isSubmitter"]),
+            guard: and(["maySubmit", "isSubmitter", not("fileCountWithinPolicy")]),
             actions: refuse("PolicyViolation", "the request's file count does not meet the workspace policy"),
           },
+          { guard: and(["maySubmit", "isSubmitter"]), actions: "refuseMissingContext" },
         ],
         CANCEL: { guard: "mayCancel", target: "cancelled" },
+        WITHDRAW: { guard: "mayWithdraw" },
+        SET_FILE_CONTEXT: { guard: "maySetFileContext" },
+        COMMENT: { guard: and(["mayComment", "mayWriteVisibility"]) },
       },
     },
     submitted: {
@@ -310,6 +458,7 @@ export const airlockMachine = setup({
         ],
         SCAN_CLEAN: "in_review",
         SCAN_THREAT: "blocking_in_progress",
+        COMMENT: { guard: and(["mayComment", "mayWriteVisibility"]) },
         FAIL: "failed",
       },
     },
@@ -323,7 +472,7 @@ export const airlockMachine = setup({
             actions: "recordDecision",
           },
           {
-            guard: and(["mayReview", not("isRequester"), not("alreadyDecided"), "completesApprovals"]),
+            guard: and(["mayReview", not("isRequester"), not("alreadyDecided"), "completesApproval"]),
             target: "approval_in_progress",
             actions: "recordDecision",
           },
@@ -332,7 +481,79 @@ export const airlockMachine = setup({
             actions: "recordDecision",
           },
         ],
+        VOTE: [
+          {
+            guard: and(["mayVote", not("isRequester"), not("alreadyDecided"), not("fileUnderReview")]),
+            actions: refuse("IllegalTransition", "only the request's active files are voted on"),
+          },
+          {
+            guard: and(["mayVote", not("isRequester"), not("alreadyDecided"), "completesApproval"]),
+            target: "approval_in_progress",
+          },
+          { guard: and(["mayVote", not("isRequester"), not("alreadyDecided")]) },
+        ],
+        RETURN: [
+          {
+            guard: and(["mayReturn", not("isRequester"), not("alreadyDecided"), "requesterCanReadWhy"]),
+            target: "returning_in_progress",
+          },
+          {
+            guard: and(["mayReturn", not("isRequester"), not("alreadyDecided")]),
+            actions: refuse(
+              "PolicyViolation",
+              "a request is returned with at least one comment its requester may read",
+            ),
+          },
+        ],
+        COMMENT: { guard: and(["mayComment", "mayWriteVisibility"]) },
         CANCEL: { guard: "mayCancel", target: "cancelled" },
+      },
+    },
+    returning_in_progress: {
+      meta: STATUS_META.returning_in_progress,
+      on: {
+        DATA_MOVED: [
+          { guard: not("storedFilesMayMove"), actions: "refuseMove" },
+          { target: "changes_requested" },
+        ],
+        COMMENT: { guard: and(["mayComment", "mayWriteVisibility"]) },
+        FAIL: "failed",
+      },
+    },
+    changes_requested: {
+      meta: STATUS_META.changes_requested,
+      on: {
+        ADD_FILE: [{ guard: "roomForFile" }, { actions: "refuseFileCount" }],
+        SUBMIT: [
+          {
+            guard: and([
+              "maySubmit",
+              "isSubmitter",
+              "noUploadUnderway",
+              "storedFilesAcceptable",
+              "fileCountWithinPolicy",
+              "fileContextComplete",
+            ]),
+            target: "submitted",
+          },
+          {
+            guard: and(["maySubmit", "isSubmitter", not("noUploadUnderway")]),
+            actions: "refuseUploadUnderway",
+          },
+          {
+            guard: and(["maySubmit", "isSubmitter", not("storedFilesAcceptable")]),
+            actions: "refuseStoredFiles",
+          },
+          {
+            guard: and(["maySubmit", "isSubmitter", not("fileCountWithinPolicy")]),
+            actions: refuse("PolicyViolation", "the request's file count does not meet the workspace policy"),
+          },
+          { guard: and(["maySubmit", "isSubmitter"]), actions: "refuseMissingContext" },
+        ],
+        CANCEL: { guard: "mayCancel", target: "cancelled" },
+        WITHDRAW: { guard: "mayWithdraw" },
+        SET_FILE_CONTEXT: { guard: "maySetFileContext" },
+        COMMENT: { guard: and(["mayComment", "mayWriteVisibility"]) },
       },
     },
     approval_in_progress: {
@@ -373,9 +594,13 @@ export const airlockMachine = setup({
 
 export type AirlockMachine = typeof airlockMachine;
 
-export const USER_ACTION_EVENTS: Readonly<Record<UserAction, "SUBMIT" | "CANCEL" | "REVIEW" | "REVOKE">> = {
+export const USER_ACTION_EVENTS = {
   submit: "SUBMIT",
   cancel: "CANCEL",
   review: "REVIEW",
   revoke: "REVOKE",
-};
+  return: "RETURN",
+  vote: "VOTE",
+  comment: "COMMENT",
+  withdraw: "WITHDRAW",
+} as const satisfies Readonly<Record<UserAction, AirlockEventType>>;

@@ -1,6 +1,6 @@
 import { transition } from "xstate";
 import type { Actor } from "../model/actor.js";
-import type { AirlockRequest, RequestStatus, UserAction } from "../model/request.js";
+import type { AirlockRequest, RequestFile, RequestStatus, UserAction } from "../model/request.js";
 import { UserAction as UserActionSchema } from "../model/request.js";
 import { DEFAULT_POLICY, type WorkspacePolicy } from "../model/workspace.js";
 import {
@@ -25,16 +25,25 @@ export const actorFacts = (actor: Pick<Actor, "id" | "roles">): ActorFacts => ({
   roles: actor.roles,
 });
 
+/** What of a request's review cycle the machine weighs; a request that does not exist yet has none. */
+type ReviewCycleFacts = Pick<AirlockRequest, "draftFiles" | "turn" | "votes" | "fileContext"> & {
+  readonly files: readonly { readonly name: string; readonly state?: RequestFile["state"] }[];
+};
+
+/** Names of the files recorded at submit that are still active: the only ones reviewed and moved on. */
+const activeFileNames = (request: Partial<ReviewCycleFacts>): string[] =>
+  (request.files ?? []).filter((file) => file.state !== "withdrawn").map((file) => file.name);
+
+const reviewsThisTurn = (request: Pick<AirlockRequest, "reviews"> & Partial<ReviewCycleFacts>) =>
+  request.reviews.filter((review) => (review.turn ?? 0) === (request.turn ?? 0));
+
 /**
  * The machine's view of a request. `storedFiles: null` leaves the stored files out of the decision,
  * as `openDrafts: null` (the default) leaves out the requester's drafts; a request without
  * `draftFiles` or `files` (one that does not exist yet) has none.
  */
 export const contextOf = (
-  request: Pick<AirlockRequest, "createdBy" | "reviews"> & {
-    readonly draftFiles?: readonly string[];
-    readonly files?: readonly { readonly name: string }[];
-  },
+  request: Pick<AirlockRequest, "createdBy" | "reviews"> & Partial<ReviewCycleFacts>,
   policy: WorkspacePolicy,
   storedFiles: readonly FileFacts[] | null,
   openDrafts: number | null = null,
@@ -48,13 +57,25 @@ export const contextOf = (
     maxFileSize: policy.maxFileSize,
     // A policy stored before the quota existed takes its default.
     maxOpenDrafts: policy.maxOpenDrafts ?? DEFAULT_POLICY.maxOpenDrafts,
+    requireFileContext: policy.requireFileContext ?? DEFAULT_POLICY.requireFileContext,
   },
   storedFiles,
-  recordedFiles: (request.files ?? []).map((file) => file.name),
+  recordedFiles: activeFileNames(request),
   openDrafts,
   draftFiles: request.draftFiles ?? [],
-  approvals: request.reviews.filter((r) => r.reviewDecision === "approved").map((r) => r.reviewer.id),
-  deciders: request.reviews.filter((r) => r.reviewDecision !== "revoked").map((r) => r.reviewer.id),
+  approvals: reviewsThisTurn(request)
+    .filter((r) => r.reviewDecision === "approved")
+    .map((r) => r.reviewer.id),
+  deciders: reviewsThisTurn(request)
+    .filter((r) => r.reviewDecision !== "revoked")
+    .map((r) => r.reviewer.id),
+  activeFiles: activeFileNames(request),
+  votes: (request.votes ?? [])
+    .filter((vote) => vote.turn === (request.turn ?? 0))
+    .map((vote) => ({ reviewer: vote.reviewer.id, file: vote.file, vote: vote.vote })),
+  filesWithContext: (request.fileContext ?? [])
+    .filter((context) => context.description !== undefined && context.controls !== undefined)
+    .map((context) => context.name),
   refusal: null,
 });
 
@@ -92,9 +113,22 @@ export const statusAccepts = (status: MachineStatus, eventType: AirlockEventType
 export const statusesAccepting = (eventType: AirlockEventType): RequestStatus[] =>
   ALL_STATUSES.filter((status) => status !== "new" && statusAccepts(status, eventType)) as RequestStatus[];
 
-const userActionEvent = (action: UserAction, actor: ActorFacts): AirlockEvent => {
-  const type = USER_ACTION_EVENTS[action];
-  return type === "REVIEW" ? { type, actor, approve: true } : { type, actor };
+/** The event standing for `action` when asking whether it is allowed now, whatever its input will be. */
+const userActionEvent = (action: UserAction, actor: ActorFacts, context: AirlockContext): AirlockEvent => {
+  switch (action) {
+    case "review":
+      return { type: "REVIEW", actor, approve: true };
+    case "vote":
+      // Offered while there is an active file to vote on.
+      return { type: "VOTE", actor, file: context.activeFiles[0] ?? "", vote: "approve" };
+    case "return":
+      // The return's own comments must include one the requester may read: the input decides.
+      return { type: "RETURN", actor, requesterComments: 1 };
+    case "comment":
+      return { type: "COMMENT", actor, visibility: "everyone" };
+    default:
+      return { type: USER_ACTION_EVENTS[action], actor };
+  }
 };
 
 /**
@@ -102,7 +136,7 @@ const userActionEvent = (action: UserAction, actor: ActorFacts): AirlockEvent =>
  * count). Only events the status handles itself are put to the machine: it refuses the others.
  */
 export const allowedUserActions = (
-  request: Pick<AirlockRequest, "status" | "createdBy" | "reviews">,
+  request: Pick<AirlockRequest, "status" | "createdBy" | "reviews"> & Partial<ReviewCycleFacts>,
   policy: WorkspacePolicy,
   actor: Pick<Actor, "id" | "roles">,
 ): readonly UserAction[] => {
@@ -113,6 +147,6 @@ export const allowedUserActions = (
   if (candidates.length === 0) return [];
   const context = contextOf(request, policy, null);
   return candidates.filter(
-    (action) => decide(request.status, context, userActionEvent(action, facts)).allowed,
+    (action) => decide(request.status, context, userActionEvent(action, facts, context)).allowed,
   );
 };

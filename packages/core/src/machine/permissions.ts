@@ -1,9 +1,10 @@
 import type { Role } from "../model/actor.js";
 
 /**
- * What a person may attempt: the four commands on a request, creating one, and the reads that are
- * not transitions (a workspace's requests, a link to a request's data, a request's audit trail, the
- * workspace's own audit trail, the TRE-wide audit trail, the cross-workspace review queue).
+ * What a person may attempt: the commands on a request, creating one, and the reads that are not
+ * transitions (a workspace's requests, a link to a request's data, what changed since the previous
+ * turn, a request's audit trail, the workspace's own audit trail, the TRE-wide audit trail, the
+ * cross-workspace review queue).
  */
 export type Permission =
   | "create"
@@ -11,6 +12,12 @@ export type Permission =
   | "cancel"
   | "review"
   | "revoke"
+  | "return"
+  | "vote"
+  | "comment"
+  | "withdraw"
+  | "setFileContext"
+  | "readChanges"
   | "read"
   | "link"
   | "audit"
@@ -45,6 +52,14 @@ export const PERMISSIONS = {
   cancel: { roles: "anyone", parties: ["requester", O, ADMIN] },
   review: { roles: [M] },
   revoke: { roles: [M] },
+  return: { roles: [M] },
+  vote: { roles: [M] },
+  // Whoever may read the request may comment on it; who may write reviewer-only comments is a rule
+  // of the comment itself (those who may review the request), with the COMMENT transitions.
+  comment: { roles: [R, O, M] },
+  withdraw: { roles: [R, O], parties: ["requester"] },
+  setFileContext: { roles: [R, O], parties: ["requester"] },
+  readChanges: { roles: [R, O, M] },
   read: { roles: [R, O, M] },
   link: { roles: [R, O, M] },
   audit: { roles: [O, M, ADMIN] },

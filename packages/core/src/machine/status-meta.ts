@@ -29,6 +29,8 @@ export type LinkRule =
  *   status in progress, and those a person enters that leave data to move or delete. A status the
  *   processor reaches itself gets its data in the same write, so it is not swept.
  * - `link`: who may hold a link to the data, with which access.
+ * - `turnOpen`: the current turn is under review; its votes and per-file decisions are not the
+ *   requester's to see yet.
  */
 export interface StatusMeta {
   readonly stage: Stage | null | "keep";
@@ -36,6 +38,7 @@ export interface StatusMeta {
   readonly final: boolean;
   readonly swept: boolean;
   readonly link: LinkRule;
+  readonly turnOpen: boolean;
 }
 
 const both = (holders: readonly LinkHolder[]) => ({ import: holders, export: holders });
@@ -48,6 +51,7 @@ const processing = (stage: Stage): StatusMeta => ({
   final: false,
   swept: true,
   link: { kind: "processing" },
+  turnOpen: false,
 });
 
 const settled = (stage: StatusMeta["stage"], swept: boolean): StatusMeta => ({
@@ -56,21 +60,27 @@ const settled = (stage: StatusMeta["stage"], swept: boolean): StatusMeta => ({
   final: true,
   swept,
   link: NO_LINK,
+  turnOpen: false,
 });
+
+/** A draft, or a request returned for changes: the requester works on the files in the draft stage. */
+const DRAFT = {
+  stage: "draft",
+  inProgress: false,
+  final: false,
+  swept: false,
+  link: { kind: "grant", access: ["read", "write", "list", "delete"], holders: both(["requester"]) },
+  turnOpen: false,
+} as const satisfies StatusMeta;
 
 /** The machine's states carry these as their `meta`: one table, read by the machine and the service. */
 export const STATUS_META = {
-  new: { stage: null, inProgress: false, final: false, swept: false, link: NO_LINK },
-  draft: {
-    stage: "draft",
-    inProgress: false,
-    final: false,
-    swept: false,
-    link: { kind: "grant", access: ["read", "write", "list", "delete"], holders: both(["requester"]) },
-  },
+  new: { stage: null, inProgress: false, final: false, swept: false, link: NO_LINK, turnOpen: false },
+  draft: DRAFT,
   submitted: {
     ...processing("in_progress"),
     link: { kind: "grant", access: READ, holders: both(["requester", "WorkspaceOwner"]) },
+    turnOpen: true,
   },
   in_review: {
     stage: "in_progress",
@@ -78,7 +88,11 @@ export const STATUS_META = {
     final: false,
     swept: false,
     link: { kind: "grant", access: READ, holders: both(["AirlockManager", "WorkspaceOwner"]) },
+    turnOpen: true,
   },
+  // Returned for changes: the data goes back to the draft stage, where the requester changes it.
+  returning_in_progress: processing("draft"),
+  changes_requested: DRAFT,
   approval_in_progress: processing("in_progress"),
   rejection_in_progress: processing("in_progress"),
   blocking_in_progress: processing("in_progress"),
@@ -87,6 +101,7 @@ export const STATUS_META = {
     inProgress: false,
     final: true,
     swept: false,
+    turnOpen: false,
     link: {
       kind: "grant",
       access: READ,
@@ -127,6 +142,7 @@ export const stageOf = (status: MachineStatus): Stage | null => {
 
 export const isInProgress = (status: RequestStatus): boolean => statusMeta(status).inProgress;
 export const isFinal = (status: RequestStatus): boolean => statusMeta(status).final;
+export const isTurnOpen = (status: RequestStatus): boolean => statusMeta(status).turnOpen;
 
 /** Whether the processor still has to act: a step pending, or data not yet where the status says. */
 export const needsProcessing = (request: Pick<AirlockRequest, "status" | "dataStage">): boolean => {

@@ -1,11 +1,71 @@
 import { z } from "zod";
 import { UserRef } from "./actor.js";
-import { RequestStatus, RequestType, ReviewDecision } from "./request.js";
+import { FileName } from "./primitives.js";
+import {
+  CommentVisibility,
+  FileDecisionValue,
+  RequestStatus,
+  RequestType,
+  ReviewDecision,
+  VoteValue,
+} from "./request.js";
 
 export const EVENT_TYPES = {
   statusChanged: "org.airlock.request.status_changed.v1",
   reviewed: "org.airlock.request.reviewed.v1",
+  voteRecorded: "org.airlock.request.vote_recorded.v1",
+  commentAdded: "org.airlock.request.comment_added.v1",
+  returned: "org.airlock.request.returned.v1",
+  resubmitted: "org.airlock.request.resubmitted.v1",
+  fileWithdrawn: "org.airlock.request.file_withdrawn.v1",
+  fileContextSet: "org.airlock.request.file_context_set.v1",
 } as const;
+
+/** What every review-cycle event names: the request and the turn the change belongs to. */
+const aboutTurn = {
+  requestId: z.string(),
+  workspaceId: z.string(),
+  type: RequestType,
+  turn: z.number().int(),
+};
+
+export const VoteRecordedData = z.object({
+  ...aboutTurn,
+  reviewer: UserRef,
+  file: FileName,
+  vote: VoteValue,
+});
+export type VoteRecordedData = z.infer<typeof VoteRecordedData>;
+
+/** A comment's text is not carried: consumers read it through the API, which knows who may. */
+export const CommentAddedData = z.object({
+  ...aboutTurn,
+  commentId: z.string(),
+  author: UserRef,
+  file: FileName.nullable(),
+  visibility: CommentVisibility,
+});
+export type CommentAddedData = z.infer<typeof CommentAddedData>;
+
+/** `turn`: the turn that was returned; `decisions`: what it decided per file. */
+export const ReturnedData = z.object({
+  ...aboutTurn,
+  returnedBy: UserRef,
+  decisions: z.array(z.object({ file: FileName, decision: FileDecisionValue })),
+});
+export type ReturnedData = z.infer<typeof ReturnedData>;
+
+/** `turn`: the new turn; `changes`: each file against the turn that was returned. */
+export const ResubmittedData = z.object({
+  ...aboutTurn,
+  changes: z.array(
+    z.object({ file: FileName, change: z.enum(["added", "changed", "unchanged", "withdrawn"]) }),
+  ),
+});
+export type ResubmittedData = z.infer<typeof ResubmittedData>;
+
+export const FileEventData = z.object({ ...aboutTurn, file: FileName });
+export type FileEventData = z.infer<typeof FileEventData>;
 
 export const StatusChangedData = z.object({
   requestId: z.string(),
@@ -44,5 +104,11 @@ const envelope = {
 export const AirlockEvent = z.discriminatedUnion("type", [
   z.object({ ...envelope, type: z.literal(EVENT_TYPES.statusChanged), data: StatusChangedData }),
   z.object({ ...envelope, type: z.literal(EVENT_TYPES.reviewed), data: ReviewedData }),
+  z.object({ ...envelope, type: z.literal(EVENT_TYPES.voteRecorded), data: VoteRecordedData }),
+  z.object({ ...envelope, type: z.literal(EVENT_TYPES.commentAdded), data: CommentAddedData }),
+  z.object({ ...envelope, type: z.literal(EVENT_TYPES.returned), data: ReturnedData }),
+  z.object({ ...envelope, type: z.literal(EVENT_TYPES.resubmitted), data: ResubmittedData }),
+  z.object({ ...envelope, type: z.literal(EVENT_TYPES.fileWithdrawn), data: FileEventData }),
+  z.object({ ...envelope, type: z.literal(EVENT_TYPES.fileContextSet), data: FileEventData }),
 ]);
 export type AirlockEvent = z.infer<typeof AirlockEvent>;

@@ -1,4 +1,4 @@
-import type { Notification } from "./notification.js";
+import type { Notification, NotificationTopic } from "./notification.js";
 import type { RequestStatus } from "./request.js";
 
 export interface EmailContent {
@@ -39,6 +39,8 @@ const WHAT_HAPPENED: Readonly<Record<RequestStatus, string>> = {
   draft: "was created as a draft",
   submitted: "was submitted",
   in_review: "is in review",
+  returning_in_progress: "is being returned for changes",
+  changes_requested: "was returned for changes",
   approval_in_progress: "is being approved",
   rejection_in_progress: "is being rejected",
   blocking_in_progress: "is being blocked",
@@ -48,6 +50,12 @@ const WHAT_HAPPENED: Readonly<Record<RequestStatus, string>> = {
   cancelled: "was cancelled",
   failed: "failed",
   revoked: "was revoked",
+};
+
+/** What happened when a notification has a topic of its own; file names stay out of emails. */
+const ABOUT: Readonly<Record<NotificationTopic, string>> = {
+  resubmitted: "was resubmitted after changes",
+  files_changed: "was resubmitted with changes to files you voted on",
 };
 
 const SUBJECT_TITLE_MAX = 100;
@@ -105,7 +113,7 @@ export const notificationEmail = (
 ): EmailContent => {
   const { request } = notification;
   const kind = `${capitalised(request.type)} request`;
-  const what = WHAT_HAPPENED[request.status];
+  const what = notification.topic === undefined ? WHAT_HAPPENED[request.status] : ABOUT[notification.topic];
   const title = oneLine(request.title);
   const subject = `[Airlock] ${kind} "${shorten(title, SUBJECT_TITLE_MAX)}" ${what}`;
   const headline = `${kind} "${title}" ${what}.`;

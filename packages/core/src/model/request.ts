@@ -21,6 +21,81 @@ export const FileRecord = z.object({
 });
 export type FileRecord = z.infer<typeof FileRecord>;
 
+/** Only `active` files are reviewed and released; a `withdrawn` one stays on record, with no data. */
+export const FileState = z.enum(["active", "withdrawn"]);
+export type FileState = z.infer<typeof FileState>;
+
+export const FILE_CONTEXT_MAX = 4000;
+
+/** What the requester says about one file, so an output checker can judge it. */
+export const FileContext = z.object({
+  /** What the output is. */
+  description: boundedText(FILE_CONTEXT_MAX).optional(),
+  /** Which disclosure controls were applied (suppression, rounding, …). */
+  controls: boundedText(FILE_CONTEXT_MAX).optional(),
+});
+export type FileContext = z.infer<typeof FileContext>;
+
+/** A file of a request as recorded at its last submit, with its state and the requester's context. */
+export const RequestFile = FileRecord.extend({
+  // A file recorded before files had states was reviewed and released: it is active.
+  state: FileState.default("active"),
+  ...FileContext.shape,
+});
+export type RequestFile = z.infer<typeof RequestFile>;
+
+/** The requester's context for the file named `name`, kept across turns (the file may not be recorded yet). */
+export const NamedFileContext = FileContext.extend({ name: FileName });
+export type NamedFileContext = z.infer<typeof NamedFileContext>;
+
+/**
+ * Counts submits and returns: 0 before the first submit, 1 on it, and one more on every return and
+ * every resubmit. Votes, comments and per-file decisions name the turn they belong to.
+ */
+export const Turn = z.number().int().nonnegative();
+
+export const VoteValue = z.enum(["approve", "request_changes"]);
+export type VoteValue = z.infer<typeof VoteValue>;
+
+/** One reviewer's vote on one active file in one turn; a later vote of theirs replaces it. */
+export const Vote = z.object({
+  reviewer: UserRef,
+  file: FileName,
+  vote: VoteValue,
+  turn: Turn,
+  dateCreated: EpochSeconds,
+});
+export type Vote = z.infer<typeof Vote>;
+
+/** `reviewers`: only those who may review the request read it; `everyone`: every reader, the requester too. */
+export const CommentVisibility = z.enum(["reviewers", "everyone"]);
+export type CommentVisibility = z.infer<typeof CommentVisibility>;
+
+export const COMMENT_MAX = 4000;
+
+export const Comment = z.object({
+  id: Id,
+  author: UserRef,
+  text: boundedText(COMMENT_MAX),
+  /** The file the comment is about; absent, it is about the request. */
+  file: FileName.optional(),
+  visibility: CommentVisibility,
+  turn: Turn,
+  dateCreated: EpochSeconds,
+});
+export type Comment = z.infer<typeof Comment>;
+
+/** What an ended turn decided for one file. `undecided`: it had neither enough approvals nor a request for changes. */
+export const FileDecisionValue = z.enum(["approved", "changes_requested", "rejected", "undecided"]);
+export type FileDecisionValue = z.infer<typeof FileDecisionValue>;
+
+export const FileDecision = z.object({
+  file: FileName,
+  turn: Turn,
+  decision: FileDecisionValue,
+});
+export type FileDecision = z.infer<typeof FileDecision>;
+
 export const ReviewDecision = z.enum(["approved", "rejected", "revoked"]);
 export type ReviewDecision = z.infer<typeof ReviewDecision>;
 
@@ -30,6 +105,8 @@ export const Review = z.object({
   reviewDecision: ReviewDecision,
   decisionExplanation: z.string().max(4000),
   dateCreated: EpochSeconds,
+  /** The turn the decision was made in; a review stored before turns existed belongs to turn 0. */
+  turn: Turn.default(0),
 });
 export type Review = z.infer<typeof Review>;
 
@@ -54,8 +131,20 @@ export const AirlockRequest = z.object({
   businessJustification: boundedText(JUSTIFICATION_MAX),
   status: RequestStatus,
   statusMessage: z.string().max(STATUS_MESSAGE_MAX).nullable(),
-  files: z.array(FileRecord),
+  /** The files recorded at the last submit (a draft records none yet), active or withdrawn. */
+  files: z.array(RequestFile),
   reviews: z.array(Review),
+  // The fields below default for a request stored before review cycles existed.
+  turn: Turn.default(0),
+  /** Every vote of every turn; only those of the current turn count towards a decision. */
+  votes: z.array(Vote).default([]),
+  comments: z.array(Comment).default([]),
+  /** Per-file decisions of the turns that ended (a return, an approval, a rejection). */
+  fileDecisions: z.array(FileDecision).default([]),
+  /** The requester's context per file name, copied onto the file records at every submit. */
+  fileContext: z.array(NamedFileContext).default([]),
+  /** The files as they were when the last turn was returned: what `changes` compares against. */
+  previousFiles: z.array(RequestFile).default([]),
   createdBy: UserRef,
   createdWhen: EpochSeconds,
   updatedBy: UserRef,
@@ -84,6 +173,33 @@ export const AirlockRequest = z.object({
 });
 export type AirlockRequest = z.infer<typeof AirlockRequest>;
 
+/** The review-cycle fields a request stored before they existed takes. */
+const REVIEW_CYCLE_DEFAULTS = {
+  turn: 0,
+  votes: [],
+  comments: [],
+  fileDecisions: [],
+  fileContext: [],
+  previousFiles: [],
+} as const satisfies Partial<AirlockRequest>;
+
+/**
+ * A request as a repository stored it, in the current shape: fields added since it was written take
+ * their defaults (a file without a state is active, a review without a turn belongs to turn 0).
+ * Repositories that keep the request as a JSON document read it through this; nothing is validated.
+ */
+export const storedRequest = (document: object): AirlockRequest => {
+  const request = { ...REVIEW_CYCLE_DEFAULTS, ...document } as unknown as AirlockRequest;
+  const needsFileStates = request.files.some((file) => file.state === undefined);
+  const needsReviewTurns = request.reviews.some((review) => review.turn === undefined);
+  if (!needsFileStates && !needsReviewTurns) return request;
+  return {
+    ...request,
+    files: request.files.map((file) => ({ ...file, state: file.state ?? "active" })),
+    reviews: request.reviews.map((review) => ({ ...review, turn: review.turn ?? 0 })),
+  };
+};
+
 /**
  * A request as callers outside the engine see it (the API's answers): the engine's own bookkeeping
  * (the audit outbox, the write counter, scan progress, upload bookkeeping) stays inside.
@@ -105,5 +221,14 @@ export const NewRequestInput = z.object({
 export type NewRequestInput = z.infer<typeof NewRequestInput>;
 
 /** The only things a person can ask of a request; the machine decides which are allowed. */
-export const UserAction = z.enum(["submit", "cancel", "review", "revoke"]);
+export const UserAction = z.enum([
+  "submit",
+  "cancel",
+  "review",
+  "revoke",
+  "return",
+  "vote",
+  "comment",
+  "withdraw",
+]);
 export type UserAction = z.infer<typeof UserAction>;

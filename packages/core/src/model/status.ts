@@ -4,6 +4,8 @@ export const RequestStatus = z.enum([
   "draft",
   "submitted",
   "in_review",
+  "returning_in_progress",
+  "changes_requested",
   "approval_in_progress",
   "rejection_in_progress",
   "blocking_in_progress",

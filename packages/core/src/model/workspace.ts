@@ -28,6 +28,13 @@ export const WorkspacePolicy = z.object({
     .min(1)
     .max(5 * 1024 * GIB)
     .default(4 * GIB),
+  /** A submit is refused while an active file lacks its description or its disclosure controls. */
+  requireFileContext: z.boolean().default(false),
+  /**
+   * A reviewer sees no other reviewer's votes or reviewer-only comments of the current turn until
+   * they have voted on every active file themselves.
+   */
+  independentReview: z.boolean().default(false),
 });
 export type WorkspacePolicy = z.infer<typeof WorkspacePolicy>;
 export type WorkspacePolicyInput = z.input<typeof WorkspacePolicy>;

@@ -2,6 +2,7 @@ import { err, ok } from "neverthrow";
 import type { AirlockError } from "../errors.js";
 import { allowedUserActions } from "../machine/decide.js";
 import { describeRoles, mayAttempt, type Permission } from "../machine/permissions.js";
+import { visibleTo } from "../machine/visibility.js";
 import type { Actor } from "../model/actor.js";
 import type { AirlockRequest, UserAction } from "../model/request.js";
 import type { Workspace } from "../model/workspace.js";
@@ -12,11 +13,17 @@ import { loadRequest, loadWorkspace } from "./lookup.js";
 import type { Outcome } from "./outcome.js";
 import type { RequestView } from "./types.js";
 
-/** A request as one caller sees it, with what the machine lets them do now. */
+/**
+ * A request as one caller sees it (without the comments, votes and decisions they may not read),
+ * with what the machine lets them do now.
+ */
 export const viewOf = (request: AirlockRequest, workspace: Workspace, actor: Actor): RequestView => ({
-  airlockRequest: request,
+  airlockRequest: visibleTo(request, workspace.policy, actor),
   allowedUserActions: allowedUserActions(request, workspace.policy, actor),
 });
+
+/** The commands on a request: the user actions, and setting a file's context. */
+export type RequestCommand = UserAction | "setFileContext";
 
 /** Someone acting in a workspace, with the roles they hold there. */
 export interface ActorInWorkspace {
@@ -57,7 +64,7 @@ export const loadCommandTarget = async (
   actorInput: Actor,
   workspaceId: string,
   requestId: string,
-  action: UserAction,
+  action: RequestCommand,
 ): Outcome<CommandTarget> => {
   const acting = await loadActorIn(deps, actorInput, workspaceId);
   if (acting.isErr()) return err(acting.error);
@@ -78,7 +85,7 @@ export const loadCommandTarget = async (
 export const refuseCommand = <T>(
   deps: UseCaseDeps,
   target: CommandTarget,
-  action: UserAction,
+  action: RequestCommand,
   error: AirlockError,
 ): Outcome<T> =>
   deny(deps.ports, error, {
@@ -92,7 +99,7 @@ export const refuseCommand = <T>(
 export const failedWrite = <T>(
   deps: UseCaseDeps,
   target: CommandTarget,
-  action: UserAction,
+  action: RequestCommand,
   error: AirlockError,
 ): Outcome<T> =>
   error.kind === "Conflict" ? refuseCommand(deps, target, action, error) : Promise.resolve(err(error));
@@ -106,7 +113,7 @@ export const loadReader = async (
   deps: UseCaseDeps,
   actorInput: Actor,
   workspaceId: string,
-  permission: Exclude<Permission, UserAction | "create">,
+  permission: Exclude<Permission, RequestCommand | "create">,
   action: string,
   doing: string,
 ): Outcome<ActorInWorkspace> => {

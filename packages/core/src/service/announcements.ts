@@ -1,5 +1,6 @@
+import type { UserRef } from "../model/actor.js";
 import { type AirlockEvent, EVENT_TYPES } from "../model/events.js";
-import type { Notification, RecipientRole } from "../model/notification.js";
+import type { Notification, NotificationTopic, RecipientRole } from "../model/notification.js";
 import type { AirlockRequest, RequestStatus, Review } from "../model/request.js";
 import type { Workspace } from "../model/workspace.js";
 import type { BackgroundWork } from "./background.js";
@@ -61,12 +62,55 @@ export const DEFAULT_NOTIFICATIONS: NotificationMatrix = {
   in_review: ["AirlockManager", "WorkspaceOwner"],
   approval_in_progress: ["requester"],
   rejection_in_progress: ["requester"],
+  // A request returned for changes is the requester's again once its files are back in the draft.
+  changes_requested: ["requester"],
   approved: ["requester"],
   rejected: ["requester"],
   blocked_by_scan: ["requester"],
   cancelled: ["requester"],
   failed: ["requester"],
   revoked: ["requester"],
+};
+
+/**
+ * A notification with a topic of its own (see `NotificationTopic`) to `people`, each once; null
+ * when nobody is left to tell. The requester is never among them: both topics are for reviewers.
+ */
+export const topicNotification = (
+  request: AirlockRequest,
+  topic: NotificationTopic,
+  people: readonly UserRef[],
+  files?: readonly string[],
+): Notification | null => {
+  const recipients = [...new Map(people.map((person) => [person.id, person])).values()]
+    .filter((person) => person.id !== request.createdBy.id)
+    .map((person) => ({
+      id: person.id,
+      name: person.name,
+      email: person.email,
+      role: "AirlockManager" as const,
+    }));
+  if (recipients.length === 0) return null;
+  return {
+    // Told once per turn; files_changed goes to each voter apart, so its id names them.
+    id:
+      topic === "files_changed"
+        ? `${request.id}/${topic}/${request.turn}/${recipients.map((r) => r.id).join(",")}`
+        : `${request.id}/${topic}/${request.turn}`,
+    topic,
+    ...(files === undefined ? {} : { files }),
+    recipients,
+    request: {
+      id: request.id,
+      workspaceId: request.workspaceId,
+      type: request.type,
+      title: request.title,
+      status: request.status,
+      previousStatus: request.history.at(-1)?.previousStatus ?? null,
+      statusMessage: request.statusMessage,
+      createdBy: request.createdBy,
+    },
+  };
 };
 
 /** The notification for one status change, or null when nobody is to be told. */
@@ -128,7 +172,23 @@ export interface Announcements {
   ): void;
   /** One manager's decision (a review or a revoke). */
   decision(request: AirlockRequest, review: Review, requiredApprovals: number): void;
+  /**
+   * A change of the review cycle (a vote, a comment, a return, …): its event, made by `build` from
+   * the request as stored, and the notifications it calls for.
+   */
+  reviewChange(
+    request: AirlockRequest,
+    kind: string,
+    build: (envelope: EventEnvelope) => AirlockEvent,
+    notifications?: readonly Notification[],
+  ): void;
 }
+
+/** The CloudEvents envelope of a change of `request`, named by `kind` and its write's revision. */
+export type EventEnvelope = ReturnType<typeof envelope>;
+
+export const changeEnvelope = (request: AirlockRequest, kind: string): EventEnvelope =>
+  envelope(request, `${request.id}/${kind}/${request.revision}`, request.updatedWhen);
 
 export const createAnnouncements = (
   ports: Pick<AirlockPorts, "events" | "notifier" | "workspaces">,
@@ -176,6 +236,19 @@ export const createAnnouncements = (
     },
     decision: (request, review, requiredApprovals) => {
       background.run(() => publish(request, reviewedEvent(request, review, requiredApprovals)));
+    },
+    reviewChange: (request, kind, build, notifications = []) => {
+      background.run(() =>
+        Promise.all([
+          publish(request, build(changeEnvelope(request, kind))),
+          ...notifications.map(async (notification) => {
+            const sent = await ports.notifier.notify(notification);
+            if (sent.isErr()) {
+              options.onBackgroundError({ step: "notify", requestId: request.id, error: sent.error });
+            }
+          }),
+        ]),
+      );
     },
   };
 };

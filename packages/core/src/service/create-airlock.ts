@@ -12,9 +12,12 @@ import {
 import { createBackgroundWork } from "./background.js";
 import { deleteFile, listFiles, openFile, readFile } from "./blob-access.js";
 import { cancelRequest } from "./cancel.js";
+import { changesSincePreviousTurn } from "./changes.js";
+import { addComment, listComments } from "./comment.js";
 import { createRequest } from "./create.js";
 import { recordDenial } from "./denials.js";
 import type { UseCaseDeps } from "./deps.js";
+import { setFileContext } from "./file-context.js";
 import { createBytesInFlight, createKeyedQueue } from "./in-flight.js";
 import { issueLink } from "./link.js";
 import { listRequests, listRequestsForUser } from "./list.js";
@@ -23,11 +26,14 @@ import type { Outcome } from "./outcome.js";
 import { createProcessor } from "./processor.js";
 import { getRequest } from "./read.js";
 import { createRequestWriter } from "./request-writer.js";
+import { returnRequest } from "./return.js";
 import { reviewRequest } from "./review.js";
 import { revokeRequest } from "./revoke.js";
 import { submitRequest } from "./submit.js";
 import type { Airlock, AirlockOptions, AirlockPorts } from "./types.js";
 import { commitFileBlocks, stageFileBlock, uploadFile } from "./upload.js";
+import { voteOnFile } from "./vote.js";
+import { withdrawFile } from "./withdraw.js";
 
 /** The public face of a use case: a `ResultAsync`, as every port and caller expects. */
 const asResultAsync = <T>(outcome: Outcome<T>): ResultAsync<T, AirlockError> => new ResultAsync(outcome);
@@ -63,6 +69,20 @@ export const createAirlock = (ports: AirlockPorts, options: AirlockOptions = {})
       asResultAsync(cancelRequest(deps, actor, workspaceId, requestId)),
     review: (actor, workspaceId, requestId, input) =>
       asResultAsync(reviewRequest(deps, actor, workspaceId, requestId, input)),
+    vote: (actor, workspaceId, requestId, file, input) =>
+      asResultAsync(voteOnFile(deps, actor, workspaceId, requestId, file, input)),
+    returnForChanges: (actor, workspaceId, requestId, input) =>
+      asResultAsync(returnRequest(deps, actor, workspaceId, requestId, input)),
+    addComment: (actor, workspaceId, requestId, input) =>
+      asResultAsync(addComment(deps, actor, workspaceId, requestId, input)),
+    comments: (actor, workspaceId, requestId) =>
+      asResultAsync(listComments(deps, actor, workspaceId, requestId)),
+    withdrawFile: (actor, workspaceId, requestId, file) =>
+      asResultAsync(withdrawFile(deps, actor, workspaceId, requestId, file)),
+    setFileContext: (actor, workspaceId, requestId, file, input) =>
+      asResultAsync(setFileContext(deps, actor, workspaceId, requestId, file, input)),
+    changes: (actor, workspaceId, requestId) =>
+      asResultAsync(changesSincePreviousTurn(deps, actor, workspaceId, requestId)),
     revoke: (actor, workspaceId, requestId, input) =>
       asResultAsync(revokeRequest(deps, actor, workspaceId, requestId, input)),
     recordScanResult: (requestId, outcome, file) =>

@@ -98,6 +98,12 @@ const createCounted = async (
     scanRequestedWhen: null,
     draftFiles: [],
     cleanFiles: [],
+    turn: 0,
+    votes: [],
+    comments: [],
+    fileDecisions: [],
+    fileContext: [],
+    previousFiles: [],
   };
   if (stage !== null) {
     const provisioned = await fromPort(deps.ports.storage.provision(containerOf(request), stage));

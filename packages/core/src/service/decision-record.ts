@@ -1,6 +1,6 @@
 import { ok } from "neverthrow";
 import { userRef } from "../model/actor.js";
-import type { RequestStatus, Review } from "../model/request.js";
+import type { AirlockRequest, RequestStatus, Review } from "../model/request.js";
 import { type CommandTarget, failedWrite, viewOf } from "./access.js";
 import { epochSeconds } from "./audit-records.js";
 import type { UseCaseDeps } from "./deps.js";
@@ -14,6 +14,8 @@ export interface DecisionToRecord {
   readonly explanation: string;
   /** Shown as the request's status message (a revoke's reason); absent, the message is kept. */
   readonly statusMessage?: string;
+  /** What else the decision changes (votes, per-file decisions of the turn it ends). */
+  readonly patch?: Partial<AirlockRequest>;
 }
 
 /**
@@ -34,8 +36,10 @@ export const recordDecision = async (
     reviewDecision: decision.reviewDecision,
     decisionExplanation: decision.explanation,
     dateCreated: at,
+    turn: request.turn,
   };
   const next = withStatus(request, to, actor, at, {
+    ...decision.patch,
     reviews: [...request.reviews, review],
     ...(decision.statusMessage === undefined ? {} : { statusMessage: decision.statusMessage }),
   });

@@ -32,6 +32,15 @@ const sameFiles = (expected: readonly FileRecord[], actual: readonly FileRecord[
   });
 };
 
+/**
+ * The files that move with the request: its active ones, as storage knows them. A withdrawn file's
+ * bytes were deleted when it was withdrawn; one found anyway is not recorded, so it stops the move.
+ */
+const movingFiles = (request: AirlockRequest): FileRecord[] =>
+  request.files
+    .filter((file) => file.state === "active")
+    .map(({ name, size, sha256 }) => ({ name, size, sha256 }));
+
 /** What a step of the processor left: the request as stored, and whether it moved on. */
 type Step = { readonly request: AirlockRequest; readonly progressed: boolean };
 
@@ -92,11 +101,12 @@ export const createProcessor = ({ ports, options, writer, background }: Processo
 
   /** What is wrong with the files a move answered, or null when they are the ones recorded at submit. */
   const integrityProblem = (request: AirlockRequest, moved: readonly FileRecord[], to: Stage) => {
-    if (moved.length === 0 && request.files.length > 0) {
+    const expected = movingFiles(request);
+    if (moved.length === 0 && expected.length > 0) {
       return `integrity check failed: no file arrived in the ${to} stage`;
     }
     if (moved.length === 0) return "Request did not contain any files.";
-    if (!sameFiles(request.files, moved)) {
+    if (!sameFiles(expected, moved)) {
       return `integrity check failed: the files in the ${to} stage do not match the sha256 recorded at submit`;
     }
     return null;
@@ -124,7 +134,7 @@ export const createProcessor = ({ ports, options, writer, background }: Processo
         if (mayMove.refusal.kind === "InvalidFile") return fail(workspace, request, mayMove.refusal.message);
         return err({ kind: "IllegalTransition", message: mayMove.refusal.message });
       }
-      const moved = await fromPort(ports.storage.move(containerOf(request), from, to, request.files));
+      const moved = await fromPort(ports.storage.move(containerOf(request), from, to, movingFiles(request)));
       if (moved.isErr()) return err(moved.error);
       const problem = integrityProblem(request, moved.value, to);
       return problem === null ? onMoved() : fail(workspace, request, problem);
@@ -192,7 +202,9 @@ export const createProcessor = ({ ports, options, writer, background }: Processo
       return err({ kind: "IllegalTransition", message: `${request.status} names no stage to scan in` });
     }
     if (request.dataStage !== null && request.dataStage !== stage) {
-      if (request.files.length === 0) return fail(workspace, request, "Request did not contain any files.");
+      if (movingFiles(request).length === 0) {
+        return fail(workspace, request, "Request did not contain any files.");
+      }
       return moveVerified(workspace, request, request.dataStage, stage, { type: "STAGED" }, () =>
         applyEvent(workspace, request, { type: "STAGED" }, "staged", { dataStage: stage }),
       );
@@ -229,8 +241,9 @@ export const createProcessor = ({ ports, options, writer, background }: Processo
       if (deleted.isErr()) return err(deleted.error);
       return recordProgress(request, { ...request, dataStage: null }, "data-deleted", true);
     }
+    const expected = movingFiles(request);
     const moved = await fromPort(
-      ports.storage.move(ref, from, target, request.files.length > 0 ? request.files : undefined),
+      ports.storage.move(ref, from, target, expected.length > 0 ? expected : undefined),
     );
     if (moved.isErr()) return err(moved.error);
     return recordProgress(request, { ...request, dataStage: target }, "data-moved", true);
@@ -347,11 +360,12 @@ export const createProcessor = ({ ports, options, writer, background }: Processo
     if (file === undefined) {
       return settled(await applyEvent(workspace.value, request, { type: "SCAN_CLEAN" }, "scan-clean"));
     }
-    if (!request.files.some((f) => f.name === file)) {
+    const scanned = movingFiles(request);
+    if (!scanned.some((f) => f.name === file)) {
       return err({ kind: "NotFound", message: `request ${requestId} has no file named ${file}` });
     }
     const cleanFiles = [...new Set([...request.cleanFiles, file])];
-    if (!request.files.every((f) => cleanFiles.includes(f.name))) {
+    if (!scanned.every((f) => cleanFiles.includes(f.name))) {
       if (cleanFiles.length === request.cleanFiles.length) return ok(request);
       return writer.commit(
         request,

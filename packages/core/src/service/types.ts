@@ -3,7 +3,7 @@ import type { AirlockError } from "../errors.js";
 import type { Actor, GrantHolder } from "../model/actor.js";
 import type { AuditTrailPage, AuditVerification } from "../model/audit.js";
 import type { RecipientRole } from "../model/notification.js";
-import type { AirlockRequest, RequestStatus, Stage, UserAction } from "../model/request.js";
+import type { AirlockRequest, Comment, RequestStatus, Stage, UserAction } from "../model/request.js";
 import type { AuditLog } from "../ports/audit-log.js";
 import type { Clock } from "../ports/clock.js";
 import type { EventPublisher } from "../ports/event-publisher.js";
@@ -13,6 +13,7 @@ import type { Notifier } from "../ports/notifier.js";
 import type { RequestOrderBy, RequestRepository } from "../ports/request-repository.js";
 import type { AirlockStorage, FileProperties, LinkAccess, StoredFile } from "../ports/storage.js";
 import type { WorkspaceDirectory } from "../ports/workspace-directory.js";
+import type { TurnChanges } from "./changes.js";
 
 export interface AirlockPorts {
   readonly repository: RequestRepository;
@@ -227,6 +228,58 @@ export interface Airlock {
     requestId: string,
     input: unknown,
   ): ResultAsync<RequestView, AirlockError>;
+  /**
+   * One reviewer's vote on one active file of a request in review, `input`: `{vote: "approve" |
+   * "request_changes", comment?}` (the comment is for reviewers only). The vote that gives every
+   * active file `requiredApprovals` approvals approves the request.
+   */
+  vote(
+    actor: Actor,
+    workspaceId: string,
+    requestId: string,
+    file: string,
+    input: unknown,
+  ): ResultAsync<RequestView, AirlockError>;
+  /**
+   * Returns a request in review for changes, `input`: `{comments: [{text, file?, visibility?}]}`
+   * with at least one comment the requester may read (`visibility` defaults to `everyone`).
+   */
+  returnForChanges(
+    actor: Actor,
+    workspaceId: string,
+    requestId: string,
+    input: unknown,
+  ): ResultAsync<RequestView, AirlockError>;
+  /** Adds a comment, `input`: `{text, file?, visibility: "reviewers" | "everyone"}`; answers it. */
+  addComment(
+    actor: Actor,
+    workspaceId: string,
+    requestId: string,
+    input: unknown,
+  ): ResultAsync<Comment, AirlockError>;
+  /** The request's comments this caller may read. */
+  comments(
+    actor: Actor,
+    workspaceId: string,
+    requestId: string,
+  ): ResultAsync<readonly Comment[], AirlockError>;
+  /** The requester withdraws a file (draft or changes_requested): it is never reviewed nor released. */
+  withdrawFile(
+    actor: Actor,
+    workspaceId: string,
+    requestId: string,
+    file: string,
+  ): ResultAsync<RequestView, AirlockError>;
+  /** The requester sets a file's context, `input`: `{description?, controls?}`. */
+  setFileContext(
+    actor: Actor,
+    workspaceId: string,
+    requestId: string,
+    file: string,
+    input: unknown,
+  ): ResultAsync<RequestView, AirlockError>;
+  /** Per file, what changed since the previous turn: `added`, `changed`, `unchanged` or `withdrawn`. */
+  changes(actor: Actor, workspaceId: string, requestId: string): ResultAsync<TurnChanges, AirlockError>;
   /** `input`: `{reason: string}`. */
   revoke(
     actor: Actor,

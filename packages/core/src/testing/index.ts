@@ -39,6 +39,6 @@ export type { ScannerUnderTest } from "./malware-scanner-contract.js";
 export { malwareScannerContract } from "./malware-scanner-contract.js";
 export type { NotifierUnderTest } from "./notifier-contract.js";
 export { notifierContract } from "./notifier-contract.js";
-export { requestRepositoryContract } from "./request-repository-contract.js";
+export { requestRepositoryContract, storedDocumentContract } from "./request-repository-contract.js";
 export { storageContract } from "./storage-contract.js";
 export { workspaceRegistryContract } from "./workspace-registry-contract.js";

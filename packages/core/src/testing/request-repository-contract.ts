@@ -1,8 +1,9 @@
+import type { UserRef } from "../model/actor.js";
 import type { AirlockRequest, RequestStatus } from "../model/request.js";
 import type { RequestPage, RequestQuery, RequestRepository } from "../ports/request-repository.js";
 import { assert, assertEqual, assertErr, assertNotEqual, assertOk } from "./assert.js";
 import { type ContractOptions, type ContractRunner, defineContract, fresh } from "./contract.js";
-import { sampleRequest, sampleUser } from "./fixtures.js";
+import { SAMPLE_EPOCH_SECONDS, sampleRequest, sampleUser } from "./fixtures.js";
 
 type NewRequest = Omit<AirlockRequest, "etag">;
 
@@ -49,6 +50,113 @@ const expectedOrder = (
     })
     .map((request) => request.id);
 
+/** Every review-cycle field filled in, optional ones too, as a request in its second turn holds them. */
+const reviewCycleSample = (requester: UserRef, reviewer: UserRef): Partial<NewRequest> => {
+  const at = SAMPLE_EPOCH_SECONDS;
+  const file = { name: "table.csv", size: 12, sha256: "b".repeat(64) };
+  return {
+    status: "changes_requested",
+    dataStage: "draft",
+    turn: 2,
+    files: [
+      { ...file, state: "active", description: "Counts by region", controls: "Rounded to 5" },
+      { name: "figure.png", size: 3, sha256: "c".repeat(64), state: "withdrawn" },
+    ],
+    previousFiles: [{ ...file, state: "active" }],
+    fileContext: [{ name: "table.csv", description: "Counts by region", controls: "Rounded to 5" }],
+    reviews: [
+      {
+        id: crypto.randomUUID(),
+        reviewer,
+        reviewDecision: "approved",
+        decisionExplanation: "fine",
+        dateCreated: at,
+        turn: 1,
+      },
+    ],
+    votes: [{ reviewer, file: "table.csv", vote: "request_changes", turn: 1, dateCreated: at }],
+    comments: [
+      {
+        id: crypto.randomUUID(),
+        author: reviewer,
+        text: "Round the counts",
+        file: "table.csv",
+        visibility: "everyone",
+        turn: 1,
+        dateCreated: at,
+      },
+      {
+        id: crypto.randomUUID(),
+        author: requester,
+        text: "Done",
+        visibility: "everyone",
+        turn: 2,
+        dateCreated: at,
+      },
+    ],
+    fileDecisions: [{ file: "table.csv", turn: 1, decision: "changes_requested" }],
+  };
+};
+
+/**
+ * For repositories that keep a request as a document (JSON in SQLite, Cosmos DB): documents stored
+ * before the review cycle's fields existed read with their defaults (`storedRequest`). `make`
+ * answers the repository; `create` stores the old document as it is.
+ */
+export function storedDocumentContract(
+  t: ContractRunner,
+  make: () => Promise<RequestRepository> | RequestRepository,
+  options?: ContractOptions,
+): void {
+  defineContract(t, "RequestRepository stored documents", options, (test) => {
+    test("a request stored before the review cycle existed reads with its defaults", async () => {
+      const repository = await fresh(make);
+      const {
+        turn: _turn,
+        votes: _votes,
+        comments: _comments,
+        fileDecisions: _decisions,
+        fileContext: _context,
+        previousFiles: _previous,
+        ...current
+      } = sampleRequest({ status: "in_review", dataStage: "in_progress" });
+      const reviewer = sampleUser();
+      const old = {
+        ...current,
+        files: [{ name: "old.csv", size: 3, sha256: "a".repeat(64) }],
+        reviews: [
+          {
+            id: crypto.randomUUID(),
+            reviewer,
+            reviewDecision: "approved",
+            decisionExplanation: "ok",
+            dateCreated: SAMPLE_EPOCH_SECONDS,
+          },
+        ],
+      };
+      assertOk(await repository.create(old as unknown as NewRequest), "create an old document");
+      const read = assertOk(await repository.get(old.id), "get");
+      const expected = {
+        turn: 0,
+        votes: [],
+        comments: [],
+        fileDecisions: [],
+        fileContext: [],
+        previousFiles: [],
+        files: [{ name: "old.csv", size: 3, sha256: "a".repeat(64), state: "active" }],
+        reviews: [{ ...old.reviews[0], turn: 0 }],
+      };
+      for (const [key, value] of Object.entries(expected)) {
+        assertEqual(read[key as keyof AirlockRequest], value, `${key} of an old document`);
+      }
+      const listed = assertOk(await repository.list({ workspaceIds: [old.workspaceId] }), "list").items;
+      assertEqual(listed[0]?.turn, 0, "turn of an old document listed");
+      const updated = assertOk(await repository.update({ ...read, turn: 1 }), "update an old document");
+      assertEqual(updated.turn, 1, "turn after an update");
+    });
+  });
+}
+
 /**
  * The `RequestRepository` contract (see its JSDoc). Every test takes a fresh repository from `make`
  * and works in random workspaces, so a shared backend may hold other data.
@@ -67,6 +175,25 @@ export function requestRepositoryContract(
       assertEqual(withoutEtag(created), request, "create answers what was given");
       const read = assertOk(await repository.get(request.id), "get");
       assertEqual(read, created, "get answers what create answered");
+    });
+
+    test("the review cycle's fields round-trip through create and update", async () => {
+      const repository = await fresh(make);
+      const requester = sampleUser();
+      const reviewer = sampleUser();
+      const request = sampleRequest({ ...reviewCycleSample(requester, reviewer), createdBy: requester });
+      const created = assertOk(await repository.create(request), "create");
+      assertEqual(withoutEtag(created), request, "create answers the review cycle as given");
+      assertEqual(assertOk(await repository.get(request.id), "get"), created, "get after create");
+      const next: AirlockRequest = {
+        ...created,
+        turn: 3,
+        votes: [],
+        files: created.files.map((file) => ({ ...file, state: "withdrawn" as const })),
+      };
+      const updated = assertOk(await repository.update(next), "update");
+      assertEqual(withoutEtag(updated), withoutEtag(next), "update answers the stored request");
+      assertEqual(assertOk(await repository.get(request.id), "get"), updated, "get after update");
     });
 
     test("a second create of the same id is a Conflict and keeps the first", async () => {
@@ -93,7 +220,7 @@ export function requestRepositoryContract(
         ...created,
         status: "submitted",
         updatedWhen: created.updatedWhen + 60,
-        files: [{ name: "cohort.csv", size: 12, sha256: "a".repeat(64) }],
+        files: [{ name: "cohort.csv", size: 12, sha256: "a".repeat(64), state: "active" }],
       };
       const updated = assertOk(await repository.update(changed), "update");
       assertNotEqual(updated.etag, created.etag, "etag after update");
