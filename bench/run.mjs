@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 
 const only = process.argv.slice(2);
-const benches = ["core", "http", "azure", "audit", "stalls", "link-flood", "loop", "local"].filter(
+const benches = ["core", "http", "azure", "audit", "stalls", "link-flood", "loop", "local", "review"].filter(
   (name) => only.length === 0 || only.includes(name),
 );
 let failed = false;
