@@ -109,6 +109,7 @@ export const createLocalProfile = async (options: LocalProfileOptions): Promise<
     banner: [
       `Data             ${dataDir} (requests, files, audit log and link secret survive a restart)`,
       `Audit seals      ${settings.checkpointsDir}`,
+      "Malware scan     the built-in test-signature matcher (finds the EICAR test file only)",
       `Durability       SQLite synchronous=${settings.synchronous}: ${settings.synchronous === "FULL" ? "an answered write survives a power loss" : "an answered write survives a crash of this process, not a power loss"}`,
       settings.webhooks.length > 0
         ? `Events           CloudEvents to ${settings.webhooks.map((url) => new URL(url).origin).join(", ")} (kept until delivered)`
