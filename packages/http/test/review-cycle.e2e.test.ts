@@ -154,6 +154,20 @@ describe("a review cycle through the HTTP API", () => {
       ]),
     );
     expect(aliceReturned.allowedUserActions).toEqual(expect.arrayContaining(["submit", "withdraw"]));
+    // Every field of the review cycle is in the answer, the engine's bookkeeping is not.
+    for (const field of ["turn", "votes", "comments", "fileDecisions", "fileContext", "previousFiles"]) {
+      expect(aliceReturned.airlockRequest).toHaveProperty(field);
+    }
+    for (const internal of ["pendingAudit", "revision", "cleanFiles", "scanRequestedWhen", "draftFiles"]) {
+      expect(aliceReturned.airlockRequest).not.toHaveProperty(internal);
+    }
+    // Lists show the request as the request's own answer does.
+    ok(await asAlice(base));
+    const aliceAcrossWorkspaces = await call(`${server.url}/api/requests`, {
+      token: await server.token({ user: "alice", roles: ["TREUser"] }),
+    });
+    aliceSaw.push(JSON.stringify(ok(aliceAcrossWorkspaces)));
+    expect(JSON.stringify(aliceAcrossWorkspaces.body)).toContain(FOR_REQUESTER);
     const aliceComments = ok(await asAlice<{ comments: Comment[] }>(`${base}/${id}/comments`));
     expect(aliceComments.comments.map((c) => c.text)).toEqual([FOR_REQUESTER]);
     // A reviewer reads both comments through the same route.
