@@ -8,7 +8,7 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { freePort } from "../packages/server/test/support/free-port.js";
 import { watched } from "../packages/server/test/support/watched.js";
 
-// `pnpm start` as a newcomer runs it: the banner's commands work as printed, the walkthrough runs
+// `pnpm start` as a newcomer runs it: the banner's commands work as printed, the HTTP examples run
 // against it, and SIGTERM (a process manager) or Ctrl-C (SIGINT to the terminal's process group)
 // stops the server itself, not only pnpm.
 
@@ -91,7 +91,7 @@ const stop = async (server: Started, send: () => void) => {
 };
 
 describe("pnpm start", () => {
-  it("prints token commands that work as printed, serves the walkthrough, and stops on SIGTERM", async () => {
+  it("prints token commands that work as printed, serves the HTTP examples, and stops on SIGTERM", async () => {
     const server = await start();
     const commands = [...server.output().matchAll(/^(?:Get a token|TRE admin token) +(pnpm .+)$/gm)].map(
       (match) => match[1] ?? "",
@@ -111,6 +111,17 @@ describe("pnpm start", () => {
     });
     expect(walkthrough.stdout).toContain("Done.");
 
+    // The review cycle: returned once, resubmitted with one file replaced and one withdrawn,
+    // approved by two independent reviewers; only the replaced file leaves.
+    const reviewCycle = await run(process.execPath, ["examples/review-cycle/main.mjs"], {
+      cwd: ROOT,
+      env: { ...process.env, AIRLOCK_URL: server.url },
+    });
+    expect(reviewCycle.stdout).toContain("Alice sees no vote of the open turn: none");
+    expect(reviewCycle.stdout).toContain("since the returned turn: tables.csv changed, notes.txt withdrawn");
+    expect(reviewCycle.stdout).toContain("container holds: tables.csv\n");
+    expect(reviewCycle.stdout).toContain("Done.");
+
     // To pnpm's process only, as a process manager sends it.
     const stopped = await stop(server, () => server.child.kill("SIGTERM"));
     expect(stopped.outcome, server.output()).not.toBe("still running");
@@ -127,10 +138,10 @@ describe("pnpm start", () => {
   }, 180_000);
 });
 
-describe("the walkthrough", () => {
+describe.each(["http-walkthrough", "review-cycle"])("the %s example", (example) => {
   it("says how to point it at a server when none answers", async () => {
     const url = `http://127.0.0.1:${await freePort()}`;
-    const failed = await run(process.execPath, ["examples/http-walkthrough/main.mjs"], {
+    const failed = await run(process.execPath, [`examples/${example}/main.mjs`], {
       cwd: ROOT,
       env: { ...process.env, AIRLOCK_URL: url },
     }).then(

@@ -26,6 +26,7 @@ import { registerEventRoutes, type ScanEventsOptions } from "./routes/events.js"
 import { registerHealthRoutes } from "./routes/health.js";
 import { registerRequestRoutes } from "./routes/requests.js";
 import { MALFORMED_JSON } from "./routes/respond.js";
+import { registerReviewCycleRoutes } from "./routes/review-cycle.js";
 import { registerWorkspaceRoutes } from "./routes/workspaces.js";
 import { isDocumentedOnly, openApiRegistry, withoutUnusedSchemas } from "./schemas.js";
 
@@ -308,6 +309,7 @@ export const airlockApi: FastifyPluginAsync<AirlockApiOptions> = async (app, opt
       },
     );
     registerRequestRoutes(api, { airlock: options.airlock, guard, containerUrl });
+    registerReviewCycleRoutes(api, { airlock: options.airlock, guard });
     registerAuditRoutes(api, { airlock: options.airlock, guard });
     registerWorkspaceRoutes(api, {
       guard,

@@ -1,14 +1,21 @@
 import {
   AuditEntrySchema,
   AuditTrailQuerySchema,
+  CommentInputSchema,
+  CommentSchema,
+  type FileChange,
+  FileContextInputSchema,
+  FileNameInput,
   ListQuerySchema,
   NewRequestInputSchema,
   PublicRequestSchema,
+  ReturnInputSchema,
   ReviewInputSchema,
   RevokeInputSchema,
   StageSchema,
   UserActionSchema,
   UserListQuerySchema,
+  VoteInputSchema,
   WorkspaceMemberSchema,
   WorkspacePolicySchema,
   WorkspaceSchema,
@@ -180,9 +187,49 @@ export const AuditTrailQuery = documented(AuditTrailQuerySchema);
 export const WorkspaceParams = z.object({ ws: z.string() });
 export const RequestParams = z.object({ ws: z.string(), id: z.string() });
 
+/**
+ * A file of a request, named in the path as the link routes name one: percent-decoded, one path
+ * segment, normalised to NFC and held to the file name rules (422 `InvalidInput` on `name`
+ * otherwise). The name says nothing about any request, so it is checked before the engine is asked.
+ */
+export const RequestFileParams = RequestParams.extend({
+  name: described(FileNameInput, { description: "The file name, percent-encoded" }),
+});
+
 export const NewRequestBody = documented(named(NewRequestInputSchema, "NewRequest"));
 export const ReviewBody = documented(named(ReviewInputSchema, "ReviewDecision"));
 export const RevokeBody = documented(named(RevokeInputSchema, "Revocation"));
+export const VoteBody = documented(named(VoteInputSchema, "FileVote"));
+export const ReturnBody = documented(named(ReturnInputSchema, "ReturnForChanges"));
+export const CommentBody = documented(named(CommentInputSchema, "NewComment"));
+export const FileContextBody = documented(named(FileContextInputSchema, "FileContextChange"));
+
+export const CommentViewSchema = named(CommentSchema, "Comment");
+export const CommentListSchema = named(
+  z.object({
+    comments: described(z.array(CommentViewSchema), {
+      description: "The comments the caller may read, oldest first",
+    }),
+  }),
+  "CommentList",
+);
+
+/** Every change core's `FileChange` names: a change added there fails to compile here until listed. */
+const FILE_CHANGES: { readonly [C in FileChange]: C } = {
+  added: "added",
+  changed: "changed",
+  unchanged: "unchanged",
+  withdrawn: "withdrawn",
+};
+export const TurnChangesSchema = named(
+  z.object({
+    turn: described(z.number().int().nonnegative(), { description: "The turn the files belong to" }),
+    files: z.array(z.object({ file: z.string(), change: z.enum(FILE_CHANGES) })),
+  }),
+  "TurnChanges",
+  "Each file recorded at the last submit against the files of the returned turn before it",
+);
+
 /**
  * The list's query as the document shows it: core's schema, except that `order_ascending` is text
  * in a query string, where core also takes the boolean a program passes.

@@ -1,4 +1,16 @@
-import { TRE_STREAM } from "@airlock/core";
+import type { Workspace } from "@airlock/core";
+import {
+  type AirlockRequest,
+  actorFacts,
+  type Role as CoreRole,
+  contextOf,
+  decide,
+  type MachineEvent,
+  mayAttempt,
+  type Permission,
+  type RefusalKind,
+  TRE_STREAM,
+} from "@airlock/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectProblem, type People, peopleOf, type RequestBody, requestsUrl } from "./support/flow.js";
 import { type ApiAnswer, call, startTestServer, type TestServer, workspace } from "./support/server.js";
@@ -8,7 +20,11 @@ import { type RestingStatus, requestInStatus } from "./support/statuses.js";
 // The authorization matrix, written from the airlock's documented behaviour (statuses and
 // transitions, who holds a link in which status, the HTTP routes, the order of checks) and the
 // package README (which routes admit a TREAdmin token on the API audience, who reads the audit
-// trail). It is data, deliberately not derived from core's machine, so the two check each other.
+// trail). For upstream's routes it is data, deliberately not derived from core's machine, so the
+// two check each other. The review-cycle routes (votes, returns, comments, withdrawals, file
+// context, changes) ask core's permission table and machine what each call should answer, so the
+// matrix checks that the HTTP API carries the engine's rules, in the documented order of checks,
+// without a second copy of them (see REVIEW_ROUTES below).
 
 type Role = "WorkspaceResearcher" | "WorkspaceOwner" | "AirlockManager" | "TREAdmin";
 
@@ -101,8 +117,8 @@ const ADMITS_API_TOKEN: readonly Endpoint[] = ["list", "get", "cancel", "audit",
 const TRANSITIONS: Readonly<
   Record<Command, { readonly from: readonly RestingStatus[]; readonly to: string }>
 > = {
-  submit: { from: ["draft"], to: "submitted" },
-  cancel: { from: ["draft", "in_review"], to: "cancelled" },
+  submit: { from: ["draft", "changes_requested"], to: "submitted" },
+  cancel: { from: ["draft", "in_review", "changes_requested"], to: "cancelled" },
   approve: { from: ["in_review"], to: "approval_in_progress" },
   reject: { from: ["in_review"], to: "rejection_in_progress" },
   revoke: { from: ["approved"], to: "revoked" },
@@ -124,6 +140,9 @@ const LINKS: Readonly<Record<RestingStatus, LinkRule>> = {
   draft: { import: ["requester"], export: ["requester"] },
   submitted: { import: ["requester", O], export: ["requester", O] },
   in_review: { import: [M, O], export: [M, O] },
+  // Being processed: no link until the files are back in the draft stage.
+  returning_in_progress: "none",
+  changes_requested: { import: ["requester"], export: ["requester"] },
   approved: { import: [R, O], export: ["requester", O] },
   rejected: "none",
   blocked_by_scan: "none",
@@ -146,6 +165,8 @@ const STATUS_COLUMNS: readonly Column[] = [
   { name: "draft", status: "draft" },
   { name: "submitted (scan pending)", status: "submitted" },
   { name: "in_review", status: "in_review" },
+  { name: "returning_in_progress (move back failing)", status: "returning_in_progress" },
+  { name: "changes_requested", status: "changes_requested" },
   { name: "approved (import)", status: "approved", decidedBy: "decider" },
   { name: "approved (export)", status: "approved", type: "export", decidedBy: "decider" },
   { name: "rejected", status: "rejected", decidedBy: "decider" },
@@ -214,11 +235,13 @@ interface World {
   readonly server: TestServer;
   readonly people: People;
   readonly tokens: Readonly<Record<Caller, string | undefined>>;
+  readonly policy: Workspace["policy"];
 }
 
 const startWorld = async (): Promise<World> => {
   const server = await startTestServer({
-    workspaces: [workspace(WS), workspace(OTHER_WS)],
+    // Every allowed command gets a fresh request: alice holds many drafts at once here.
+    workspaces: [workspace(WS, { policy: { maxOpenDrafts: 1000 } }), workspace(OTHER_WS)],
     airlock: { scanDeadlineSeconds: SCAN_DEADLINE_SECONDS },
   });
   const people = await peopleOf(server, WS);
@@ -234,7 +257,8 @@ const startWorld = async (): Promise<World> => {
             ...(caller.audience === "workspace" ? { workspace: WS } : {}),
           });
   }
-  return { server, people, tokens };
+  const registered = (await server.ports.workspaces.get(WS))._unsafeUnwrap();
+  return { server, people, tokens, policy: registered.policy };
 };
 
 const fixture = (world: World, column: Column): Promise<string> =>
@@ -272,6 +296,224 @@ const callEndpoint = (world: World, endpoint: Endpoint, caller: Caller, ws: stri
       return call<RequestBody>(`${base}/${id}/review`, { method: "POST", ...init });
     default:
       return call<RequestBody>(`${base}/${id}/${endpoint}`, { method: "POST", ...init });
+  }
+};
+
+// --- the review-cycle routes: expectations asked of core's permission table and machine ---------
+
+type ReviewEndpoint =
+  | "vote"
+  | "return"
+  | "commentForEveryone"
+  | "commentForReviewers"
+  | "readComments"
+  | "withdraw"
+  | "setFileContext"
+  | "changes";
+
+/** The file every fixture holds (see `requestInStatus`). */
+const FILE = "data.csv";
+
+interface ReviewRoute {
+  /** The row of core's permission table checked before the request is read. */
+  readonly permission: Permission;
+  /** The event the engine puts to the machine; none for a read. */
+  readonly event?: (actor: ReturnType<typeof actorFacts>) => MachineEvent;
+  /** A vote is on a file recorded at a submit: any other name is 404 before the machine is asked. */
+  readonly needsRecordedFile?: boolean;
+  /** The user action `allowedUserActions` offers for it. */
+  readonly action?: "vote" | "return" | "comment" | "withdraw";
+  readonly created?: boolean;
+}
+
+const REVIEW_ROUTES: Readonly<Record<ReviewEndpoint, ReviewRoute>> = {
+  vote: {
+    permission: "vote",
+    event: (actor) => ({ type: "VOTE", actor, file: FILE, vote: "approve" }),
+    needsRecordedFile: true,
+    action: "vote",
+  },
+  return: {
+    permission: "return",
+    // The body carries one comment, for everyone.
+    event: (actor) => ({ type: "RETURN", actor, requesterComments: 1 }),
+    action: "return",
+  },
+  commentForEveryone: {
+    permission: "comment",
+    event: (actor) => ({ type: "COMMENT", actor, visibility: "everyone" }),
+    action: "comment",
+    created: true,
+  },
+  commentForReviewers: {
+    permission: "comment",
+    event: (actor) => ({ type: "COMMENT", actor, visibility: "reviewers" }),
+    created: true,
+  },
+  readComments: { permission: "read" },
+  withdraw: { permission: "withdraw", event: (actor) => ({ type: "WITHDRAW", actor }), action: "withdraw" },
+  setFileContext: { permission: "setFileContext", event: (actor) => ({ type: "SET_FILE_CONTEXT", actor }) },
+  changes: { permission: "readChanges" },
+};
+const REVIEW_ENDPOINTS = Object.keys(REVIEW_ROUTES) as ReviewEndpoint[];
+
+/** The HTTP status of each refusal the machine makes (docs/api.md, Errors). */
+const REFUSAL_STATUS: Readonly<Record<RefusalKind, number>> = {
+  Forbidden: 403,
+  IllegalTransition: 400,
+  PolicyViolation: 400,
+  QuotaExceeded: 409,
+  AirlockDisabled: 405,
+  Conflict: 409,
+  InvalidFile: 400,
+};
+
+type ReviewExpected = Expected & { readonly to?: string };
+
+/**
+ * The documented order of checks, each step asked of core: the token (the HTTP layer's), the
+ * workspace, the permission table's roles, the request, the file a vote names, then the machine on
+ * the request as stored.
+ */
+const expectedReview = (
+  endpoint: ReviewEndpoint,
+  callerName: Caller,
+  column: Column,
+  stored: AirlockRequest | undefined,
+  world: World,
+): ReviewExpected => {
+  const caller: CallerSpec = CALLERS[callerName];
+  const route = REVIEW_ROUTES[endpoint];
+  if (caller.audience === "none") return deny(401, "Unauthorized");
+  if (column.missing === "unknown-workspace") return deny(404, "NotFound");
+  // No review route admits a token for the API audience.
+  if (caller.audience === "api") return deny(401, "Unauthorized");
+  if (!mayAttempt(route.permission, caller.roles as readonly CoreRole[])) return deny(403, "Forbidden");
+  if (column.missing || stored === undefined) return deny(404, "NotFound");
+  if (route.event === undefined) return allow();
+  if (route.needsRecordedFile && !stored.files.some((file) => file.name === FILE)) {
+    return deny(404, "NotFound");
+  }
+  const actor = actorFacts({ id: caller.user, roles: [...caller.roles] as CoreRole[] });
+  const decision = decide(stored.status, contextOf(stored, world.policy, null), route.event(actor));
+  if (!decision.allowed) return deny(REFUSAL_STATUS[decision.refusal.kind], decision.refusal.kind);
+  return { ...allow(route.created ? 201 : 200), to: decision.to };
+};
+
+const REVIEW_BODIES: Partial<Record<ReviewEndpoint, unknown>> = {
+  vote: { vote: "approve" },
+  return: { comments: [{ text: "Round the counts" }] },
+  commentForEveryone: { text: "A question about the method", visibility: "everyone" },
+  commentForReviewers: { text: "Between reviewers", visibility: "reviewers" },
+  setFileContext: { description: "Counts per area" },
+};
+
+const callReviewEndpoint = (
+  world: World,
+  endpoint: ReviewEndpoint,
+  caller: Caller,
+  ws: string,
+  id: string,
+) => {
+  const request = `${requestsUrl(world.server, ws)}/${id}`;
+  const token = world.tokens[caller];
+  const json = REVIEW_BODIES[endpoint];
+  const init = { ...(token ? { token } : {}), ...(json === undefined ? {} : { json }) };
+  switch (endpoint) {
+    case "vote":
+      return call<RequestBody>(`${request}/files/${FILE}/vote`, { method: "PUT", ...init });
+    case "return":
+      return call<RequestBody>(`${request}/return`, { method: "POST", ...init });
+    case "commentForEveryone":
+    case "commentForReviewers":
+      return call<RequestBody>(`${request}/comments`, { method: "POST", ...init });
+    case "readComments":
+      return call<RequestBody>(`${request}/comments`, init);
+    case "withdraw":
+      return call<RequestBody>(`${request}/files/${FILE}/withdraw`, { method: "POST", ...init });
+    case "setFileContext":
+      return call<RequestBody>(`${request}/files/${FILE}`, { method: "PATCH", ...init });
+    case "changes":
+      return call<RequestBody>(`${request}/changes`, init);
+  }
+};
+
+const storedRequest = (world: World, id: string) =>
+  world.server.ports.repository.inspect().find((request) => request.id === id);
+
+/** One cell: the answer core's table and machine call for, and a refusal that changes nothing. */
+const checkReviewCell = async (
+  world: World,
+  endpoint: ReviewEndpoint,
+  caller: Caller,
+  column: Column,
+  address: { readonly ws: string; readonly id: string },
+  freshId: () => Promise<string>,
+) => {
+  const expected = expectedReview(endpoint, caller, column, storedRequest(world, address.id), world);
+  if (!expected.allowed) {
+    await expectRefusedWithoutChange(world, expected, isRecorded(caller, column), () =>
+      callReviewEndpoint(world, endpoint, caller, address.ws, address.id),
+    );
+    return;
+  }
+  const route = REVIEW_ROUTES[endpoint];
+  if (route.event === undefined) {
+    const answer = await callReviewEndpoint(world, endpoint, caller, address.ws, address.id);
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    const body = answer.body as unknown as Record<string, unknown>;
+    if (endpoint === "readComments") expect(body.comments).toEqual(expect.any(Array));
+    else expect(body).toEqual({ turn: expect.any(Number), files: expect.any(Array) });
+    return;
+  }
+  // An allowed command changes the request: it gets a fresh one in the same status.
+  const id = await freshId();
+  const fresh = expectedReview(endpoint, caller, column, storedRequest(world, id), world);
+  expect(fresh).toEqual(expected);
+  const answer = await callReviewEndpoint(world, endpoint, caller, address.ws, id);
+  expect(answer.status, JSON.stringify(answer.body)).toBe(expected.status);
+  if (route.created) {
+    expect(answer.body).toMatchObject({ author: { id: CALLERS[caller].user }, turn: expect.any(Number) });
+  } else {
+    expect(answer.body.airlockRequest.status).toBe(expected.to);
+  }
+  const stored = storedRequest(world, id) as AirlockRequest;
+  expect(EFFECTS[endpoint]?.(world, stored, CALLERS[caller].user, answer.body), "the call's effect").toBe(
+    true,
+  );
+};
+
+/** What each allowed command leaves behind, so a route that called another command would show. */
+const EFFECTS: Partial<
+  Record<ReviewEndpoint, (world: World, stored: AirlockRequest, user: string, body: unknown) => boolean>
+> = {
+  vote: (_, stored, user) =>
+    stored.votes.some((v) => v.reviewer.id === user && v.file === FILE && v.vote === "approve"),
+  return: (_, stored) =>
+    stored.comments.some((c) => c.text === "Round the counts" && c.visibility === "everyone"),
+  commentForEveryone: (_, stored, _user, body) =>
+    stored.comments.some((c) => c.id === (body as { id: string }).id && c.visibility === "everyone"),
+  commentForReviewers: (_, stored, _user, body) =>
+    stored.comments.some((c) => c.id === (body as { id: string }).id && c.visibility === "reviewers"),
+  withdraw: (world, stored) => !world.server.ports.storage.contents("draft", stored.id).has(FILE),
+  setFileContext: (world, stored) =>
+    world.server.ports.storage.contents("draft", stored.id).has(FILE) &&
+    stored.fileContext.some((c) => c.name === FILE && c.description === "Counts per area"),
+};
+
+/**
+ * `allowedUserActions` offers a review action exactly when the route would allow it now (a
+ * comment: one for everyone).
+ */
+const checkOfferedActions = async (world: World, caller: Caller, id: string, column: Column) => {
+  const answer = await callEndpoint(world, "get", caller, WS, id);
+  expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+  const stored = storedRequest(world, id);
+  for (const endpoint of REVIEW_ENDPOINTS) {
+    const { action } = REVIEW_ROUTES[endpoint];
+    if (action === undefined) continue;
+    const allowed = expectedReview(endpoint, caller, column, stored, world).allowed;
+    expect(answer.body.allowedUserActions.includes(action), `${action} offered`).toBe(allowed);
   }
 };
 
@@ -434,6 +676,21 @@ describe.each(STATUS_COLUMNS)("the authorization matrix on a request $name", (co
       });
     }
   }
+
+  for (const endpoint of REVIEW_ENDPOINTS) {
+    for (const caller of CALLER_NAMES) {
+      it(`${CALLERS[caller].label}: ${endpoint}, as core's permission table and machine decide`, () =>
+        checkReviewCell(world, endpoint, caller, column, { ws: WS, id: shared }, () =>
+          fixture(world, column),
+        ));
+    }
+  }
+
+  for (const caller of CALLER_NAMES.filter((name) => CALLERS[name].audience === "workspace")) {
+    if (!mayAttempt("read", CALLERS[caller].roles as readonly CoreRole[])) continue;
+    it(`${CALLERS[caller].label} is offered the review actions the routes allow`, () =>
+      checkOfferedActions(world, caller, shared, column));
+  }
 });
 
 describe.each(MISSING_COLUMNS)("the authorization matrix on a request $name", (column) => {
@@ -462,6 +719,17 @@ describe.each(MISSING_COLUMNS)("the authorization matrix on a request $name", (c
         await expectRefusedWithoutChange(world, expected, isRecorded(caller, column), () =>
           callEndpoint(world, endpoint, caller, ws, id),
         );
+      });
+    }
+  }
+
+  for (const endpoint of REVIEW_ENDPOINTS) {
+    for (const caller of CALLER_NAMES) {
+      it(`${CALLERS[caller].label}: ${endpoint}, refused as core's permission table decides`, async () => {
+        expect(expectedReview(endpoint, caller, column, undefined, world).allowed).toBe(false);
+        await checkReviewCell(world, endpoint, caller, column, { ws, id }, () => {
+          throw new Error("nothing is allowed on a request the caller cannot address");
+        });
       });
     }
   }

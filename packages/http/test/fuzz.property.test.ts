@@ -21,8 +21,11 @@ let admin: string;
 
 beforeAll(async () => {
   server = await startTestServer({
-    // Many files may land in one draft while file names are fuzzed.
-    workspaces: [workspace(WS, { policy: { maxFiles: 1000, maxFileSize: 4096 } })],
+    // Many files may land in one draft while file names are fuzzed, and every request returned for
+    // changes counts as an open draft of alice's.
+    workspaces: [workspace(WS, { policy: { maxFiles: 1000, maxFileSize: 4096, maxOpenDrafts: 1000 } })],
+    // Thousands of calls from three people in seconds: the rate limits have tests of their own.
+    limits: { rateLimit: false },
   });
   people = await peopleOf(server, WS);
   admin = await server.token({ user: "root", roles: ["TREAdmin"] });
@@ -120,6 +123,55 @@ const reviewBody = bodyText(
 const revokeBody = bodyText(
   withExtras(
     fc.record({ reason: fc.oneof(fc.constant("Consent withdrawn"), fieldValue) }, { requiredKeys: [] }),
+  ),
+);
+const commentText = fc.oneof(fc.constant("Please round the counts"), fieldValue);
+const commentFile = fc.oneof(
+  fc.constant("data.csv"),
+  fc.constantFrom("other.csv", "../data.csv", "data.csv\u0000", "", "a/b.csv", "re\u0301sume\u0301.csv"),
+  fieldValue,
+);
+const visibility = fc.oneof(fc.constantFrom("everyone", "reviewers", "Everyone", "public"), fieldValue);
+const voteBody = bodyText(
+  withExtras(
+    fc.record(
+      {
+        vote: fc.oneof(fc.constantFrom("approve", "request_changes", "APPROVE", "reject"), fieldValue),
+        comment: commentText,
+      },
+      { requiredKeys: [] },
+    ),
+  ),
+);
+const returnBody = bodyText(
+  withExtras(
+    fc.record(
+      {
+        comments: fc.oneof(
+          fc.array(
+            withExtras(fc.record({ text: commentText, file: commentFile, visibility }, { requiredKeys: [] })),
+            { maxLength: 4 },
+          ),
+          fc.array(fc.constant({ text: "Round it" }), { minLength: 99, maxLength: 102 }),
+          fieldValue,
+        ),
+      },
+      { requiredKeys: [] },
+    ),
+  ),
+);
+const commentBody = bodyText(
+  withExtras(fc.record({ text: commentText, file: commentFile, visibility }, { requiredKeys: [] })),
+);
+const fileContextBody = bodyText(
+  withExtras(
+    fc.record(
+      {
+        description: fc.oneof(fc.constant("Counts per area"), fieldValue),
+        controls: fc.oneof(fc.constant("Rounded to 10"), fieldValue),
+      },
+      { requiredKeys: [] },
+    ),
   ),
 );
 const member = fc.record(
@@ -224,6 +276,83 @@ describe("hostile JSON bodies", () => {
         if (answer.status === 200) id = await requestInStatus(server, WS, people, "approved");
       }),
       { numRuns: RUNS, examples: [[JSON.stringify({ reason: "Consent withdrawn" })]] },
+    );
+    tally.expectBoth();
+  });
+
+  it("voting on a file: never a 5xx, and an invalid vote changes nothing", async () => {
+    let id = await requestInStatus(server, WS, people, "in_review");
+    const tally = createTally();
+    await fc.assert(
+      fc.asyncProperty(voteBody, async (body) => {
+        const url = `${requestsUrl(server, WS)}/${id}/files/data.csv/vote`;
+        const answer = await probe(() => jsonPost(url, people.bob, body, "PUT"));
+        expect([200, 413, 422]).toContain(answer.status);
+        tally.note(answer);
+        if (answer.status === 200) id = await requestInStatus(server, WS, people, "in_review");
+      }),
+      { numRuns: RUNS, examples: [[JSON.stringify({ vote: "request_changes", comment: "Small counts" })]] },
+    );
+    tally.expectBoth();
+  });
+
+  it("returning for changes: never a 5xx, and a refused return changes nothing", async () => {
+    let id = await requestInStatus(server, WS, people, "in_review");
+    const tally = createTally();
+    await fc.assert(
+      fc.asyncProperty(returnBody, async (body) => {
+        const answer = await probe(() =>
+          jsonPost(`${requestsUrl(server, WS)}/${id}/return`, people.mona, body),
+        );
+        // 400: no comment the requester may read; 404: a comment on a file the request does not record.
+        expect([200, 400, 404, 413, 422]).toContain(answer.status);
+        tally.note(answer);
+        if (answer.status === 200) id = await requestInStatus(server, WS, people, "in_review");
+      }),
+      {
+        numRuns: RUNS,
+        examples: [[JSON.stringify({ comments: [{ text: "Round the counts", file: "data.csv" }] })]],
+      },
+    );
+    tally.expectBoth();
+  });
+
+  it("commenting: never a 5xx, and a refused comment changes nothing", async () => {
+    const id = await requestInStatus(server, WS, people, "in_review");
+    const tally = createTally();
+    await fc.assert(
+      fc.asyncProperty(commentBody, fc.constantFrom("bob", "alice"), async (body, who) => {
+        const token = who === "bob" ? people.bob : people.alice;
+        const answer = await probe(() => jsonPost(`${requestsUrl(server, WS)}/${id}/comments`, token, body));
+        // The requester is refused a comment for reviewers (403); a file the request lacks is 404.
+        expect(who === "alice" ? [201, 403, 404, 413, 422] : [201, 404, 413, 422]).toContain(answer.status);
+        tally.note(answer);
+      }),
+      { numRuns: RUNS, examples: [[JSON.stringify({ text: "Why 10?", visibility: "everyone" }), "alice"]] },
+    );
+    tally.expectBoth();
+    // Whatever was accepted, the requester reads no comment for reviewers.
+    const read = await call<{ comments: { visibility: string }[] }>(
+      `${requestsUrl(server, WS)}/${id}/comments`,
+      {
+        token: people.alice,
+      },
+    );
+    expect(read.status).toBe(200);
+    expect(read.body.comments.every((comment) => comment.visibility === "everyone")).toBe(true);
+  });
+
+  it("setting a file's context: never a 5xx, and an invalid context changes nothing", async () => {
+    const id = await requestInStatus(server, WS, people, "draft");
+    const tally = createTally();
+    await fc.assert(
+      fc.asyncProperty(fileContextBody, async (body) => {
+        const url = `${requestsUrl(server, WS)}/${id}/files/data.csv`;
+        const answer = await probe(() => jsonPost(url, people.alice, body, "PATCH"));
+        expect([200, 413, 422]).toContain(answer.status);
+        tally.note(answer);
+      }),
+      { numRuns: RUNS, examples: [[JSON.stringify({ controls: "Rounded to 10" })]] },
     );
     tally.expectBoth();
   });
@@ -351,10 +480,24 @@ const pathSegment = fc.oneof(
   fc.stringMatching(/^[%0-9a-fA-F./\\]{1,30}$/),
 );
 const requestPath = fc
-  .tuple(pathSegment, fc.constantFrom("", "/link", "/submit", "/cancel", "/review", "/revoke", "/audit"))
+  .tuple(
+    pathSegment,
+    fc.constantFrom(
+      "",
+      "/link",
+      "/submit",
+      "/cancel",
+      "/review",
+      "/revoke",
+      "/audit",
+      "/return",
+      "/comments",
+      "/changes",
+    ),
+  )
   .map(([id, suffix]) => ({
     path: `/api/workspaces/${WS}/requests/${id}${suffix}`,
-    method: suffix === "" || suffix === "/link" || suffix === "/audit" ? "GET" : "POST",
+    method: ["", "/link", "/audit", "/comments", "/changes"].includes(suffix) ? "GET" : "POST",
     suffix,
   }));
 
@@ -474,6 +617,41 @@ describe("hostile blob file names", () => {
     await server.idle();
     const processed = server.ports.repository.inspect().find((request) => request.id === id);
     expect(processed?.status, processed?.statusMessage ?? "").toBe("in_review");
+  });
+});
+
+describe("hostile file names in the review routes' paths", () => {
+  it("never a 5xx; a refusal changes nothing, and only the draft's own file is found", async () => {
+    const id = await requestInStatus(server, WS, people, "draft");
+    const files = `/api/workspaces/${WS}/requests/${id}/files`;
+    const routes = {
+      vote: { method: "PUT", suffix: "/vote", body: { vote: "approve" }, token: people.bob },
+      withdraw: { method: "POST", suffix: "/withdraw", body: undefined, token: people.alice },
+      context: { method: "PATCH", suffix: "", body: { description: "Counts" }, token: people.alice },
+    } as const;
+    await fc.assert(
+      fc.asyncProperty(fileName, fc.constantFrom("vote", "withdraw", "context"), async (name, which) => {
+        const route = routes[which as keyof typeof routes];
+        const answer = await probe(() =>
+          rawCall(server.url, `${files}/${name}${route.suffix}`, {
+            method: route.method,
+            token: route.token,
+            ...(route.body === undefined
+              ? {}
+              : { body: JSON.stringify(route.body), headers: { "content-type": "application/json" } }),
+          }),
+        );
+        // The draft holds data.csv only: nothing else can be found, let alone changed.
+        if (answer.status < 400) expect(decoded(name)?.normalize("NFC")).toBe("data.csv");
+      }),
+      {
+        numRuns: RUNS,
+        examples: [
+          ["..%2Fdata.csv", "withdraw"],
+          ["data.csv", "context"],
+        ],
+      },
+    );
   });
 });
 

@@ -77,9 +77,39 @@ describe("the OpenAPI document", () => {
     }
   });
 
+  it("documents the review-cycle routes, their bodies and answers", () => {
+    const routes = {
+      "put /api/workspaces/{ws}/requests/{id}/files/{name}/vote": ["voteOnFile", "200", "RequestView"],
+      "post /api/workspaces/{ws}/requests/{id}/return": ["returnRequest", "200", "RequestView"],
+      "post /api/workspaces/{ws}/requests/{id}/comments": ["addComment", "201", "Comment"],
+      "get /api/workspaces/{ws}/requests/{id}/comments": ["listComments", "200", "CommentList"],
+      "post /api/workspaces/{ws}/requests/{id}/files/{name}/withdraw": ["withdrawFile", "200", "RequestView"],
+      "patch /api/workspaces/{ws}/requests/{id}/files/{name}": ["setFileContext", "200", "RequestView"],
+      "get /api/workspaces/{ws}/requests/{id}/changes": ["getTurnChanges", "200", "TurnChanges"],
+    } as const;
+    for (const [key, [operationId, status, schema]] of Object.entries(routes)) {
+      const [method = "", path = ""] = key.split(" ");
+      const documented = operation(method, path);
+      expect(documented.operationId, key).toBe(operationId);
+      expect(JSON.stringify(documented.responses[status]), key).toContain(`#/components/schemas/${schema}`);
+      expect(Object.keys(documented.responses["4XX"]?.content ?? {})).toEqual(["application/problem+json"]);
+    }
+    for (const body of [
+      "FileVoteInput",
+      "ReturnForChangesInput",
+      "NewCommentInput",
+      "FileContextChangeInput",
+    ]) {
+      expect(document.components.schemas, body).toHaveProperty(body);
+    }
+  });
+
   it("shows a request as core's public schema, and the list's booleans as query text", () => {
     const request = document.components.schemas.AirlockRequest?.properties ?? {};
     expect(request).toHaveProperty("status");
+    for (const field of ["turn", "votes", "comments", "fileDecisions", "fileContext", "previousFiles"]) {
+      expect(request).toHaveProperty(field);
+    }
     for (const internal of ["pendingAudit", "revision", "cleanFiles", "scanRequestedWhen"]) {
       expect(request).not.toHaveProperty(internal);
     }

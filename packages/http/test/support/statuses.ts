@@ -1,13 +1,27 @@
 import { EICAR } from "@airlock/core/testing";
 import { expect } from "vitest";
-import { act, createRequest, getRequest, linkOf, type People, putBlob, requestInReview } from "./flow.js";
-import type { TestServer } from "./server.js";
+import {
+  act,
+  createRequest,
+  getRequest,
+  linkOf,
+  type People,
+  putBlob,
+  requestInReview,
+  requestsUrl,
+} from "./flow.js";
+import { call, type TestServer } from "./server.js";
 
-/** The statuses a request rests in, each reachable through the API and the processor. */
+/**
+ * The statuses a request rests in, each reachable through the API and the processor
+ * (`returning_in_progress` rests only while its move back to the draft stage keeps failing).
+ */
 export const RESTING_STATUSES = [
   "draft",
   "submitted",
   "in_review",
+  "returning_in_progress",
+  "changes_requested",
   "approved",
   "rejected",
   "blocked_by_scan",
@@ -48,8 +62,9 @@ const submittedAwaitingVerdict = async (
 
 /**
  * A request created by alice, brought to `status` through the API (and, for `failed`, the
- * processor after the scan deadline), as a client and the system would. Decisions are `mona`'s
- * (an AirlockManager) unless `decider` says otherwise, so another manager has not decided yet.
+ * processor after the scan deadline; for `returning_in_progress`, a storage fault), as a client
+ * and the system would. Decisions (and returns) are `mona`'s (an AirlockManager) unless `decider`
+ * says otherwise, so another manager has not decided yet.
  */
 export const requestInStatus = async (
   server: TestServer,
@@ -73,6 +88,21 @@ export const requestInStatus = async (
     case "in_review":
       id = await requestInReview(server, ws, people, { type });
       break;
+    case "returning_in_progress":
+    case "changes_requested": {
+      id = await requestInReview(server, ws, people, { type });
+      // One failed move back to the draft stage leaves the request returning until the next sweep.
+      if (status === "returning_in_progress") server.ports.storage.failNext("move", 1);
+      expectOk(
+        await call(`${requestsUrl(server, ws)}/${id}/return`, {
+          method: "POST",
+          token: decider,
+          json: { comments: [{ text: "Round the counts" }] },
+        }),
+      );
+      await server.idle();
+      break;
+    }
     case "approved":
     case "revoked": {
       id = await requestInReview(server, ws, people, { type });
