@@ -158,6 +158,44 @@ const filesLackingContext = (context: AirlockContext): string[] =>
     ? []
     : context.storedFiles.map((file) => file.name).filter((name) => !context.filesWithContext.includes(name));
 
+/**
+ * What the requester may do while the data sits in the draft stage, before the first submit and
+ * again after a return (`draft` and `changes_requested` alike): add files, submit (with the same
+ * checks each time), cancel, withdraw a file, set a file's context.
+ */
+const editing = {
+  ADD_FILE: [{ guard: "roomForFile" }, { actions: "refuseFileCount" }],
+  SUBMIT: [
+    {
+      guard: and([
+        "maySubmit",
+        "isSubmitter",
+        "noUploadUnderway",
+        "storedFilesAcceptable",
+        "fileCountWithinPolicy",
+        "fileContextComplete",
+      ]),
+      target: "submitted",
+    },
+    {
+      guard: and(["maySubmit", "isSubmitter", not("noUploadUnderway")]),
+      actions: "refuseUploadUnderway",
+    },
+    {
+      guard: and(["maySubmit", "isSubmitter", not("storedFilesAcceptable")]),
+      actions: "refuseStoredFiles",
+    },
+    {
+      guard: and(["maySubmit", "isSubmitter", not("fileCountWithinPolicy")]),
+      actions: refuse("PolicyViolation", "the request's file count does not meet the workspace policy"),
+    },
+    { guard: and(["maySubmit", "isSubmitter"]), actions: "refuseMissingContext" },
+  ],
+  CANCEL: { guard: "mayCancel", target: "cancelled" },
+  WITHDRAW: { guard: "mayWithdraw" },
+  SET_FILE_CONTEXT: { guard: "maySetFileContext" },
+} as const;
+
 export const airlockMachine = setup({
   types: {
     context: {} as AirlockContext,
@@ -413,36 +451,7 @@ export const airlockMachine = setup({
     draft: {
       meta: STATUS_META.draft,
       on: {
-        ADD_FILE: [{ guard: "roomForFile" }, { actions: "refuseFileCount" }],
-        SUBMIT: [
-          {
-            guard: and([
-              "maySubmit",
-              "isSubmitter",
-              "noUploadUnderway",
-              "storedFilesAcceptable",
-              "fileCountWithinPolicy",
-              "fileContextComplete",
-            ]),
-            target: "submitted",
-          },
-          {
-            guard: and(["maySubmit", "isSubmitter", not("noUploadUnderway")]),
-            actions: "refuseUploadUnderway",
-          },
-          {
-            guard: and(["maySubmit", "isSubmitter", not("storedFilesAcceptable")]),
-            actions: "refuseStoredFiles",
-          },
-          {
-            guard: and(["maySubmit", "isSubmitter", not("fileCountWithinPolicy")]),
-            actions: refuse("PolicyViolation", "the request's file count does not meet the workspace policy"),
-          },
-          { guard: and(["maySubmit", "isSubmitter"]), actions: "refuseMissingContext" },
-        ],
-        CANCEL: { guard: "mayCancel", target: "cancelled" },
-        WITHDRAW: { guard: "mayWithdraw" },
-        SET_FILE_CONTEXT: { guard: "maySetFileContext" },
+        ...editing,
         COMMENT: { guard: and(["mayComment", "mayWriteVisibility"]) },
       },
     },
@@ -523,36 +532,7 @@ export const airlockMachine = setup({
     changes_requested: {
       meta: STATUS_META.changes_requested,
       on: {
-        ADD_FILE: [{ guard: "roomForFile" }, { actions: "refuseFileCount" }],
-        SUBMIT: [
-          {
-            guard: and([
-              "maySubmit",
-              "isSubmitter",
-              "noUploadUnderway",
-              "storedFilesAcceptable",
-              "fileCountWithinPolicy",
-              "fileContextComplete",
-            ]),
-            target: "submitted",
-          },
-          {
-            guard: and(["maySubmit", "isSubmitter", not("noUploadUnderway")]),
-            actions: "refuseUploadUnderway",
-          },
-          {
-            guard: and(["maySubmit", "isSubmitter", not("storedFilesAcceptable")]),
-            actions: "refuseStoredFiles",
-          },
-          {
-            guard: and(["maySubmit", "isSubmitter", not("fileCountWithinPolicy")]),
-            actions: refuse("PolicyViolation", "the request's file count does not meet the workspace policy"),
-          },
-          { guard: and(["maySubmit", "isSubmitter"]), actions: "refuseMissingContext" },
-        ],
-        CANCEL: { guard: "mayCancel", target: "cancelled" },
-        WITHDRAW: { guard: "mayWithdraw" },
-        SET_FILE_CONTEXT: { guard: "maySetFileContext" },
+        ...editing,
         COMMENT: { guard: and(["mayComment", "mayWriteVisibility"]) },
       },
     },
