@@ -5,64 +5,20 @@
 //   pnpm start                      # in one terminal: the server (packages/server)
 //   node examples/review-cycle/main.mjs
 //
-// AIRLOCK_URL (default http://127.0.0.1:8080) and AIRLOCK_DEV_SECRET (default: the server's
-// documented development secret) say where the server is and how to mint its tokens.
+// AIRLOCK_URL and AIRLOCK_DEV_SECRET say where the server is and how to mint its tokens (see
+// ../support/airlock-http.mjs).
 
-import { createHmac, randomBytes } from "node:crypto";
-
-const BASE = (process.env.AIRLOCK_URL ?? "http://127.0.0.1:8080").replace(/\/+$/, "");
-// The same documented default as the server's (packages/http/src/auth/config.ts).
-const SECRET = process.env.AIRLOCK_DEV_SECRET ?? "airlock-development-secret-do-not-use-in-production";
-const API_AUDIENCE = process.env.AIRLOCK_API_AUDIENCE ?? "airlock-api";
-const WAIT_MS = 30_000;
-
-let step = 0;
-const say = (text) => console.log(`\n${++step}. ${text}`);
-const detail = (text) => console.log(`   ${text}`);
-
-/** An HS256 JWT shaped like an Entra ID access token, as the server's development mode expects. */
-const mintToken = ({ user, name, roles, audience }) => {
-  const encode = (value) => Buffer.from(JSON.stringify(value)).toString("base64url");
-  const now = Math.floor(Date.now() / 1000);
-  const header = encode({ alg: "HS256", typ: "JWT" });
-  const payload = encode({
-    oid: user,
-    sub: user,
-    name,
-    email: `${user}@example.org`,
-    roles,
-    aud: audience,
-    iss: "airlock-dev",
-    iat: now,
-    exp: now + 3600,
-  });
-  const signature = createHmac("sha256", SECRET).update(`${header}.${payload}`).digest("base64url");
-  return `${header}.${payload}.${signature}`;
-};
-
-/** One JSON call; a problem+json answer stops the example with its details. */
-const api = async (method, path, token, body) => {
-  const response = await fetch(`${BASE}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const answer = await response.json();
-  if (!response.ok) {
-    throw new Error(`${method} ${path} answered ${response.status} ${answer.code}: ${answer.detail}`);
-  }
-  return answer;
-};
-
-/** A file URL inside a container link: the container path plus `/{name}`, the token unchanged. */
-const fileUrl = (containerUrl, name) => {
-  const url = new URL(containerUrl);
-  url.pathname = `${url.pathname}/${encodeURIComponent(name)}`;
-  return url;
-};
+import { randomBytes } from "node:crypto";
+import {
+  API_AUDIENCE,
+  api,
+  checkServer,
+  detail,
+  fileUrl,
+  mintToken,
+  say,
+  waitForStatus,
+} from "../support/airlock-http.mjs";
 
 const upload = async (containerUrl, name, text) => {
   const response = await fetch(fileUrl(containerUrl, name), {
@@ -75,32 +31,13 @@ const upload = async (containerUrl, name, text) => {
   detail(`uploaded ${name} (${Buffer.byteLength(text)} bytes)`);
 };
 
-const waitForStatus = async (path, token, wanted) => {
-  const deadline = Date.now() + WAIT_MS;
-  for (;;) {
-    const { airlockRequest } = await api("GET", path, token);
-    if (airlockRequest.status === wanted) return airlockRequest;
-    if (["failed", "blocked_by_scan", "rejected", "cancelled"].includes(airlockRequest.status)) {
-      throw new Error(`the request ended ${airlockRequest.status}: ${airlockRequest.statusMessage ?? ""}`);
-    }
-    if (Date.now() > deadline) throw new Error(`still ${airlockRequest.status} after ${WAIT_MS / 1000} s`);
-    detail(`status ${airlockRequest.status}, waiting…`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-};
-
 const votesOf = (request) =>
   request.votes.map((v) => `${v.reviewer.name}: ${v.file} ${v.vote} (turn ${v.turn})`).join("; ") || "none";
 const commentsOf = (comments) =>
   comments.map((c) => `[${c.visibility}] ${c.author.name}${c.file ? ` on ${c.file}` : ""}: "${c.text}"`);
 
 const main = async () => {
-  const health = await fetch(`${BASE}/health`).catch((error) => {
-    throw new Error(
-      `no server answers at ${BASE} (${error.cause?.code ?? error.message}): start one with \`pnpm start\`, or point AIRLOCK_URL at yours (AIRLOCK_URL=http://host:port node examples/review-cycle/main.mjs)`,
-    );
-  });
-  if (!health.ok) throw new Error(`${BASE}/health answered ${health.status}`);
+  await checkServer("examples/review-cycle/main.mjs");
 
   const ws = `review-${randomBytes(3).toString("hex")}`;
   const admin = mintToken({
