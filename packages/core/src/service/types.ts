@@ -7,6 +7,7 @@ import type { AirlockRequest, Comment, RequestStatus, Stage, UserAction } from "
 import type { AuditLog } from "../ports/audit-log.js";
 import type { Clock } from "../ports/clock.js";
 import type { EventPublisher } from "../ports/event-publisher.js";
+import type { GateSet } from "../ports/gate.js";
 import type { IdGenerator } from "../ports/id-generator.js";
 import type { MalwareScanner } from "../ports/malware-scanner.js";
 import type { Notifier } from "../ports/notifier.js";
@@ -19,6 +20,11 @@ export interface AirlockPorts {
   readonly repository: RequestRepository;
   readonly storage: AirlockStorage;
   readonly scanner: MalwareScanner;
+  /**
+   * The security gates this server runs in process (file type, size, ...). A workspace whose
+   * policy lists a gate missing here has its requests failed, never passed unchecked.
+   */
+  readonly gates?: GateSet;
   readonly notifier: Notifier;
   readonly events: EventPublisher;
   readonly audit: AuditLog;
@@ -50,6 +56,11 @@ export interface AirlockOptions {
    * and records a fresh link every time. Default 60 s.
    */
   readonly linkReuseSeconds?: number;
+  /**
+   * How long one security gate may take over one file before the request fails (closed). Default
+   * 600 s.
+   */
+  readonly gateTimeoutSeconds?: number;
   /** Ask the scanner again when no verdict arrived for this long. Default 300 s. */
   readonly scanRetrySeconds?: number;
   /** Fail a submitted request whose verdict has not arrived after this long. Default 86,400 s. */
