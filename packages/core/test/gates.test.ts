@@ -2,14 +2,18 @@ import { errAsync, okAsync, ResultAsync } from "neverthrow";
 import { describe, expect, it } from "vitest";
 import type { AirlockOptions, WorkspacePolicyInput } from "../src/index.js";
 import {
+  contextOf,
   createAirlock,
   createSizeGate,
+  decide,
+  EVENT_TYPES,
   type Gate,
   type GateAnswer,
   type GateSet,
+  type StatusChangedData,
   WorkspacePolicySchema,
 } from "../src/index.js";
-import { gateContract } from "../src/testing/index.js";
+import { gateContract, sampleRequest } from "../src/testing/index.js";
 import { draftWithFile, makeHarness, people, unwrap } from "./support/harness.js";
 
 /** A harness whose airlock runs `gates` in process. */
@@ -56,7 +60,7 @@ describe("the security gates after a submit", () => {
     const h = gatedHarness({ gates: [{ type: "size", maxFileBytes: 4 }] }, { size: createSizeGate() });
     const request = await submitted(h);
     expect(request.status).toBe("blocked_by_scan");
-    expect(request.statusMessage).toMatch(/^size gate: data\.csv: is 8 bytes, over the limit of 4 bytes/);
+    expect(request.statusMessage).toMatch(/^size gate: "data\.csv": is 8 bytes, over the limit of 4 bytes/);
     expect(request.findings).toEqual([
       expect.objectContaining({ gate: "size", file: "data.csv", verdict: "fail", turn: 1 }),
     ]);
@@ -97,7 +101,7 @@ describe("the security gates after a submit", () => {
     const request = await submitted(h);
     expect(request.status).toBe("failed");
     expect(request.statusMessage).toBe(
-      "the disclosure gate could not check data.csv: the parser crashed; the request was not let through",
+      'the disclosure gate could not check "data.csv": the parser crashed; the request was not let through',
     );
   });
 
@@ -118,7 +122,9 @@ describe("the security gates after a submit", () => {
     );
     const request = await submitted(h);
     expect(request.status).toBe("failed");
-    expect(request.statusMessage).toMatch(/^the disclosure gate did not answer for data\.csv within 0\.05 s/);
+    expect(request.statusMessage).toMatch(
+      /^the disclosure gate did not answer for "data\.csv" within 0\.05 s/,
+    );
   });
 
   it("a policy naming a gate this server does not run fails the request instead of passing it", async () => {
@@ -126,7 +132,7 @@ describe("the security gates after a submit", () => {
     const request = await submitted(h);
     expect(request.status).toBe("failed");
     expect(request.statusMessage).toMatch(
-      /file-type gate could not check data\.csv: this server does not run that gate/,
+      /file-type gate could not check "data\.csv": this server does not run that gate/,
     );
   });
 
@@ -197,6 +203,80 @@ describe("the security gates after a submit", () => {
     const h = gatedHarness({ scanning: false, gates: [{ type: "malware" }] }, {});
     expect((await submitted(h)).status).toBe("in_review");
     expect(h.ports.scanner.scans()).toHaveLength(1);
+  });
+});
+
+describe("what the gates' findings reach", () => {
+  it("the status change out of submitted carries the turn's findings; no event carries file contents", async () => {
+    const disclosure = scripted(() => okAsync(reviewAnswer));
+    const h = gatedHarness({ gates: [{ type: "disclosure" }] }, { disclosure: disclosure.gate });
+    const request = await submitted(h);
+    const changes = h.ports.events
+      .published()
+      .filter((event) => event.type === EVENT_TYPES.statusChanged)
+      .map((event) => event.data as StatusChangedData);
+    expect(changes.map((data) => [data.newStatus, data.findings])).toEqual([
+      ["draft", undefined],
+      ["submitted", undefined],
+      ["in_review", [{ ...reviewAnswer.findings[0], turn: request.turn }]],
+    ]);
+  });
+
+  it("a per-file malware verdict is a finding of the malware gate on that file", async () => {
+    const h = gatedHarness({}, {}, { processing: "manual" });
+    h.ports.scanner.answerPending(true);
+    const draft = await draftWithFile(h);
+    await unwrap(h.airlock.submit(people.rita, h.ws, draft.id));
+    const request = await unwrap(
+      h.airlock.recordScanResult(draft.id, { verdict: "threat", detail: "Trojan:Win32/Test" }, "data.csv"),
+    );
+    expect(request.findings).toEqual([
+      { gate: "malware", file: "data.csv", verdict: "fail", message: "Trojan:Win32/Test", turn: 1 },
+    ]);
+  });
+});
+
+describe("the machine weighs the gates' verdicts", () => {
+  const policy = WorkspacePolicySchema.parse({ gates: [{ type: "disclosure" }] });
+  const request = { ...sampleRequest({ status: "submitted" }), turn: 1, gatedTurn: null };
+
+  it("any fail blocks; review and pass wait for the malware verdict, or reach review without one", () => {
+    const context = contextOf(request, policy, null);
+    expect(
+      decide("submitted", context, { type: "GATED", verdicts: ["pass", "fail", "review"] }),
+    ).toMatchObject({
+      allowed: true,
+      to: "blocking_in_progress",
+    });
+    expect(decide("submitted", context, { type: "GATED", verdicts: ["pass", "review"] })).toMatchObject({
+      allowed: true,
+      to: "submitted",
+    });
+    const unscanned = contextOf(request, { ...policy, scanning: false }, null);
+    expect(decide("submitted", unscanned, { type: "GATED", verdicts: ["review"] })).toMatchObject({
+      allowed: true,
+      to: "in_review",
+    });
+  });
+
+  it("no malware verdict takes a request past gates that have not answered", () => {
+    expect(decide("submitted", contextOf(request, policy, null), { type: "SCAN_CLEAN" })).toMatchObject({
+      allowed: false,
+      refusal: { kind: "Conflict" },
+    });
+    const gated = contextOf({ ...request, gatedTurn: 1 }, policy, null);
+    expect(decide("submitted", gated, { type: "SCAN_CLEAN" })).toMatchObject({
+      allowed: true,
+      to: "in_review",
+    });
+  });
+
+  it("staging does not skip gates that have not answered, even with scanning off", () => {
+    const unscanned = contextOf(request, { ...policy, scanning: false }, null);
+    expect(decide("submitted", unscanned, { type: "STAGED" })).toMatchObject({
+      allowed: true,
+      to: "submitted",
+    });
   });
 });
 

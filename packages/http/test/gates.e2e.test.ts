@@ -50,7 +50,7 @@ describe("security gates through the API", () => {
     expect(read.status).toBe(200);
     expect(read.body.airlockRequest).toMatchObject({
       status: "blocked_by_scan",
-      statusMessage: "size gate: data.csv: is 8 bytes, over the limit of 4 bytes per file",
+      statusMessage: 'size gate: "data.csv": is 8 bytes, over the limit of 4 bytes per file',
       findings: [
         {
           gate: "size",

@@ -58,7 +58,7 @@ describe("the security gates in the memory profile", () => {
       await readFile(process.execPath).then((b) => b.subarray(0, 4096)),
     );
     expect(blocked.status).toBe("blocked_by_scan");
-    expect(blocked.statusMessage).toMatch(/^file-type gate: table\.csv: the content is application\/x-elf/);
+    expect(blocked.statusMessage).toMatch(/^file-type gate: "table\.csv": the content is application\/x-elf/);
   });
 });
 

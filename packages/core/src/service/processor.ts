@@ -4,7 +4,8 @@ import type { AirlockEvent as MachineEvent } from "../machine/airlock-machine.js
 import { contextOf, type Decision, decide, statusAccepts } from "../machine/decide.js";
 import { needsProcessing, SWEPT_STATUSES, stageOf, statusMeta } from "../machine/status-meta.js";
 import { SYSTEM_ACTOR } from "../model/actor.js";
-import type { Finding, GateSettings, GateVerdict } from "../model/gates.js";
+import { FINDING_MESSAGE_MAX, type Finding, type GateSettings, type GateVerdict } from "../model/gates.js";
+import { visibleFileName } from "../model/primitives.js";
 import { type AirlockRequest, type FileRecord, STATUS_MESSAGE_MAX, type Stage } from "../model/request.js";
 import { contentGates, type Workspace } from "../model/workspace.js";
 import type { GateAnswer, GateError } from "../ports/gate.js";
@@ -287,14 +288,14 @@ export const createProcessor = ({ ports, options, writer, background }: Processo
           return fail(
             workspace,
             request,
-            `the ${gate.type} gate did not answer for ${file.name} within ${options.gateTimeoutSeconds} s; the request was not let through`,
+            `the ${gate.type} gate did not answer for ${visibleFileName(file.name)} within ${options.gateTimeoutSeconds} s; the request was not let through`,
           );
         }
         if (outcome.kind === "error") {
           return fail(
             workspace,
             request,
-            `the ${gate.type} gate could not check ${file.name}: ${outcome.error.message}; the request was not let through`,
+            `the ${gate.type} gate could not check ${visibleFileName(file.name)}: ${outcome.error.message}; the request was not let through`,
           );
         }
         verdicts.push(outcome.answer.verdict);
@@ -305,7 +306,7 @@ export const createProcessor = ({ ports, options, writer, background }: Processo
     const reviews = findings.filter((finding) => finding.verdict === "review").length;
     const statusMessage =
       failure !== undefined
-        ? `${failure.gate} gate: ${failure.file}: ${failure.message}`
+        ? `${failure.gate} gate: ${visibleFileName(failure.file)}: ${failure.message}`
         : reviews > 0
           ? `security gates: ${reviews} finding(s) for the reviewers`
           : request.statusMessage;
@@ -482,9 +483,24 @@ export const createProcessor = ({ ports, options, writer, background }: Processo
     const settled = (result: Result<Step, AirlockError>) => result.map((s) => s.request);
     if (outcome.verdict === "threat") {
       const detail = file === undefined ? outcome.detail : `${file}: ${outcome.detail}`;
+      // A verdict that names its file is a finding of the malware gate on that file.
+      const named = movingFiles(request).some((f) => f.name === file);
+      const found: Finding[] =
+        file !== undefined && named
+          ? [
+              {
+                gate: "malware",
+                file,
+                verdict: "fail",
+                message: outcome.detail.slice(0, FINDING_MESSAGE_MAX),
+                turn: request.turn,
+              },
+            ]
+          : [];
       return settled(
         await applyEvent(workspace.value, request, { type: "SCAN_THREAT" }, "scan-threat", {
           statusMessage: `malware scan: ${detail}`.slice(0, STATUS_MESSAGE_MAX),
+          findings: [...request.findings, ...found],
         }),
       );
     }
