@@ -5,6 +5,7 @@ import {
   contextOf,
   createAirlock,
   createSizeGate,
+  createWorkspaceRegistrar,
   decide,
   EVENT_TYPES,
   type Gate,
@@ -14,7 +15,7 @@ import {
   WorkspacePolicySchema,
 } from "../src/index.js";
 import { gateContract, sampleRequest } from "../src/testing/index.js";
-import { draftWithFile, makeHarness, people, unwrap } from "./support/harness.js";
+import { draftWithFile, makeHarness, people, unwrap, workspaceWith } from "./support/harness.js";
 
 /** A harness whose airlock runs `gates` in process. */
 const gatedHarness = (policy: WorkspacePolicyInput, gates: GateSet, options: AirlockOptions = {}) => {
@@ -281,6 +282,28 @@ describe("the machine weighs the gates' verdicts", () => {
 });
 
 describe("the gates in a workspace policy", () => {
+  it("the engine names the gates it runs, and registration refuses a policy listing another", async () => {
+    const h = gatedHarness({}, { size: createSizeGate() });
+    expect(h.airlock.gateTypes).toEqual(["malware", "size"]);
+    const registrar = createWorkspaceRegistrar(h.ports.workspaces, {
+      reservedNames: [],
+      gateTypes: h.airlock.gateTypes,
+    });
+    const refused = await registrar.register(
+      workspaceWith({ gates: [{ type: "file-type", allow: ["csv"] }] }, "ws2"),
+    );
+    expect(refused._unsafeUnwrapErr()).toMatchObject({
+      kind: "InvalidInput",
+      issues: [
+        {
+          path: "airlock.gates.0.type",
+          message: "this server does not run the file-type gate (it runs: malware, size)",
+        },
+      ],
+    });
+    expect((await registrar.register(workspaceWith({ gates: [{ type: "size" }] }, "ws2"))).isOk()).toBe(true);
+  });
+
   it("a stored policy without gates still parses, with none", () => {
     expect(WorkspacePolicySchema.parse({ scanning: true }).gates).toEqual([]);
   });

@@ -11,32 +11,32 @@ afterEach(async () => {
 const members = [{ id: "alice", name: "Alice", email: "alice@example.org", roles: ["WorkspaceResearcher"] }];
 
 describe("security gates through the API", () => {
-  it("a workspace's policy lists its gates, with their defaults; a gate the engine does not know is refused (422)", async () => {
-    server = await startTestServer();
+  it("a workspace's policy lists its gates, with their defaults; an unknown gate, or one the server does not run, is refused (422)", async () => {
+    server = await startTestServer({
+      decoratePorts: (ports) => ({ ...ports, gates: { size: createSizeGate() } }),
+    });
     const admin = await server.token({ user: "root", roles: ["TREAdmin"] });
     const url = `${server.url}/api/workspaces/ws9`;
-    const refused = await call(url, {
-      method: "PUT",
-      token: admin,
-      json: { displayName: "Nine", members, airlock: { gates: [{ type: "magic" }] } },
-    });
-    expectProblem(refused, 422, "InvalidInput");
+    const put = (gates: unknown) =>
+      call<{ airlock: { gates: unknown }; errors: unknown }>(url, {
+        method: "PUT",
+        token: admin,
+        json: { displayName: "Nine", members, airlock: { gates } },
+      });
+    expectProblem(await put([{ type: "magic" }]), 422, "InvalidInput");
+    const notRun = await put([{ type: "size" }, { type: "disclosure" }]);
+    expectProblem(notRun, 422, "InvalidInput");
+    expect(notRun.body.errors).toEqual([
+      {
+        path: "airlock.gates.1.type",
+        message: "this server does not run the disclosure gate (it runs: malware, size)",
+      },
+    ]);
     expect((await call(url, { token: admin })).status).toBe(404);
 
-    const created = await call<{ airlock: { gates: unknown } }>(url, {
-      method: "PUT",
-      token: admin,
-      json: {
-        displayName: "Nine",
-        members,
-        airlock: { gates: [{ type: "disclosure" }, { type: "size", maxFileBytes: 100 }] },
-      },
-    });
+    const created = await put([{ type: "malware" }, { type: "size", maxFileBytes: 100 }]);
     expect(created.status).toBe(201);
-    expect(created.body.airlock.gates).toEqual([
-      { type: "disclosure", threshold: 10 },
-      { type: "size", maxFileBytes: 100 },
-    ]);
+    expect(created.body.airlock.gates).toEqual([{ type: "malware" }, { type: "size", maxFileBytes: 100 }]);
   });
 
   it("the request carries its findings: a file over the size gate's limit is blocked, and its requester reads why", async () => {

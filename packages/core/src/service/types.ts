@@ -2,6 +2,7 @@ import type { ResultAsync } from "neverthrow";
 import type { AirlockError } from "../errors.js";
 import type { Actor, GrantHolder } from "../model/actor.js";
 import type { AuditTrailPage, AuditVerification } from "../model/audit.js";
+import type { GateType } from "../model/gates.js";
 import type { RecipientRole } from "../model/notification.js";
 import type { AirlockRequest, Comment, RequestStatus, Stage, UserAction } from "../model/request.js";
 import type { AuditLog } from "../ports/audit-log.js";
@@ -433,6 +434,11 @@ export interface Airlock {
    */
   recordDenial(denial: Denial): ResultAsync<void, AirlockError>;
   readonly processor: AirlockProcessor;
+  /**
+   * The gate types this engine runs: `malware` (through the scanner) and those in `ports.gates`.
+   * A workspace policy listing another is refused at registration.
+   */
+  readonly gateTypes: readonly GateType[];
 }
 
 export type { RequestOrderBy };
