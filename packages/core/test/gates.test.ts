@@ -97,12 +97,32 @@ describe("the security gates after a submit", () => {
   });
 
   it("a gate that answers an error fails the request closed, with the reason", async () => {
-    const broken = scripted(() => errAsync({ kind: "Unavailable", message: "the parser crashed" }));
+    const broken = scripted(() => errAsync({ kind: "GateFailed", message: "the parser crashed" }));
     const h = gatedHarness({ gates: [{ type: "disclosure" }] }, { disclosure: broken.gate });
     const request = await submitted(h);
     expect(request.status).toBe("failed");
     expect(request.statusMessage).toBe(
       'the disclosure gate could not check "data.csv": the parser crashed; the request was not let through',
+    );
+  });
+
+  it("a gate whose backing service is down is tried again until the processing deadline, then fails the request", async () => {
+    const down = scripted(() => errAsync({ kind: "Unavailable", message: "storage is down" }));
+    const h = gatedHarness(
+      { gates: [{ type: "disclosure" }] },
+      { disclosure: down.gate },
+      { processing: "manual", processingDeadlineSeconds: 60 },
+    );
+    const draft = await draftWithFile(h);
+    await unwrap(h.airlock.submit(people.rita, h.ws, draft.id));
+    const first = await h.airlock.processor.process(draft.id);
+    expect(first._unsafeUnwrapErr()).toMatchObject({ kind: "Unavailable" });
+    expect((await unwrap(h.ports.repository.get(draft.id))).status).toBe("submitted");
+    h.clock.advance(61_000);
+    const last = await unwrap(h.airlock.processor.process(draft.id));
+    expect(last.status).toBe("failed");
+    expect(last.statusMessage).toBe(
+      'the disclosure gate could not check "data.csv": storage is down; the request was not let through',
     );
   });
 

@@ -2,7 +2,11 @@ import type { ResultAsync } from "neverthrow";
 import type { Finding, GateSettings, GateType, GateVerdict } from "../model/gates.js";
 import type { Unavailable } from "./errors.js";
 
-/** A gate could not judge the file: its backing service is down, or the bytes could not be read. */
+/**
+ * A gate could not judge the file. `Unavailable`: a backing service it needs is down or its read broke (storage, a
+ * daemon); the engine tries again until its processing deadline. `GateFailed`: the check itself
+ * broke (a parser error, content it cannot handle); the engine fails the request at once.
+ */
 export type GateError = Unavailable | { readonly kind: "GateFailed"; readonly message: string };
 
 /** What a gate found, before the engine adds the turn. */
@@ -39,7 +43,8 @@ export interface GateFile<S extends GateSettings = GateSettings> {
  * with findings that name the gate and the file and never carry the file's contents.
  *
  * - The same bytes and settings always get the same answer.
- * - Errors are answered as `GateError`, never thrown; the engine fails the request closed on one.
+ * - Errors are answered as `GateError`, never thrown; the engine fails the request closed on one
+ *   (after retries, for `Unavailable`).
  */
 export interface Gate<S extends GateSettings = GateSettings> {
   readonly type: GateType;

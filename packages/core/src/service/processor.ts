@@ -292,6 +292,15 @@ export const createProcessor = ({ ports, options, writer, background }: Processo
           );
         }
         if (outcome.kind === "error") {
+          // A backing service that is down (storage, a scanning daemon) is tried again on the next
+          // sweep, as a move would be, until the processing deadline; then the request fails.
+          const waiting = now() - enteredAt(request) <= options.processingDeadlineSeconds;
+          if (outcome.error.kind === "Unavailable" && waiting) {
+            return err({
+              kind: "Unavailable",
+              message: `the ${gate.type} gate could not check ${visibleFileName(file.name)}: ${outcome.error.message}`,
+            });
+          }
           return fail(
             workspace,
             request,
