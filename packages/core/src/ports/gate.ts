@@ -3,9 +3,10 @@ import type { Finding, GateSettings, GateType, GateVerdict } from "../model/gate
 import type { Unavailable } from "./errors.js";
 
 /**
- * A gate could not judge the file. `Unavailable`: a backing service it needs is down or its read broke (storage, a
- * daemon); the engine tries again until its processing deadline. `GateFailed`: the check itself
- * broke (a parser error, content it cannot handle); the engine fails the request at once.
+ * A gate could not judge the file. `Unavailable`: a backing service it needs is down, or reading
+ * the file broke (storage, a daemon); the engine tries again until its processing deadline.
+ * `GateFailed`: the check itself broke (a parser error, content it cannot handle); the engine fails
+ * the request at once.
  */
 export type GateError = Unavailable | { readonly kind: "GateFailed"; readonly message: string };
 
