@@ -10,6 +10,7 @@ export default defineConfig({
     alias: [
       { find: /^@airlock\/core\/testing$/, replacement: src("core", "testing/index.ts") },
       { find: /^@airlock\/core$/, replacement: src("core") },
+      { find: /^@airlock\/gates$/, replacement: src("gates") },
       { find: /^@airlock\/adapters-memory$/, replacement: src("adapters-memory") },
       { find: /^@airlock\/adapters-local$/, replacement: src("adapters-local") },
       {
@@ -23,6 +24,7 @@ export default defineConfig({
   test: {
     projects: [
       { extends: true, test: { name: "core", include: ["packages/core/test/**/*.test.ts"] } },
+      { extends: true, test: { name: "gates", include: ["packages/gates/test/**/*.test.ts"] } },
       {
         extends: true,
         test: { name: "adapters-memory", include: ["packages/adapters-memory/test/**/*.test.ts"] },

@@ -3,9 +3,18 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 
 const only = process.argv.slice(2);
-const benches = ["core", "http", "azure", "audit", "stalls", "link-flood", "loop", "local", "review"].filter(
-  (name) => only.length === 0 || only.includes(name),
-);
+const benches = [
+  "core",
+  "http",
+  "azure",
+  "audit",
+  "stalls",
+  "link-flood",
+  "loop",
+  "local",
+  "review",
+  "gates",
+].filter((name) => only.length === 0 || only.includes(name));
 let failed = false;
 for (const name of benches) {
   const file = new URL(`./${name}.mjs`, import.meta.url);

@@ -2,6 +2,7 @@
 
 export type { AirlockError, AirlockErrorKind } from "./errors.js";
 export { airlockError } from "./errors.js";
+export { createSizeGate } from "./gates/size-gate.js";
 export type {
   ActorFacts,
   AirlockContext,
@@ -114,6 +115,19 @@ export {
   ReviewedData as ReviewedDataSchema,
   StatusChangedData as StatusChangedDataSchema,
 } from "./model/events.js";
+export type {
+  Finding,
+  GateSettings,
+  GateSettingsOf,
+  GateType,
+  GateVerdict,
+} from "./model/gates.js";
+export {
+  Finding as FindingSchema,
+  GateSettings as GateSettingsSchema,
+  GateType as GateTypeSchema,
+  GateVerdict as GateVerdictSchema,
+} from "./model/gates.js";
 export type { Notification, NotificationTopic, RecipientRole } from "./model/notification.js";
 export type { EmailContent, EmailContentOptions, EmailRecipient } from "./model/notification-email.js";
 export {
@@ -186,11 +200,13 @@ export {
 } from "./model/request.js";
 export type { Workspace, WorkspaceMember, WorkspacePolicy, WorkspacePolicyInput } from "./model/workspace.js";
 export {
+  contentGates,
   DEFAULT_POLICY,
   GIB,
   Workspace as WorkspaceSchema,
   WorkspaceMember as WorkspaceMemberSchema,
   WorkspacePolicy as WorkspacePolicySchema,
+  wantsMalwareScan,
 } from "./model/workspace.js";
 export type { AuditCheckpoints, AuditCheckpointsError } from "./ports/audit-checkpoints.js";
 export type { AuditLog, AuditLogError } from "./ports/audit-log.js";
@@ -200,6 +216,15 @@ export type { Clock } from "./ports/clock.js";
 export type { Conflict, InvalidInput, NotFound, TooLarge, Unavailable } from "./ports/errors.js";
 export { conflict, invalidInput, notFound, tooLarge, unavailable } from "./ports/errors.js";
 export type { EventPublisher, EventPublisherError } from "./ports/event-publisher.js";
+export type {
+  Gate,
+  GateAnswer,
+  GateError,
+  GateFile,
+  GateFinding,
+  GateRequestFacts,
+  GateSet,
+} from "./ports/gate.js";
 export type { IdGenerator } from "./ports/id-generator.js";
 export type { MalwareScanner, ScannerError, ScanOutcome } from "./ports/malware-scanner.js";
 export type { Notifier, NotifierError } from "./ports/notifier.js";

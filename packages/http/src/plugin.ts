@@ -315,6 +315,7 @@ export const airlockApi: FastifyPluginAsync<AirlockApiOptions> = async (app, opt
       guard,
       workspaces: options.workspaces,
       apiAudience: apiAudienceOf(options.auth),
+      gateTypes: options.airlock.gateTypes,
     });
     registerHealthRoutes(api, { workspaces: options.workspaces });
     // The server is where this document was asked for (or the public URL): paths carry any prefix.

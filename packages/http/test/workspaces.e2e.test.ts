@@ -32,6 +32,7 @@ describe("registering workspaces", () => {
         maxBytesInFlight: 4 * 1024 ** 3,
         requireFileContext: false,
         independentReview: false,
+        gates: [],
       },
       members,
     });

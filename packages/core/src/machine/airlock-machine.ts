@@ -1,5 +1,6 @@
 import { and, assign, not, setup } from "xstate";
 import type { Role } from "../model/actor.js";
+import type { GateVerdict } from "../model/gates.js";
 import { visibleFileName } from "../model/primitives.js";
 import type { CommentVisibility, UserAction, VoteValue } from "../model/request.js";
 import {
@@ -23,6 +24,7 @@ export interface ActorFacts {
 
 export interface MachinePolicy {
   readonly enabled: boolean;
+  /** Whether a malware verdict is asked for (`scanning: true`, or a `malware` gate). */
   readonly scanning: boolean;
   readonly requiredApprovals: number;
   readonly maxFiles: number;
@@ -71,6 +73,11 @@ export interface AirlockContext {
   readonly votes: readonly VoteFacts[];
   /** Names of the files whose context (description and controls) the requester gave. */
   readonly filesWithContext: readonly string[];
+  /**
+   * Whether the policy lists gates that read the files in process and they have not answered for
+   * this turn yet: nothing reaches review before they have.
+   */
+  readonly gatesPending: boolean;
   /** Set when the last event was refused; the snapshot is otherwise unchanged. */
   readonly refusal: Refusal | null;
 }
@@ -102,6 +109,8 @@ export type AirlockEvent =
   | { readonly type: "ADD_FILE"; readonly name: string }
   /** The processor placed the files in the in-progress stage. */
   | { readonly type: "STAGED" }
+  /** The in-process gates answered for every active file of the turn: one verdict per file and gate. */
+  | { readonly type: "GATED"; readonly verdicts: readonly GateVerdict[] }
   | { readonly type: "SCAN_CLEAN" }
   | { readonly type: "SCAN_THREAT" }
   /** The processor moved the files to the stage the status calls for. */
@@ -250,6 +259,9 @@ export const airlockMachine = setup({
     alreadyDecided: ({ context, event }) => context.deciders.includes(actorOf(event).id),
     approves: ({ event }) => event.type === "REVIEW" && event.approve,
     scanningDisabled: ({ context }) => !context.policy.scanning,
+    gatesPending: ({ context }) => context.gatesPending,
+    // A `review` goes to the reviewers with the request; only a `fail` stops it.
+    gateFailed: ({ event }) => event.type === "GATED" && event.verdicts.includes("fail"),
   },
   actions: {
     refuse: assign((_, params: Refusal) => ({ refusal: params })),
@@ -462,10 +474,22 @@ export const airlockMachine = setup({
         // stops the move, and the processor fails the request with the reason.
         STAGED: [
           { guard: not("storedFilesMayMove"), actions: "refuseMove" },
+          { guard: and(["scanningDisabled", not("gatesPending")]), target: "in_review" },
+          {},
+        ],
+        GATED: [
+          { guard: "gateFailed", target: "blocking_in_progress" },
           { guard: "scanningDisabled", target: "in_review" },
           {},
         ],
-        SCAN_CLEAN: "in_review",
+        // The gates answer before the malware verdict is asked for; one that arrives first waits.
+        SCAN_CLEAN: [
+          {
+            guard: "gatesPending",
+            actions: refuse("Conflict", "the request's security gates have not answered yet"),
+          },
+          { target: "in_review" },
+        ],
         SCAN_THREAT: "blocking_in_progress",
         COMMENT: { guard: and(["mayComment", "mayWriteVisibility"]) },
         FAIL: "failed",

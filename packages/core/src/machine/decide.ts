@@ -2,7 +2,7 @@ import { transition } from "xstate";
 import type { Actor } from "../model/actor.js";
 import type { AirlockRequest, RequestFile, RequestStatus, UserAction } from "../model/request.js";
 import { UserAction as UserActionSchema } from "../model/request.js";
-import { DEFAULT_POLICY, type WorkspacePolicy } from "../model/workspace.js";
+import { contentGates, DEFAULT_POLICY, type WorkspacePolicy, wantsMalwareScan } from "../model/workspace.js";
 import {
   type ActorFacts,
   type AirlockContext,
@@ -26,7 +26,10 @@ export const actorFacts = (actor: Pick<Actor, "id" | "roles">): ActorFacts => ({
 });
 
 /** What of a request's review cycle the machine weighs; a request that does not exist yet has none. */
-type ReviewCycleFacts = Pick<AirlockRequest, "draftFiles" | "turn" | "votes" | "fileContext"> & {
+type ReviewCycleFacts = Pick<
+  AirlockRequest,
+  "draftFiles" | "turn" | "votes" | "fileContext" | "gatedTurn"
+> & {
   readonly files: readonly { readonly name: string; readonly state?: RequestFile["state"] }[];
 };
 
@@ -51,7 +54,7 @@ export const contextOf = (
   requesterId: request.createdBy.id,
   policy: {
     enabled: policy.enabled,
-    scanning: policy.scanning,
+    scanning: wantsMalwareScan(policy),
     requiredApprovals: policy.requiredApprovals,
     maxFiles: policy.maxFiles,
     maxFileSize: policy.maxFileSize,
@@ -76,6 +79,7 @@ export const contextOf = (
   filesWithContext: (request.fileContext ?? [])
     .filter((context) => context.description !== undefined && context.controls !== undefined)
     .map((context) => context.name),
+  gatesPending: contentGates(policy).length > 0 && (request.gatedTurn ?? null) !== (request.turn ?? 0),
   refusal: null,
 });
 

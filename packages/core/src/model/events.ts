@@ -1,6 +1,11 @@
 import { z } from "zod";
 import { UserRef } from "./actor.js";
+import { Finding } from "./gates.js";
 import { FileName } from "./primitives.js";
+
+/** The most findings a status-changed event carries. */
+export const EVENT_FINDINGS_MAX = 100;
+
 import {
   CommentVisibility,
   FileDecisionValue,
@@ -75,6 +80,11 @@ export const StatusChangedData = z.object({
   newStatus: RequestStatus,
   statusMessage: z.string().nullable(),
   version: z.number().int(),
+  /**
+   * What the security gates found in this turn, on the change that leaves `submitted` (at most
+   * `EVENT_FINDINGS_MAX`; the request holds them all). Absent when they found nothing.
+   */
+  findings: z.array(Finding).optional(),
 });
 export type StatusChangedData = z.infer<typeof StatusChangedData>;
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { UserRef } from "./actor.js";
 import { AuditRecord } from "./audit.js";
+import { Finding } from "./gates.js";
 import { boundedText, EpochSeconds, FileName, Id, Sha256Hex } from "./primitives.js";
 
 export const RequestType = z.enum(["import", "export"]);
@@ -159,6 +160,10 @@ export const AirlockRequest = z.object({
    * are streamed: the repository's etag makes the file count hold however many uploads race.
    */
   draftFiles: z.array(FileName).default([]),
+  /** What the security gates found, every turn's; a file that passed without remark has none. */
+  findings: z.array(Finding).default([]),
+  /** The turn whose files the in-process gates last answered for: they run once per turn. */
+  gatedTurn: Turn.nullable().default(null),
   /** Files a per-file scanner (Defender) reported clean so far; the request is clean once all are. */
   cleanFiles: z.array(FileName),
   /** Counts the engine's writes of this request; names each write's audit record. */
@@ -181,6 +186,8 @@ const REVIEW_CYCLE_DEFAULTS = {
   fileDecisions: [],
   fileContext: [],
   previousFiles: [],
+  findings: [],
+  gatedTurn: null,
 } as const satisfies Partial<AirlockRequest>;
 
 /**
@@ -210,6 +217,7 @@ export const PublicRequest = AirlockRequest.omit({
   revision: true,
   cleanFiles: true,
   scanRequestedWhen: true,
+  gatedTurn: true,
 });
 export type PublicRequest = z.infer<typeof PublicRequest>;
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { UserRef, WorkspaceRole } from "./actor.js";
+import { GateSettings } from "./gates.js";
 import { boundedText, Id } from "./primitives.js";
 
 export const GIB = 1024 ** 3;
@@ -35,9 +36,29 @@ export const WorkspacePolicy = z.object({
    * they have voted on every active file themselves.
    */
   independentReview: z.boolean().default(false),
+  /**
+   * The security gates every active file passes after a submit, in order. `scanning: true` (the
+   * default) adds a `malware` gate when the list names none.
+   */
+  gates: z
+    .array(GateSettings)
+    .max(10)
+    .default([])
+    .refine((gates) => new Set(gates.map((gate) => gate.type)).size === gates.length, {
+      message: "each gate type may be listed once",
+    }),
 });
 export type WorkspacePolicy = z.infer<typeof WorkspacePolicy>;
 export type WorkspacePolicyInput = z.input<typeof WorkspacePolicy>;
+
+/** Whether a malware verdict is asked for: `scanning: true`, or a `malware` gate in the list. */
+export const wantsMalwareScan = (
+  policy: Pick<WorkspacePolicy, "scanning"> & { readonly gates?: readonly GateSettings[] },
+) => policy.scanning || (policy.gates ?? []).some((gate) => gate.type === "malware");
+
+/** The gates that read the files in process, in the policy's order (the malware verdict is the scanner's). */
+export const contentGates = (policy: { readonly gates?: readonly GateSettings[] }): GateSettings[] =>
+  (policy.gates ?? []).filter((gate) => gate.type !== "malware");
 
 export const DEFAULT_POLICY: WorkspacePolicy = WorkspacePolicy.parse({});
 

@@ -1,5 +1,5 @@
 import type { UserRef } from "../model/actor.js";
-import { type AirlockEvent, EVENT_TYPES } from "../model/events.js";
+import { type AirlockEvent, EVENT_FINDINGS_MAX, EVENT_TYPES } from "../model/events.js";
 import type { Notification, NotificationTopic, RecipientRole } from "../model/notification.js";
 import type { AirlockRequest, RequestStatus, Review } from "../model/request.js";
 import type { Workspace } from "../model/workspace.js";
@@ -19,22 +19,32 @@ const envelope = (request: AirlockRequest, id: string, at: number) => ({
 export const statusChangeId = (request: AirlockRequest) =>
   `${request.id}/status/${request.history.length - 1}`;
 
+/** The turn's findings a change out of `submitted` tells of: the gates have just answered. */
+const gateFindings = (request: AirlockRequest, previousStatus: RequestStatus | null) => {
+  if (previousStatus !== "submitted") return [];
+  return request.findings.filter((finding) => finding.turn === request.turn).slice(0, EVENT_FINDINGS_MAX);
+};
+
 export const statusChangedEvent = (
   request: AirlockRequest,
   previousStatus: RequestStatus | null,
-): AirlockEvent => ({
-  ...envelope(request, statusChangeId(request), request.updatedWhen),
-  type: EVENT_TYPES.statusChanged,
-  data: {
-    requestId: request.id,
-    workspaceId: request.workspaceId,
-    type: request.type,
-    previousStatus,
-    newStatus: request.status,
-    statusMessage: request.statusMessage,
-    version: request.history.length,
-  },
-});
+): AirlockEvent => {
+  const findings = gateFindings(request, previousStatus);
+  return {
+    ...envelope(request, statusChangeId(request), request.updatedWhen),
+    type: EVENT_TYPES.statusChanged,
+    data: {
+      requestId: request.id,
+      workspaceId: request.workspaceId,
+      type: request.type,
+      previousStatus,
+      newStatus: request.status,
+      statusMessage: request.statusMessage,
+      version: request.history.length,
+      ...(findings.length > 0 ? { findings } : {}),
+    },
+  };
+};
 
 export const reviewedEvent = (
   request: AirlockRequest,

@@ -1,6 +1,7 @@
 import { ResultAsync } from "neverthrow";
 import type { AirlockError } from "../errors.js";
 import { UPLOAD_STAGE } from "../machine/status-meta.js";
+import type { GateType } from "../model/gates.js";
 import { createAnnouncements } from "./announcements.js";
 import {
   readAuditTrail,
@@ -120,5 +121,6 @@ export const createAirlock = (ports: AirlockPorts, options: AirlockOptions = {})
       recover: processor.recover,
       idle: processor.idle,
     },
+    gateTypes: ["malware", ...(Object.keys(ports.gates ?? {}) as GateType[])],
   };
 };

@@ -98,6 +98,8 @@ const createCounted = async (
     scanRequestedWhen: null,
     draftFiles: [],
     cleanFiles: [],
+    findings: [],
+    gatedTurn: null,
     turn: 0,
     votes: [],
     comments: [],

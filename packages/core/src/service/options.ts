@@ -6,6 +6,7 @@ export interface ResolvedOptions {
   readonly linkReuseSeconds: number;
   readonly scanRetrySeconds: number;
   readonly scanDeadlineSeconds: number;
+  readonly gateTimeoutSeconds: number;
   readonly processingDeadlineSeconds: number;
   readonly recoveryWindowSeconds: number;
   readonly notifications: NotificationMatrix;
@@ -19,6 +20,7 @@ export const resolveOptions = (options: AirlockOptions): ResolvedOptions => ({
   linkReuseSeconds: options.linkReuseSeconds ?? 60,
   scanRetrySeconds: options.scanRetrySeconds ?? 300,
   scanDeadlineSeconds: options.scanDeadlineSeconds ?? 86_400,
+  gateTimeoutSeconds: options.gateTimeoutSeconds ?? 600,
   processingDeadlineSeconds: options.processingDeadlineSeconds ?? 86_400,
   recoveryWindowSeconds: options.recoveryWindowSeconds ?? 86_400,
   notifications: options.notifications ?? DEFAULT_NOTIFICATIONS,

@@ -4,8 +4,11 @@ import type { AirlockEvent as MachineEvent } from "../machine/airlock-machine.js
 import { contextOf, type Decision, decide, statusAccepts } from "../machine/decide.js";
 import { needsProcessing, SWEPT_STATUSES, stageOf, statusMeta } from "../machine/status-meta.js";
 import { SYSTEM_ACTOR } from "../model/actor.js";
+import { FINDING_MESSAGE_MAX, type Finding, type GateSettings, type GateVerdict } from "../model/gates.js";
+import { visibleFileName } from "../model/primitives.js";
 import { type AirlockRequest, type FileRecord, STATUS_MESSAGE_MAX, type Stage } from "../model/request.js";
-import type { Workspace } from "../model/workspace.js";
+import { contentGates, type Workspace } from "../model/workspace.js";
+import type { GateAnswer, GateError } from "../ports/gate.js";
 import { epochSeconds } from "./audit-records.js";
 import type { BackgroundWork } from "./background.js";
 import { containerOf, loadRequest, loadWorkspace } from "./lookup.js";
@@ -45,6 +48,33 @@ const movingFiles = (request: AirlockRequest): FileRecord[] =>
 type Step = { readonly request: AirlockRequest; readonly progressed: boolean };
 
 const MAX_STEPS = 8;
+
+/** Findings one gate may record for one file: enough to act on, bounded whatever the file holds. */
+const MAX_FINDINGS_PER_FILE = 20;
+
+/** How a gate's check ended: its answer, its error, or the engine stopped waiting. */
+type GateOutcome =
+  | { readonly kind: "answered"; readonly answer: GateAnswer }
+  | { readonly kind: "error"; readonly error: GateError }
+  | { readonly kind: "timeout" };
+
+/** The findings to record for an answer: a verdict other than `pass` always carries one that says so. */
+const findingsOf = (gate: GateSettings, file: string, answer: GateAnswer, turn: number): Finding[] => {
+  const findings = answer.findings.slice(0, MAX_FINDINGS_PER_FILE).map((finding) => ({ ...finding, turn }));
+  if (answer.verdict === "pass" || findings.some((finding) => finding.verdict === answer.verdict)) {
+    return findings;
+  }
+  return [
+    ...findings,
+    {
+      gate: gate.type,
+      file,
+      verdict: answer.verdict,
+      message: `the ${gate.type} gate answered ${answer.verdict}`,
+      turn,
+    },
+  ];
+};
 
 export const createProcessor = ({ ports, options, writer, background }: ProcessorDeps) => {
   const running = new Map<string, Promise<unknown>>();
@@ -192,9 +222,114 @@ export const createProcessor = ({ ports, options, writer, background }: Processo
     return waitForVerdict();
   };
 
+  /** One gate's check of one file, bounded by the gate time limit; a throw is an error too. */
+  const checkFile = async (
+    gate: GateSettings,
+    request: AirlockRequest,
+    stage: Stage,
+    file: FileRecord,
+    facts: { files: number; bytes: number },
+  ): Promise<GateOutcome> => {
+    const implementation = ports.gates?.[gate.type];
+    if (implementation === undefined) {
+      return { kind: "error", error: { kind: "GateFailed", message: "this server does not run that gate" } };
+    }
+    const abort = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<GateOutcome>((resolve) => {
+      timer = setTimeout(() => {
+        abort.abort();
+        resolve({ kind: "timeout" });
+      }, options.gateTimeoutSeconds * 1000);
+    });
+    const checked = (async (): Promise<GateOutcome> => {
+      try {
+        const answer = await implementation.check({
+          name: file.name,
+          size: file.size,
+          settings: gate as never,
+          request: facts,
+          signal: abort.signal,
+          open: () =>
+            ports.storage
+              .openRead(containerOf(request), stage, file.name)
+              .mapErr((error): GateError => ({ kind: "Unavailable", message: error.message })),
+        });
+        return answer.isOk()
+          ? { kind: "answered", answer: answer.value }
+          : { kind: "error", error: answer.error };
+      } catch (cause) {
+        return { kind: "error", error: { kind: "GateFailed", message: String(cause).slice(0, 300) } };
+      }
+    })();
+    try {
+      return await Promise.race([checked, timedOut]);
+    } finally {
+      clearTimeout(timer);
+      abort.abort();
+    }
+  };
+
   /**
-   * A submitted request: its files go to the status's stage first (STAGED); then, unless the
-   * machine moves on without a verdict (scanning off), the scanner is asked.
+   * Runs the policy's in-process gates over every active file of the turn, in order, and lets the
+   * machine say what the verdicts mean. Findings and the turn they answer for are stored in the same
+   * write as the status, so a run a crash cut off runs again and records nothing twice. A gate that
+   * errors or passes its time limit fails the request: nothing passes unchecked.
+   */
+  const runGates = async (workspace: Workspace, request: AirlockRequest, stage: Stage): Outcome<Step> => {
+    const files = movingFiles(request);
+    const facts = { files: files.length, bytes: files.reduce((sum, file) => sum + file.size, 0) };
+    const verdicts: GateVerdict[] = [];
+    const findings: Finding[] = [];
+    for (const gate of contentGates(workspace.policy)) {
+      for (const file of files) {
+        const outcome = await checkFile(gate, request, stage, file, facts);
+        if (outcome.kind === "timeout") {
+          return fail(
+            workspace,
+            request,
+            `the ${gate.type} gate did not answer for ${visibleFileName(file.name)} within ${options.gateTimeoutSeconds} s; the request was not let through`,
+          );
+        }
+        if (outcome.kind === "error") {
+          // A backing service that is down (storage, a scanning daemon) is tried again on the next
+          // sweep, as a move would be, until the processing deadline; then the request fails.
+          const waiting = now() - enteredAt(request) <= options.processingDeadlineSeconds;
+          if (outcome.error.kind === "Unavailable" && waiting) {
+            return err({
+              kind: "Unavailable",
+              message: `the ${gate.type} gate could not check ${visibleFileName(file.name)}: ${outcome.error.message}`,
+            });
+          }
+          return fail(
+            workspace,
+            request,
+            `the ${gate.type} gate could not check ${visibleFileName(file.name)}: ${outcome.error.message}; the request was not let through`,
+          );
+        }
+        verdicts.push(outcome.answer.verdict);
+        findings.push(...findingsOf(gate, file.name, outcome.answer, request.turn));
+      }
+    }
+    const failure = findings.find((finding) => finding.verdict === "fail");
+    const reviews = findings.filter((finding) => finding.verdict === "review").length;
+    const statusMessage =
+      failure !== undefined
+        ? `${failure.gate} gate: ${visibleFileName(failure.file)}: ${failure.message}`
+        : reviews > 0
+          ? `security gates: ${reviews} finding(s) for the reviewers`
+          : request.statusMessage;
+    return applyEvent(workspace, request, { type: "GATED", verdicts }, "gated", {
+      findings: [...request.findings.filter((finding) => finding.turn !== request.turn), ...findings],
+      gatedTurn: request.turn,
+      statusMessage: statusMessage === null ? null : statusMessage.slice(0, STATUS_MESSAGE_MAX),
+    });
+  };
+
+  /**
+   * A submitted request: its files go to the status's stage first (STAGED); then the in-process
+   * gates read them; then, unless the machine moves on without a verdict (scanning off), the
+   * scanner is asked.
    */
   const stageAndScan = async (workspace: Workspace, request: AirlockRequest): Outcome<Step> => {
     const stage = stageOf(request.status);
@@ -213,6 +348,7 @@ export const createProcessor = ({ ports, options, writer, background }: Processo
     if (staged.allowed && staged.to !== request.status) {
       return commitDecision(workspace, request, staged, "staged");
     }
+    if (contextOf(request, workspace.policy, null).gatesPending) return runGates(workspace, request, stage);
     return scan(workspace, request, stage);
   };
 
@@ -339,7 +475,12 @@ export const createProcessor = ({ ports, options, writer, background }: Processo
     if (found.isErr()) return found;
     // Scans look at the in-progress stage: stage the files first if the verdict came early.
     const { status, dataStage } = found.value;
-    const early = statusAccepts(status, "SCAN_CLEAN") && dataStage !== null && dataStage !== stageOf(status);
+    const owner = await loadWorkspace(ports, found.value.workspaceId);
+    if (owner.isErr()) return err(owner.error);
+    const unstaged = dataStage !== null && dataStage !== stageOf(status);
+    // ...and let the gates answer: no verdict takes a request past them.
+    const ungated = contextOf(found.value, owner.value.policy, null).gatesPending;
+    const early = statusAccepts(status, "SCAN_CLEAN") && (unstaged || ungated);
     const current = early ? await process(requestId) : found;
     if (current.isErr()) return current;
     const request = current.value;
@@ -351,9 +492,24 @@ export const createProcessor = ({ ports, options, writer, background }: Processo
     const settled = (result: Result<Step, AirlockError>) => result.map((s) => s.request);
     if (outcome.verdict === "threat") {
       const detail = file === undefined ? outcome.detail : `${file}: ${outcome.detail}`;
+      // A verdict that names its file is a finding of the malware gate on that file.
+      const named = movingFiles(request).some((f) => f.name === file);
+      const found: Finding[] =
+        file !== undefined && named
+          ? [
+              {
+                gate: "malware",
+                file,
+                verdict: "fail",
+                message: outcome.detail.slice(0, FINDING_MESSAGE_MAX),
+                turn: request.turn,
+              },
+            ]
+          : [];
       return settled(
         await applyEvent(workspace.value, request, { type: "SCAN_THREAT" }, "scan-threat", {
           statusMessage: `malware scan: ${detail}`.slice(0, STATUS_MESSAGE_MAX),
+          findings: [...request.findings, ...found],
         }),
       );
     }

@@ -2,11 +2,13 @@ import type { ResultAsync } from "neverthrow";
 import type { AirlockError } from "../errors.js";
 import type { Actor, GrantHolder } from "../model/actor.js";
 import type { AuditTrailPage, AuditVerification } from "../model/audit.js";
+import type { GateType } from "../model/gates.js";
 import type { RecipientRole } from "../model/notification.js";
 import type { AirlockRequest, Comment, RequestStatus, Stage, UserAction } from "../model/request.js";
 import type { AuditLog } from "../ports/audit-log.js";
 import type { Clock } from "../ports/clock.js";
 import type { EventPublisher } from "../ports/event-publisher.js";
+import type { GateSet } from "../ports/gate.js";
 import type { IdGenerator } from "../ports/id-generator.js";
 import type { MalwareScanner } from "../ports/malware-scanner.js";
 import type { Notifier } from "../ports/notifier.js";
@@ -19,6 +21,11 @@ export interface AirlockPorts {
   readonly repository: RequestRepository;
   readonly storage: AirlockStorage;
   readonly scanner: MalwareScanner;
+  /**
+   * The security gates this server runs in process (file type, size, ...). A workspace whose
+   * policy lists a gate missing here has its requests failed, never passed unchecked.
+   */
+  readonly gates?: GateSet;
   readonly notifier: Notifier;
   readonly events: EventPublisher;
   readonly audit: AuditLog;
@@ -50,6 +57,11 @@ export interface AirlockOptions {
    * and records a fresh link every time. Default 60 s.
    */
   readonly linkReuseSeconds?: number;
+  /**
+   * How long one security gate may take over one file before the request fails (closed). Default
+   * 600 s.
+   */
+  readonly gateTimeoutSeconds?: number;
   /** Ask the scanner again when no verdict arrived for this long. Default 300 s. */
   readonly scanRetrySeconds?: number;
   /** Fail a submitted request whose verdict has not arrived after this long. Default 86,400 s. */
@@ -422,6 +434,11 @@ export interface Airlock {
    */
   recordDenial(denial: Denial): ResultAsync<void, AirlockError>;
   readonly processor: AirlockProcessor;
+  /**
+   * The gate types this engine runs: `malware` (through the scanner) and those in `ports.gates`.
+   * A workspace policy listing another is refused at registration.
+   */
+  readonly gateTypes: readonly GateType[];
 }
 
 export type { RequestOrderBy };

@@ -1,5 +1,6 @@
 import { err, ok, ResultAsync } from "neverthrow";
 import type { AirlockError } from "../errors.js";
+import type { GateType } from "../model/gates.js";
 import type { Workspace } from "../model/workspace.js";
 import type { WorkspaceRegistry } from "../ports/workspace-directory.js";
 import { fromPort, type Outcome } from "./outcome.js";
@@ -14,7 +15,9 @@ export interface WorkspaceRegistration {
  * Registers workspaces in a registry, keeping what spans workspaces:
  * - a client id names one workspace's tokens, so no two workspaces share one (`Conflict`);
  * - the reserved names (the API's own audience) are neither an id nor a client id (`InvalidInput`):
- *   a workspace whose audience were the API's would take every API token as its own.
+ *   a workspace whose audience were the API's would take every API token as its own;
+ * - with `gateTypes`, the policy lists only gates the engine runs (`InvalidInput`): a request would
+ *   otherwise fail at every submit.
  *
  * Registrations through one registrar run one at a time, so two racing registrations of one client
  * id cannot both pass the check. Registries answer per workspace (Cosmos DB keeps unique keys per
@@ -26,7 +29,7 @@ export interface WorkspaceRegistrar {
 
 export const createWorkspaceRegistrar = (
   registry: WorkspaceRegistry,
-  options: { readonly reservedNames: readonly string[] },
+  options: { readonly reservedNames: readonly string[]; readonly gateTypes?: readonly GateType[] },
 ): WorkspaceRegistrar => {
   const reserved = new Set(options.reservedNames.map((name) => name.toLowerCase()));
   let last: Promise<unknown> = Promise.resolve();
@@ -40,6 +43,21 @@ export const createWorkspaceRegistrar = (
       .map(({ path, value }) => ({ path, message: `"${value}" is reserved for the airlock API itself` }));
     if (refusals.length > 0) {
       return err({ kind: "InvalidInput", message: "the workspace uses a reserved name", issues: refusals });
+    }
+    const runs = options.gateTypes;
+    const missing = (workspace.policy.gates ?? [])
+      .map((gate, index) => ({ type: gate.type, index }))
+      .filter(({ type }) => runs !== undefined && !runs.includes(type))
+      .map(({ type, index }) => ({
+        path: `airlock.gates.${index}.type`,
+        message: `this server does not run the ${type} gate (it runs: ${runs?.join(", ")})`,
+      }));
+    if (missing.length > 0) {
+      return err({
+        kind: "InvalidInput",
+        message: "the policy lists gates this server does not run",
+        issues: missing,
+      });
     }
     const all = await fromPort(registry.list());
     if (all.isErr()) return err(all.error);

@@ -44,6 +44,8 @@ export const sampleRequest = (
     scanRequestedWhen: null,
     draftFiles: [],
     cleanFiles: [],
+    findings: [],
+    gatedTurn: null,
     turn: 0,
     votes: [],
     comments: [],

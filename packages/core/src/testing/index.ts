@@ -35,6 +35,8 @@ export {
   sha256Hex,
   streamOf,
 } from "./fixtures.js";
+export type { GateSample, GateUnderTest } from "./gate-contract.js";
+export { gateContract } from "./gate-contract.js";
 export type { ScannerUnderTest } from "./malware-scanner-contract.js";
 export { malwareScannerContract } from "./malware-scanner-contract.js";
 export type { NotifierUnderTest } from "./notifier-contract.js";

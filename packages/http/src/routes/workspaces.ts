@@ -1,5 +1,6 @@
 import {
   createWorkspaceRegistrar,
+  type GateType,
   type Workspace,
   WorkspacePolicySchema,
   type WorkspaceRegistry,
@@ -44,10 +45,17 @@ const issuesOf = (error: z.ZodError, prefix = "") =>
  */
 export const registerWorkspaceRoutes = (
   root: FastifyInstance,
-  deps: { readonly guard: Guard; readonly workspaces: WorkspaceRegistry; readonly apiAudience: string },
+  deps: {
+    readonly guard: Guard;
+    readonly workspaces: WorkspaceRegistry;
+    readonly apiAudience: string;
+    /** The gate types the engine runs: a policy listing another is refused. */
+    readonly gateTypes: readonly GateType[];
+  },
 ): void => {
   const registrar = createWorkspaceRegistrar(deps.workspaces, {
     reservedNames: [deps.apiAudience, DEFAULT_API_AUDIENCE],
+    gateTypes: deps.gateTypes,
   });
   const app = root.withTypeProvider<ZodTypeProvider>();
   const admin = deps.guard.api({ role: "TREAdmin" });

@@ -16,6 +16,7 @@ import {
 } from "@airlock/adapters-local";
 import { createMemoryScanner, createRandomIds, systemClock } from "@airlock/adapters-memory";
 import { createAirlock, type Workspace } from "@airlock/core";
+import { inProcessGates } from "@airlock/gates";
 import type { Logger } from "pino";
 import { loadWritingAuditKeys } from "./audit-sealing.js";
 import { dataDirAuditKeyFiles, dataDirLinkSecret } from "./data-dir-secrets.js";
@@ -92,11 +93,15 @@ export const createLocalProfile = async (options: LocalProfileOptions): Promise<
     logger,
   });
   let sweeper: NodeJS.Timeout | undefined;
-  const airlock = createAirlock(ports, {
-    processing: "inline",
-    onBackgroundError: (error) =>
-      logger.warn({ background: error }, "background step failed; the processor retries it"),
-  });
+  // The gates a workspace policy may list run in process, reading the files from disk.
+  const airlock = createAirlock(
+    { ...ports, gates: inProcessGates() },
+    {
+      processing: "inline",
+      onBackgroundError: (error) =>
+        logger.warn({ background: error }, "background step failed; the processor retries it"),
+    },
+  );
 
   return {
     name: "local",

@@ -1,5 +1,6 @@
 import { createMemoryPorts, type MemoryPorts } from "@airlock/adapters-memory";
 import { createAirlock, type Workspace } from "@airlock/core";
+import { inProcessGates } from "@airlock/gates";
 import type { Logger } from "pino";
 import type { Profile } from "./profile.js";
 
@@ -27,11 +28,15 @@ export const createMemoryProfile = (options: MemoryProfileOptions): MemoryProfil
     workspaces: options.workspaces ?? [],
     keepSent: EMBEDDED_KEEP_SENT,
   });
-  const airlock = createAirlock(ports, {
-    processing: "inline",
-    onBackgroundError: (error) =>
-      options.logger.warn({ background: error }, "background step failed; the processor retries it"),
-  });
+  // The gates a workspace policy may list run in process, over the files in memory.
+  const airlock = createAirlock(
+    { ...ports, gates: inProcessGates() },
+    {
+      processing: "inline",
+      onBackgroundError: (error) =>
+        options.logger.warn({ background: error }, "background step failed; the processor retries it"),
+    },
+  );
   return {
     name: "memory",
     airlock,

@@ -1,0 +1,8 @@
+import { createSizeGate, type GateSet } from "@airlock/core";
+import { createFileTypeGate } from "./file-type-gate.js";
+
+/** Every gate this package runs in process, ready for `AirlockPorts.gates`. */
+export const inProcessGates = (): GateSet => ({
+  size: createSizeGate(),
+  "file-type": createFileTypeGate(),
+});

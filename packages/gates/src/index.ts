@@ -1,0 +1,4 @@
+// The public surface of @airlock/gates. Named exports only, so every addition is a decision.
+
+export { createFileTypeGate, extensionOf } from "./file-type-gate.js";
+export { inProcessGates } from "./in-process.js";
