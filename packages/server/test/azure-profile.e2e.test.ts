@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   startAcsEmailServer,
@@ -275,6 +276,48 @@ describe("the azure profile over HTTP, on Blob Storage and Cosmos DB", () => {
     } finally {
       await wired.close();
       await Promise.all([eventGrid.close(), acs.close()]);
+    }
+  });
+});
+
+describe("the azure profile's security gates", () => {
+  it("runs a workspace's in-process gates on the blob stream: an executable named .csv is blocked before Defender is asked", async () => {
+    const gated = await startAzureTestServer(backends, {
+      workspaces: [workspace("wsgated", { policy: { gates: [{ type: "file-type", allow: ["csv"] }] } })],
+    });
+    try {
+      const alice = await gated.token({
+        user: "alice",
+        roles: ["WorkspaceResearcher"],
+        workspace: "wsgated",
+      });
+      const requests = `${gated.url}/api/workspaces/wsgated/requests`;
+      const submitFile = async (content: string | Uint8Array) => {
+        const created = await call<RequestBody>(requests, {
+          method: "POST",
+          token: alice,
+          json: { type: "import", title: "Table", businessJustification: "For the paper" },
+        });
+        const id = created.body.airlockRequest.id;
+        const link = await call<{ containerUrl: string }>(`${requests}/${id}/link`, { token: alice });
+        expect((await putBlob(link.body.containerUrl, "table.csv", content)).status).toBe(201);
+        expect(
+          (await call<RequestBody>(`${requests}/${id}/submit`, { method: "POST", token: alice })).status,
+        ).toBe(200);
+        await gated.idle();
+        return gated.request(id);
+      };
+      // A CSV passes the gate and waits for Defender's verdict, as without gates.
+      expect((await submitFile("region,count\nnorth,12\n")).status).toBe("submitted");
+      const executable = new Uint8Array(
+        await readFile(process.execPath).then((bytes) => bytes.subarray(0, 4096)),
+      );
+      const blocked = await submitFile(executable);
+      expect(blocked.status).toBe("blocked_by_scan");
+      expect(blocked.statusMessage).toMatch(/file-type/);
+      expect(blocked.statusMessage).toMatch(/table\.csv/);
+    } finally {
+      await gated.close();
     }
   });
 });

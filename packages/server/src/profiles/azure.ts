@@ -30,6 +30,7 @@ import {
   type MalwareScanner,
   type Notifier,
 } from "@airlock/core";
+import { inProcessGates } from "@airlock/gates";
 import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import type { Logger } from "pino";
 import { loadWritingAuditKeys } from "./audit-sealing.js";
@@ -214,6 +215,9 @@ export const createAzureProfile = (options: AzureProfileOptions): Profile => {
       workspaces,
       clock: options.clock ?? { now: () => Date.now() },
       ids: options.ids ?? createRandomIds(),
+      // The gates a workspace policy may list run in process, on the blob streams; Defender's
+      // verdict is asked for once they pass.
+      gates: inProcessGates(),
     },
     {
       processing: "inline",
