@@ -329,6 +329,22 @@ export const createFileStorage = (options: FileStorageOptions): FileStorage => {
     }
   };
 
+  /** The container a file named `name` may be written into: its name safe, the container provisioned. */
+  const writableContainer = async (
+    ref: ContainerRef,
+    stage: Stage,
+    name: string,
+  ): Promise<Result<string, StorageError>> => {
+    const dir = containerDir(ref, stage);
+    if (dir.isErr()) return err(dir.error);
+    const checked = checkName(name);
+    if (checked.isErr()) return err(checked.error);
+    if (!(await existingContainer(dir.value))) {
+      return err(notFound(`container ${ref.requestId} in stage ${stage} is not provisioned`));
+    }
+    return dir;
+  };
+
   /**
    * Renames a complete file from the incoming folder into the container as `name`, records its
    * sha256, and drops the name's staged blocks (the file replaces whatever they were for).
@@ -429,13 +445,8 @@ export const createFileStorage = (options: FileStorageOptions): FileStorage => {
 
     upload: (ref, stage, name, content, { maxBytes }) =>
       answer("upload", async () => {
-        const dir = containerDir(ref, stage);
+        const dir = await writableContainer(ref, stage, name);
         if (dir.isErr()) return err(dir.error);
-        const checked = checkName(name);
-        if (checked.isErr()) return err(checked.error);
-        if (!(await existingContainer(dir.value))) {
-          return err(notFound(`container ${ref.requestId} in stage ${stage} is not provisioned`));
-        }
         const received = await receive(stage, name, content, maxBytes);
         if (received.isErr()) return err(received.error);
         return place(dir.value, ref, stage, name, received.value, "upload");
@@ -526,13 +537,8 @@ export const createFileStorage = (options: FileStorageOptions): FileStorage => {
 
     stageBlock: (ref, stage, name, blockId, content, { size, maxStagedBytes }) =>
       answer("stageBlock", async () => {
-        const dir = containerDir(ref, stage);
+        const dir = await writableContainer(ref, stage, name);
         if (dir.isErr()) return err(dir.error);
-        const checked = checkName(name);
-        if (checked.isErr()) return err(checked.error);
-        if (!(await existingContainer(dir.value))) {
-          return err(notFound(`container ${ref.requestId} in stage ${stage} is not provisioned`));
-        }
         await dropStaleBlocks(stage, ref);
         const blocks = blocksDir(stage, ref, name);
         const blockFile = hashedName(blockId);
@@ -563,13 +569,8 @@ export const createFileStorage = (options: FileStorageOptions): FileStorage => {
 
     commitBlocks: (ref, stage, name, blockIds, { maxBytes }) =>
       answer("commitBlocks", async () => {
-        const dir = containerDir(ref, stage);
+        const dir = await writableContainer(ref, stage, name);
         if (dir.isErr()) return err(dir.error);
-        const checked = checkName(name);
-        if (checked.isErr()) return err(checked.error);
-        if (!(await existingContainer(dir.value))) {
-          return err(notFound(`container ${ref.requestId} in stage ${stage} is not provisioned`));
-        }
         await dropStaleBlocks(stage, ref);
         const blocks = blocksDir(stage, ref, name);
         const staged = await blocksIn(blocks);
