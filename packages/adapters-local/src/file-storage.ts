@@ -380,14 +380,7 @@ export const createFileStorage = (options: FileStorageOptions): FileStorage => {
   /** The staged blocks of one file (no temp files), with their sizes. */
   const blocksIn = async (dir: string): Promise<Map<string, Stats>> => {
     const found = new Map<string, Stats>();
-    let entries: string[];
-    try {
-      entries = await readdir(dir);
-    } catch (error) {
-      if (isMissing(error)) return found;
-      throw error;
-    }
-    for (const entry of entries) {
+    for (const entry of await entriesOf(dir)) {
       if (entry.startsWith(".")) continue;
       const stats = await lstatOrNull(join(dir, entry));
       if (stats?.isFile()) found.set(entry, stats);
@@ -399,23 +392,9 @@ export const createFileStorage = (options: FileStorageOptions): FileStorage => {
   const dropStaleBlocks = async (stage: Stage, ref: ContainerRef) => {
     const oldest = now() - blockLifetimeMs;
     const container = blocksRoot(stage, ref);
-    let files: string[];
-    try {
-      files = await readdir(container);
-    } catch (error) {
-      if (isMissing(error)) return;
-      throw error;
-    }
-    for (const file of files) {
+    for (const file of await entriesOf(container)) {
       const fileDir = join(container, file);
-      let entries: string[];
-      try {
-        entries = await readdir(fileDir);
-      } catch (error) {
-        if (isMissing(error)) continue;
-        throw error;
-      }
-      for (const entry of entries) {
+      for (const entry of await entriesOf(fileDir)) {
         const stats = await lstatOrNull(join(fileDir, entry));
         if (stats !== null && stats.mtimeMs < oldest) await rm(join(fileDir, entry), { force: true });
       }

@@ -39,7 +39,7 @@ interface EntryRow {
   readonly hash: string;
 }
 
-const COLUMNS =
+export const AUDIT_ENTRY_COLUMNS =
   "stream, seq, workspace_id, request_id, at, actor_id, actor_name, action, outcome, reason, from_status, to_status, key, prev_hash, hash";
 
 const toEntry = (row: EntryRow): AuditEntry => ({
@@ -58,6 +58,26 @@ const toEntry = (row: EntryRow): AuditEntry => ({
   prevHash: row.prev_hash,
   hash: row.hash,
 });
+
+/** An entry's values in the order of `AUDIT_ENTRY_COLUMNS`. */
+export const entryRowValues = (entry: AuditEntry) =>
+  [
+    entry.stream,
+    entry.seq,
+    entry.workspaceId,
+    entry.requestId,
+    entry.at,
+    entry.actor.id,
+    entry.actor.name,
+    entry.action,
+    entry.outcome,
+    entry.reason,
+    entry.fromStatus,
+    entry.toStatus,
+    entry.key,
+    entry.prevHash,
+    entry.hash,
+  ] as const;
 
 const pageLimit = (limit: number) =>
   Number.isFinite(limit) ? Math.max(1, Math.min(Math.floor(limit), MAX_AUDIT_PAGE)) : MAX_AUDIT_PAGE;
@@ -100,9 +120,9 @@ export const createSqliteAuditLog = (db: DatabaseSync, sealing: AuditSealing): A
     createHmac("sha256", chainKey).update(canonicalAuditText(unhashed)).digest("hex");
 
   const entryWithKey = (stream: string, key: string) =>
-    db.prepare(`SELECT ${COLUMNS} FROM audit_entries WHERE stream = ? AND key = ?`).get(stream, key) as
-      | EntryRow
-      | undefined;
+    db
+      .prepare(`SELECT ${AUDIT_ENTRY_COLUMNS} FROM audit_entries WHERE stream = ? AND key = ?`)
+      .get(stream, key) as EntryRow | undefined;
 
   const lastEntry = (stream: string) =>
     db
@@ -111,24 +131,10 @@ export const createSqliteAuditLog = (db: DatabaseSync, sealing: AuditSealing): A
 
   const insert = (entry: AuditEntry) =>
     db
-      .prepare(`INSERT INTO audit_entries (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(
-        entry.stream,
-        entry.seq,
-        entry.workspaceId,
-        entry.requestId,
-        entry.at,
-        entry.actor.id,
-        entry.actor.name,
-        entry.action,
-        entry.outcome,
-        entry.reason,
-        entry.fromStatus,
-        entry.toStatus,
-        entry.key,
-        entry.prevHash,
-        entry.hash,
-      );
+      .prepare(
+        `INSERT INTO audit_entries (${AUDIT_ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(...entryRowValues(entry));
 
   /** The entry holding the record's key when there is one, otherwise the record appended as the next entry. */
   const store = (record: AuditRecord): Result<AuditEntry, AuditLogError> =>
@@ -154,7 +160,9 @@ export const createSqliteAuditLog = (db: DatabaseSync, sealing: AuditSealing): A
       const limit = pageLimit(request.limit);
       // One row more than the page tells whether another page follows.
       const rows = db
-        .prepare(`SELECT ${COLUMNS} FROM audit_entries WHERE stream = ? AND seq >= ? ORDER BY seq LIMIT ?`)
+        .prepare(
+          `SELECT ${AUDIT_ENTRY_COLUMNS} FROM audit_entries WHERE stream = ? AND seq >= ? ORDER BY seq LIMIT ?`,
+        )
         .all(stream, request.fromSeq, limit + 1) as unknown as EntryRow[];
       const entries = rows.slice(0, limit).map(toEntry);
       return ok({ entries, nextSeq: rows.length > limit ? (entries.at(-1) as AuditEntry).seq + 1 : null });

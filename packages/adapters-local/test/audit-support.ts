@@ -1,5 +1,6 @@
 import type { DatabaseSync } from "node:sqlite";
 import type { AuditEntry } from "@airlock/core";
+import { AUDIT_ENTRY_COLUMNS, entryRowValues } from "../src/sqlite-audit-log.js";
 
 /** Drops the triggers that refuse changes to audit entries, as someone owning the file can. */
 export const dropAuditGuards = (db: DatabaseSync): void => {
@@ -15,24 +16,6 @@ export const dropAuditGuards = (db: DatabaseSync): void => {
 /** Writes `entry` as a row at its stream and seq, replacing whatever row is there. */
 export const writeEntryRow = (db: DatabaseSync, entry: AuditEntry): void => {
   db.prepare(
-    `INSERT OR REPLACE INTO audit_entries (stream, seq, workspace_id, request_id, at, actor_id, actor_name,
-       action, outcome, reason, from_status, to_status, key, prev_hash, hash)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(
-    entry.stream,
-    entry.seq,
-    entry.workspaceId,
-    entry.requestId,
-    entry.at,
-    entry.actor.id,
-    entry.actor.name,
-    entry.action,
-    entry.outcome,
-    entry.reason,
-    entry.fromStatus,
-    entry.toStatus,
-    entry.key,
-    entry.prevHash,
-    entry.hash,
-  );
+    `INSERT OR REPLACE INTO audit_entries (${AUDIT_ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(...entryRowValues(entry));
 };
