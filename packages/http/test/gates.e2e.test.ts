@@ -1,4 +1,5 @@
 import { createSizeGate } from "@airlock/core";
+import { okAsync } from "neverthrow";
 import { afterEach, describe, expect, it } from "vitest";
 import { expectProblem, getRequest, peopleOf, requestInReview } from "./support/flow.js";
 import { call, startTestServer, type TestServer, workspace } from "./support/server.js";
@@ -37,6 +38,31 @@ describe("security gates through the API", () => {
     const created = await put([{ type: "malware" }, { type: "size", maxFileBytes: 100 }]);
     expect(created.status).toBe(201);
     expect(created.body.airlock.gates).toEqual([{ type: "malware" }, { type: "size", maxFileBytes: 100 }]);
+  });
+
+  it("a file-type gate's extensions are answered as stored: without their dot, in lower case", async () => {
+    const passes = {
+      type: "file-type" as const,
+      check: () => okAsync({ verdict: "pass" as const, findings: [] }),
+    };
+    server = await startTestServer({
+      decoratePorts: (ports) => ({ ...ports, gates: { "file-type": passes } }),
+    });
+    const admin = await server.token({ user: "root", roles: ["TREAdmin"] });
+    const url = `${server.url}/api/workspaces/ws9`;
+    const created = await call<{ airlock: { gates: unknown } }>(url, {
+      method: "PUT",
+      token: admin,
+      json: {
+        displayName: "Nine",
+        members,
+        airlock: { gates: [{ type: "file-type", allow: [".CSV", "txt"] }] },
+      },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.airlock.gates).toEqual([{ type: "file-type", allow: ["csv", "txt"] }]);
+    const read = await call<{ airlock: { gates: unknown } }>(url, { token: admin });
+    expect(read.body.airlock.gates).toEqual([{ type: "file-type", allow: ["csv", "txt"] }]);
   });
 
   it("the request carries its findings: a file over the size gate's limit is blocked, and its requester reads why", async () => {

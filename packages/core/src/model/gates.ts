@@ -14,7 +14,9 @@ const Extension = z
   .min(1)
   .max(20)
   .regex(/^\.?[A-Za-z0-9]+$/, "an extension such as csv or .csv")
-  .transform((extension) => extension.replace(/^\./, "").toLowerCase());
+  // An overwrite, not a transform: the policy is also encoded for the API's answers, and an
+  // overwrite runs both ways (it is idempotent).
+  .overwrite((extension) => extension.replace(/^\./, "").toLowerCase());
 
 const bytes = () =>
   z
