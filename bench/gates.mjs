@@ -1,4 +1,4 @@
-// The file-type gate over one large text file (1 GiB by default, BENCH_GATES_BYTES): the worst case
+// The file-type and disclosure gates over one large text file (1 GiB by default, BENCH_GATES_BYTES): the worst case
 // for it, since text of no known format is validated as UTF-8 to its last byte. Measures its
 // throughput against a plain sha256 read of the same stream, the process's RSS growth while it runs,
 // and how late a 10 ms timer fires meanwhile (what a /health check would wait; the sha256 loop, which
@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
-import { createFileTypeGate } from "@airlock/gates";
+import { createDisclosureGate, createFileTypeGate } from "@airlock/gates";
 import { okAsync } from "neverthrow";
 
 const BYTES = Number(process.env.BENCH_GATES_BYTES ?? 1024 ** 3);
@@ -82,6 +82,35 @@ const fileType = await measure(async () => {
   return result.value.verdict;
 });
 
+// A frequency table for the disclosure gate: one header, then whole rows whose counts are all at
+// or over the threshold, so the gate reads every cell of the gigabyte and finds nothing.
+const tableRows = new TextEncoder().encode(
+  Array.from(
+    { length: 2048 },
+    (_, row) => `region-${row % 97},${2000 + (row % 25)},${row % 2 ? "F" : "M"},${10 + row}\n`,
+  ).join(""),
+);
+const table = () => ({
+  async *[Symbol.asyncIterator]() {
+    yield new TextEncoder().encode("region,year,sex,count\n");
+    for (let sent = 0; sent + tableRows.length <= BYTES; sent += tableRows.length) yield tableRows;
+  },
+});
+const disclosureGate = createDisclosureGate();
+const disclosure = await measure(async () => {
+  const result = await disclosureGate.check({
+    name: "big.csv",
+    size: BYTES,
+    settings: { type: "disclosure", threshold: 10 },
+    request: { files: 1, bytes: BYTES },
+    signal: new AbortController().signal,
+    open: () => okAsync(table()),
+  });
+  if (result.isErr()) throw new Error(result.error.message);
+  if (result.value.verdict !== "pass") throw new Error(`expected pass, got ${JSON.stringify(result.value)}`);
+  return result.value.verdict;
+});
+
 const results = {
   benchmark: "gates",
   node: process.version,
@@ -100,6 +129,13 @@ const results = {
     throughputVsSha256: Number((fileType.mibPerSecond / sha256.mibPerSecond).toFixed(2)),
     rssGrowthMiB: fileType.rssGrowthMiB,
     timerLatenessMs: fileType.timerLatenessMs,
+  },
+  disclosureGate: {
+    verdict: disclosure.answer,
+    mibPerSecond: disclosure.mibPerSecond,
+    throughputVsSha256: Number((disclosure.mibPerSecond / sha256.mibPerSecond).toFixed(2)),
+    rssGrowthMiB: disclosure.rssGrowthMiB,
+    timerLatenessMs: disclosure.timerLatenessMs,
   },
 };
 await writeFile(new URL("./results/gates.json", import.meta.url), `${JSON.stringify(results, null, 2)}\n`);

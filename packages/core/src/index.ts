@@ -123,6 +123,7 @@ export type {
   GateVerdict,
 } from "./model/gates.js";
 export {
+  FINDINGS_PER_FILE_MAX,
   Finding as FindingSchema,
   GateSettings as GateSettingsSchema,
   GateType as GateTypeSchema,

@@ -16,7 +16,7 @@ const alice: Actor = {
   roles: ["WorkspaceResearcher"],
 };
 
-/** The demo workspace, with a policy that asks for the size and file-type gates. */
+/** The demo workspace, with a policy that asks for the size, file-type and disclosure gates. */
 const GATED: Workspace = {
   ...DEMO_WORKSPACE,
   policy: WorkspacePolicySchema.parse({
@@ -24,6 +24,7 @@ const GATED: Workspace = {
     gates: [
       { type: "size", maxFileBytes: 1024 * 1024 * 1024 },
       { type: "file-type", allow: ["csv"] },
+      { type: "disclosure" },
     ],
   }),
 };
@@ -60,6 +61,23 @@ describe("the security gates in the memory profile", () => {
     expect(blocked.status).toBe("blocked_by_scan");
     expect(blocked.statusMessage).toMatch(/^file-type gate: "table\.csv": the content is application\/x-elf/);
   });
+
+  it("sends a table with a small count to review, with the cell the disclosure gate flagged", async () => {
+    const profile = createMemoryProfile({ logger: pino({ enabled: false }), workspaces: [GATED] });
+    const small = new TextEncoder().encode("region,count\nnorth,12\nsouth,3\n");
+    const reviewed = await submitOne(profile.airlock, "table.csv", small);
+    expect(reviewed.status).toBe("in_review");
+    expect(reviewed.findings).toEqual([
+      {
+        gate: "disclosure",
+        file: "table.csv",
+        verdict: "review",
+        message: "a count of 3 is under the threshold of 10",
+        location: 'row 2, column 2 ("count")',
+        turn: 1,
+      },
+    ]);
+  });
 });
 
 describe("the security gates in the local profile", () => {
@@ -85,6 +103,7 @@ describe("the security gates in the local profile", () => {
       expect(blocked.status).toBe("blocked_by_scan");
       expect(blocked.findings).toEqual([
         expect.objectContaining({ gate: "file-type", file: "table.csv", verdict: "fail", turn: 1 }),
+        expect.objectContaining({ gate: "disclosure", file: "table.csv", verdict: "review", turn: 1 }),
       ]);
     } finally {
       await profile.close();

@@ -69,6 +69,8 @@ export type GateSettings = z.infer<typeof GateSettings>;
 export type GateSettingsOf<T extends GateType> = Extract<GateSettings, { readonly type: T }>;
 
 export const FINDING_MESSAGE_MAX = 1000;
+/** Findings the engine records per gate and file: enough to act on, bounded whatever the file holds. */
+export const FINDINGS_PER_FILE_MAX = 20;
 
 /** What a gate found in one file in one turn; never the file's contents. */
 export const Finding = z.object({

@@ -4,7 +4,13 @@ import type { AirlockEvent as MachineEvent } from "../machine/airlock-machine.js
 import { contextOf, type Decision, decide, statusAccepts } from "../machine/decide.js";
 import { needsProcessing, SWEPT_STATUSES, stageOf, statusMeta } from "../machine/status-meta.js";
 import { SYSTEM_ACTOR } from "../model/actor.js";
-import { FINDING_MESSAGE_MAX, type Finding, type GateSettings, type GateVerdict } from "../model/gates.js";
+import {
+  FINDING_MESSAGE_MAX,
+  FINDINGS_PER_FILE_MAX,
+  type Finding,
+  type GateSettings,
+  type GateVerdict,
+} from "../model/gates.js";
 import { visibleFileName } from "../model/primitives.js";
 import { type AirlockRequest, type FileRecord, STATUS_MESSAGE_MAX, type Stage } from "../model/request.js";
 import { contentGates, type Workspace } from "../model/workspace.js";
@@ -49,9 +55,6 @@ type Step = { readonly request: AirlockRequest; readonly progressed: boolean };
 
 const MAX_STEPS = 8;
 
-/** Findings one gate may record for one file: enough to act on, bounded whatever the file holds. */
-const MAX_FINDINGS_PER_FILE = 20;
-
 /** How a gate's check ended: its answer, its error, or the engine stopped waiting. */
 type GateOutcome =
   | { readonly kind: "answered"; readonly answer: GateAnswer }
@@ -60,7 +63,7 @@ type GateOutcome =
 
 /** The findings to record for an answer: a verdict other than `pass` always carries one that says so. */
 const findingsOf = (gate: GateSettings, file: string, answer: GateAnswer, turn: number): Finding[] => {
-  const findings = answer.findings.slice(0, MAX_FINDINGS_PER_FILE).map((finding) => ({ ...finding, turn }));
+  const findings = answer.findings.slice(0, FINDINGS_PER_FILE_MAX).map((finding) => ({ ...finding, turn }));
   if (answer.verdict === "pass" || findings.some((finding) => finding.verdict === answer.verdict)) {
     return findings;
   }
