@@ -10,6 +10,7 @@ export default defineConfig({
     alias: [
       { find: /^@airlock\/core\/testing$/, replacement: src("core", "testing/index.ts") },
       { find: /^@airlock\/core$/, replacement: src("core") },
+      { find: /^@airlock\/gates\/testing$/, replacement: src("gates", "testing/clamd-daemon.ts") },
       { find: /^@airlock\/gates$/, replacement: src("gates") },
       { find: /^@airlock\/adapters-memory$/, replacement: src("adapters-memory") },
       { find: /^@airlock\/adapters-local$/, replacement: src("adapters-local") },
