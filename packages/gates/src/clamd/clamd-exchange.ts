@@ -21,12 +21,32 @@ const MAX_REPLY_BYTES = 4096;
 /** Bytes sent in one INSTREAM chunk: large enough for few system calls, small enough to stay flat. */
 export const CHUNK_BYTES = 256 * 1024;
 
-/** One INSTREAM chunk: the 4-byte big-endian length, then the bytes (copied: the source may reuse its buffer). */
-const frame = (bytes: Uint8Array): Buffer => {
-  const framed = Buffer.allocUnsafe(4 + bytes.length);
-  framed.writeUInt32BE(bytes.length, 0);
-  framed.set(bytes, 4);
-  return framed;
+/**
+ * Frames INSTREAM chunks (the 4-byte big-endian length, then the bytes, copied: the source may
+ * reuse its buffer) into two buffers used in turn, each reused only once the socket has taken what
+ * it held: the same memory carries a file of any size, without garbage for the collector to catch
+ * up with.
+ */
+const createFramer = (ended: Promise<void>) => {
+  const buffers = [Buffer.allocUnsafe(4 + CHUNK_BYTES), Buffer.allocUnsafe(4 + CHUNK_BYTES)];
+  const taken: Promise<void>[] = [Promise.resolve(), Promise.resolve()];
+  let next = 0;
+  return {
+    /** The framed chunk in a free buffer, and what to call once the socket took it. */
+    frame: async (bytes: Uint8Array) => {
+      const index = next;
+      next = 1 - next;
+      await Promise.race([taken[index], ended]);
+      const buffer = buffers[index] as Buffer;
+      buffer.writeUInt32BE(bytes.length, 0);
+      buffer.set(bytes, 4);
+      let release: () => void = () => {};
+      taken[index] = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      return { framed: buffer.subarray(0, 4 + bytes.length), release };
+    },
+  };
 };
 
 const END_OF_STREAM = Buffer.alloc(4);
@@ -65,9 +85,15 @@ export const exchange = (
     /** Wakes the writer when the socket drains or the exchange ends. */
     let wake: () => void = () => {};
 
+    let end: () => void = () => {};
+    /** Settles when the exchange ends: nothing waits for the socket after that. */
+    const ended = new Promise<void>((resolve) => {
+      end = resolve;
+    });
     const finish = (result: Result<string, ExchangeFailure>) => {
       if (finished) return;
       finished = true;
+      end();
       clearTimeout(connectTimer);
       socket.destroy();
       wake();
@@ -119,19 +145,23 @@ export const exchange = (
       new Promise<void>((resume) => {
         wake = resume;
       });
-    const send = async (bytes: Buffer) => {
+    const framer = createFramer(ended);
+    const send = async (bytes: Uint8Array) => {
       // One turn of the event loop first: a reply clamd sent meanwhile (its size limit, just before
       // it resets the connection) is read before a write into the reset connection could lose it.
       await nextTurn();
       if (finished) return;
-      if (!socket.write(bytes) && !finished) await drained();
+      const { framed, release } = await framer.frame(bytes);
+      if (finished) return;
+      // Released when written, or when the write failed (the exchange then ends anyway).
+      if (!socket.write(framed, () => release()) && !finished) await drained();
     };
 
     const sendBody = async (chunks: AsyncIterable<Uint8Array>) => {
       try {
         for await (const chunk of chunks) {
           for (let offset = 0; offset < chunk.length && !finished; offset += CHUNK_BYTES) {
-            await send(frame(chunk.subarray(offset, offset + CHUNK_BYTES)));
+            await send(chunk.subarray(offset, offset + CHUNK_BYTES));
           }
           // Leaving the loop releases the reader: the rest of the file is never fetched.
           if (finished) return;
