@@ -296,6 +296,56 @@ describe("the clamd scanner when clamd cannot answer", () => {
     });
   });
 
+  it("answers Unavailable, never clean, when an OK comes before the whole file was sent", async () => {
+    const fake = await fakeClamd((socket) => {
+      socket.once("data", () => socket.end("stream: OK\0"));
+    });
+    const { storage } = generatedStorage("data.bin", 8 * MiB);
+    const outcome = await createClamdScanner({ storage, address: fake.url }).scan(REF, STAGE);
+    await fake.close();
+    expect(outcome._unsafeUnwrapErr()).toMatchObject({
+      kind: "Unavailable",
+      message: "clamd could not scan data.bin: it answered OK before the whole file was sent",
+    });
+  });
+
+  it("releases a read that stalls once clamd has answered", async () => {
+    const fake = await fakeClamd((socket) => {
+      socket.once("data", () => socket.end("INSTREAM size limit exceeded. ERROR\0"));
+    });
+    let released = false;
+    let reads = 0;
+    const stalling: AsyncIterable<Uint8Array> = {
+      [Symbol.asyncIterator]: () => ({
+        next: () => {
+          reads += 1;
+          // The first chunk, then a read that never ends (a storage that hangs).
+          return reads === 1 ? Promise.resolve({ done: false, value: binary(1024) }) : new Promise(() => {});
+        },
+        return: () => {
+          released = true;
+          return Promise.resolve({ done: true, value: undefined });
+        },
+      }),
+    };
+    const scanner = createClamdScanner({
+      storage: {
+        listFiles: () => okAsync<readonly StoredFile[]>([{ name: "stuck.bin", size: 10 * MiB }]),
+        openRead: () => okAsync(stalling),
+      },
+      address: fake.url,
+    });
+    const outcome = await scanner.scan(REF, STAGE);
+    await fake.close();
+    expect(outcome._unsafeUnwrap()).toEqual({
+      verdict: "threat",
+      file: "stuck.bin",
+      detail: TOO_LARGE_DETAIL,
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(released).toBe(true);
+  });
+
   it("answers Unavailable when the file cannot be read, or listed", async () => {
     const { storage } = generatedStorage("data.bin", 8 * MiB, 2 * MiB);
     const broken = await createClamdScanner({ storage, address: clamd.url }).scan(REF, STAGE);
@@ -311,6 +361,21 @@ describe("the clamd scanner when clamd cannot answer", () => {
       address: clamd.url,
     });
     expect((await unlisted.scan(REF, STAGE))._unsafeUnwrapErr().kind).toBe("Unavailable");
+  });
+});
+
+describe("the test clamd", () => {
+  it("fails, saying how to install clamd, when it is missing: the ClamAV tests never skip silently", async () => {
+    const before = process.env.AIRLOCK_CLAMD_BIN;
+    process.env.AIRLOCK_CLAMD_BIN = "/nonexistent/clamd";
+    try {
+      await expect(startTestClamd()).rejects.toThrow(
+        /clamd is not installed at \/nonexistent\/clamd: install .*apt-get install clamav clamav-daemon/,
+      );
+    } finally {
+      if (before === undefined) delete process.env.AIRLOCK_CLAMD_BIN;
+      else process.env.AIRLOCK_CLAMD_BIN = before;
+    }
   });
 });
 

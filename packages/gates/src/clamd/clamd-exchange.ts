@@ -60,10 +60,19 @@ const socketTo = (address: ClamdAddress): Socket =>
     ? connect({ host: address.host, port: address.port })
     : connect({ path: address.path });
 
+/** clamd's reply, and whether the whole body (its end-of-stream chunk included) was sent first. */
+export interface ClamdReply {
+  readonly text: string;
+  readonly afterWholeBody: boolean;
+}
+
+/** What an ended read hands back instead of a chunk. */
+const STOPPED = Symbol("stopped");
+
 /**
  * Sends one `z`-command to clamd (a NUL-terminated command, its reply NUL-terminated) and, for
  * `zINSTREAM`, the body as length-prefixed chunks ended by a zero-length one. Answers clamd's
- * reply without its terminator.
+ * reply without its terminator, saying whether it came after the whole body was sent.
  *
  * - Backpressure: a chunk is sent only once the socket has taken the previous ones, so memory holds
  *   a chunk or two whatever the size of the body.
@@ -75,13 +84,14 @@ export const exchange = (
   command: string,
   body: AsyncIterable<Uint8Array> | null,
   timeouts: ExchangeTimeouts,
-): Promise<Result<string, ExchangeFailure>> =>
+): Promise<Result<ClamdReply, ExchangeFailure>> =>
   new Promise((resolve) => {
     const socket = socketTo(address);
     const received: Buffer[] = [];
     let receivedBytes = 0;
     let connected = false;
     let finished = false;
+    let wholeBodySent = body === null;
     /** Wakes the writer when the socket drains or the exchange ends. */
     let wake: () => void = () => {};
 
@@ -90,7 +100,7 @@ export const exchange = (
     const ended = new Promise<void>((resolve) => {
       end = resolve;
     });
-    const finish = (result: Result<string, ExchangeFailure>) => {
+    const finish = (result: Result<ClamdReply, ExchangeFailure>) => {
       if (finished) return;
       finished = true;
       end();
@@ -99,11 +109,13 @@ export const exchange = (
       wake();
       resolve(result);
     };
-    const replyText = () =>
-      Buffer.concat(received)
+    const reply = (): ClamdReply => ({
+      text: Buffer.concat(received)
         .toString("utf8")
         .replace(/\0[\s\S]*$/, "")
-        .trim();
+        .trim(),
+      afterWholeBody: wholeBodySent,
+    });
 
     const connectTimer = setTimeout(
       () =>
@@ -121,12 +133,12 @@ export const exchange = (
     socket.on("data", (data: Buffer) => {
       received.push(data);
       receivedBytes += data.length;
-      if (data.includes(0) || receivedBytes > MAX_REPLY_BYTES) finish(ok(replyText()));
+      if (data.includes(0) || receivedBytes > MAX_REPLY_BYTES) finish(ok(reply()));
     });
     socket.on("drain", () => wake());
     socket.on("error", (cause) => {
       // A reply that arrived before the error (clamd closing on its size limit) still counts.
-      if (receivedBytes > 0) return finish(ok(replyText()));
+      if (receivedBytes > 0) return finish(ok(reply()));
       finish(
         err(
           connected
@@ -136,7 +148,7 @@ export const exchange = (
       );
     });
     socket.on("close", () => {
-      if (receivedBytes > 0) return finish(ok(replyText()));
+      if (receivedBytes > 0) return finish(ok(reply()));
       finish(err({ kind: "dropped", message: "clamd closed the connection without answering" }));
     });
 
@@ -158,19 +170,27 @@ export const exchange = (
     };
 
     const sendBody = async (chunks: AsyncIterable<Uint8Array>) => {
+      const reader = chunks[Symbol.asyncIterator]();
+      const stopped = ended.then((): typeof STOPPED => STOPPED);
       try {
-        for await (const chunk of chunks) {
+        while (!finished) {
+          // A read that stalls does not outlive the exchange (clamd's answer, a time-out).
+          const next = await Promise.race([reader.next(), stopped]);
+          if (next === STOPPED || next.done) break;
+          const chunk = next.value;
           for (let offset = 0; offset < chunk.length && !finished; offset += CHUNK_BYTES) {
             await send(chunk.subarray(offset, offset + CHUNK_BYTES));
           }
-          // Leaving the loop releases the reader: the rest of the file is never fetched.
-          if (finished) return;
         }
       } catch (cause) {
         finish(err({ kind: "read", message: `reading the file failed: ${reasonOf(cause)}` }));
-        return;
+      } finally {
+        // Releases the reader where the exchange stopped: the rest of the file is never fetched.
+        void Promise.resolve(reader.return?.()).catch(() => undefined);
       }
-      if (!finished) socket.write(END_OF_STREAM);
+      if (finished) return;
+      wholeBodySent = true;
+      socket.write(END_OF_STREAM);
     };
 
     socket.once("connect", () => {

@@ -108,7 +108,12 @@ export const createClamdScanner = (options: ClamdScannerOptions): ClamdScanner =
     }
     const reply = await exchange(address, "zINSTREAM", content.value, timeouts);
     if (reply.isErr()) return err(toUnavailable(reply.error, `clamd could not scan ${name}`));
-    return ok(streamVerdictOf(reply.value));
+    const verdict = streamVerdictOf(reply.value.text);
+    // clamd answers early only to refuse; an early `OK` did not see the whole file.
+    if (verdict.kind === "clean" && !reply.value.afterWholeBody) {
+      return err(unavailable(`clamd could not scan ${name}: it answered OK before the whole file was sent`));
+    }
+    return ok(verdict);
   };
 
   const scan = async (ref: ContainerRef, stage: Stage): Promise<Result<ScanOutcome, ScannerError>> => {
@@ -140,7 +145,7 @@ export const createClamdScanner = (options: ClamdScannerOptions): ClamdScanner =
     const reply = await exchange(address, "zVERSION", null, timeouts);
     return reply.isErr()
       ? err(toUnavailable(reply.error, "clamd did not tell its version"))
-      : ok(reply.value);
+      : ok(reply.value.text);
   };
 
   return {

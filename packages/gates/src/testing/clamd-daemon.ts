@@ -125,7 +125,7 @@ export const startTestClamd = async (options: TestClamdOptions = {}): Promise<Te
       );
     }
     const pong = await exchange(address, "zPING", null, { connectTimeoutMs: 1_000, idleTimeoutMs: 5_000 });
-    if (pong.isOk() && pong.value === "PONG") {
+    if (pong.isOk() && pong.value.text === "PONG") {
       return {
         url: `tcp://127.0.0.1:${port}`,
         socketUrl: `unix:${socketPath}`,
