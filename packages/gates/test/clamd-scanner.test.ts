@@ -223,6 +223,21 @@ describe("the clamd scanner against a real clamd", () => {
     expect(read()).toBeLessThan(size);
   }, 60_000);
 
+  it("blocks a file clamd would only partly scan (over its MaxFileSize, with AlertExceedsMax)", async () => {
+    const partial = await startTestClamd({ streamMaxBytes: 8 * MiB, maxFileBytes: MiB });
+    try {
+      const { storage } = generatedStorage("long.bin", 2 * MiB);
+      const outcome = await createClamdScanner({ storage, address: partial.url }).scan(REF, STAGE);
+      expect(outcome._unsafeUnwrap()).toEqual({
+        verdict: "threat",
+        file: "long.bin",
+        detail: expect.stringMatching(/^Heuristics\.Limits\.Exceeded\.MaxFileSize/),
+      });
+    } finally {
+      await partial.stop();
+    }
+  }, 60_000);
+
   it("blocks a file over the configured stream limit as unscanned, without sending it", async () => {
     const { storage, read } = generatedStorage("huge.bin", 2 * MiB);
     const scanner = createClamdScanner({ storage, address: smallClamd.url, streamMaxBytes: MiB });

@@ -21,6 +21,8 @@ export interface TestClamdOptions {
   readonly databaseDir?: string;
   /** clamd's `StreamMaxLength`: the largest stream it takes. Default 512 MiB. */
   readonly streamMaxBytes?: number;
+  /** clamd's `MaxFileSize` and `MaxScanSize`. Default `streamMaxBytes`. */
+  readonly maxFileBytes?: number;
   /** How long clamd may take to load its database and answer `PING`. Default 120 s. */
   readonly startTimeoutMs?: number;
 }
@@ -84,8 +86,8 @@ export const startTestClamd = async (options: TestClamdOptions = {}): Promise<Te
     `LogFile ${logFile}`,
     `TemporaryDirectory ${dir}`,
     `StreamMaxLength ${streamMaxBytes}`,
-    `MaxFileSize ${streamMaxBytes}`,
-    `MaxScanSize ${streamMaxBytes}`,
+    `MaxFileSize ${options.maxFileBytes ?? streamMaxBytes}`,
+    `MaxScanSize ${options.maxFileBytes ?? streamMaxBytes}`,
     "ScanArchive yes",
     "AlertExceedsMax yes",
     // The test database holds no bytecode; not loading the built-in bytecode makes the start quick.
