@@ -10,6 +10,7 @@ export default defineConfig({
     alias: [
       { find: /^@airlock\/core\/testing$/, replacement: src("core", "testing/index.ts") },
       { find: /^@airlock\/core$/, replacement: src("core") },
+      { find: /^@airlock\/gates\/testing$/, replacement: src("gates", "testing/clamd-daemon.ts") },
       { find: /^@airlock\/gates$/, replacement: src("gates") },
       { find: /^@airlock\/adapters-memory$/, replacement: src("adapters-memory") },
       { find: /^@airlock\/adapters-local$/, replacement: src("adapters-local") },
@@ -22,6 +23,9 @@ export default defineConfig({
     ],
   },
   test: {
+    // A budget, not a measure: property tests that page thousands of requests take a few seconds on
+    // a quiet machine and several times that on a busy one.
+    testTimeout: 30_000,
     projects: [
       { extends: true, test: { name: "core", include: ["packages/core/test/**/*.test.ts"] } },
       { extends: true, test: { name: "gates", include: ["packages/gates/test/**/*.test.ts"] } },

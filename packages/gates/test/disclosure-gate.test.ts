@@ -1,4 +1,4 @@
-import { FINDINGS_PER_FILE_MAX, type GateFile, type GateSettingsOf } from "@airlock/core";
+import { FINDINGS_PER_FILE_MAX, type GateAnswer, type GateFile, type GateSettingsOf } from "@airlock/core";
 import { gateContract } from "@airlock/core/testing";
 import { okAsync } from "neverthrow";
 import { describe, expect, it } from "vitest";
@@ -36,7 +36,7 @@ const check = async (name: string, content: string | Uint8Array, settings?: Sett
 };
 
 /** The findings as `location: message`, the way a reviewer reads them. */
-const read = (answer: { findings: readonly { location?: string; message: string }[] }) =>
+const read = (answer: GateAnswer) =>
   answer.findings.map((finding) => `${finding.location ?? "-"}: ${finding.message}`);
 
 describe("the disclosure gate", () => {
@@ -174,11 +174,12 @@ describe("the disclosure gate", () => {
     expect(await check("empty.csv", "")).toEqual({ verdict: "pass", findings: [] });
     expect(await check("header.csv", "area,count\n")).toEqual({ verdict: "pass", findings: [] });
     let opened = false;
+    const notes = fileOf("notes.txt", text("count\n3\n"));
     const notTable = await createDisclosureGate().check({
-      ...fileOf("notes.txt", text("count\n3\n")),
+      ...notes,
       open: () => {
         opened = true;
-        return okAsync([] as Uint8Array[]);
+        return notes.open();
       },
     });
     expect(notTable._unsafeUnwrap()).toEqual({ verdict: "pass", findings: [] });

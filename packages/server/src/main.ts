@@ -2,6 +2,7 @@ import { ALLOW_DEVELOPMENT_IN_PRODUCTION } from "@airlock/http";
 import { pino } from "pino";
 import { createMemoryProfile } from "./profiles/memory.js";
 import type { Profile } from "./profiles/profile.js";
+import { scannerChoiceFromEnv } from "./profiles/scanner-settings.js";
 import { DEMO_WORKSPACE, failStart, serve } from "./profiles/serve.js";
 
 /**
@@ -67,7 +68,11 @@ if (name === "local") {
       `the memory profile (everything in the process, gone on restart, a demo workspace) is refused when NODE_ENV=production; set AIRLOCK_PROFILE=local or azure, or ${ALLOW_DEVELOPMENT_IN_PRODUCTION}=true to run it anyway`,
     );
   }
-  const profile = createMemoryProfile({ logger: log, workspaces: [DEMO_WORKSPACE] });
+  const scanner = scannerChoiceFromEnv(process.env).match(
+    (choice) => choice,
+    (problems) => failStart(log, `the memory profile's settings are not valid:\n${problems.join("\n")}`),
+  );
+  const profile = createMemoryProfile({ logger: log, workspaces: [DEMO_WORKSPACE], scanner });
   await serve({ profile, env: process.env, log, demoWorkspace: DEMO_WORKSPACE });
 } else if (name === "azure") {
   await serve({ profile: await azureProfile(), env: process.env, log });

@@ -38,6 +38,29 @@ describe("the azure profile's settings", () => {
     expect(azureSettingsFromEnv({ ...withoutKey, AIRLOCK_SCANNER: "local" }).isOk()).toBe(true);
   });
 
+  it("scan with ClamAV when asked, at the clamd AIRLOCK_CLAMD_URL names", () => {
+    const { AIRLOCK_EVENTS_KEY: _key, ...withoutKey } = production;
+    const settings = azureSettingsFromEnv({
+      ...withoutKey,
+      AIRLOCK_SCANNER: "clamav",
+      AIRLOCK_CLAMD_URL: "tcp://clamd.internal:3310",
+    })._unsafeUnwrap();
+    expect(settings).toMatchObject({
+      scanner: "clamav",
+      clamd: { url: "tcp://clamd.internal:3310", streamMaxBytes: 25 * 1024 * 1024 },
+    });
+    expect(azureSettingsFromEnv({ ...withoutKey, AIRLOCK_SCANNER: "clamav" })._unsafeUnwrapErr()).toBe(
+      "AIRLOCK_CLAMD_URL is missing: AIRLOCK_SCANNER=clamav scans with the clamd it names",
+    );
+    expect(
+      azureSettingsFromEnv({
+        ...withoutKey,
+        AIRLOCK_SCANNER: "clamav",
+        AIRLOCK_CLAMD_URL: "clamd:3310",
+      })._unsafeUnwrapErr(),
+    ).toMatch(/^AIRLOCK_CLAMD_URL: /);
+  });
+
   it("need the audit keys in production, and read them as values or files", () => {
     expect(azureSettingsFromEnv({ ...production, NODE_ENV: "production" })._unsafeUnwrapErr()).toMatch(
       /AIRLOCK_AUDIT_CHAIN_KEY and AIRLOCK_AUDIT_SIGNING_KEY .* are required when NODE_ENV=production/,
@@ -96,7 +119,7 @@ describe("the azure profile's settings", () => {
       AIRLOCK_TRE_ID: "My-TRE",
       AIRLOCK_COSMOS_ENDPOINT: "http://cosmos.example.org",
       AIRLOCK_EVENTS_KEY: "short",
-      AIRLOCK_SCANNER: "clamav",
+      AIRLOCK_SCANNER: "clamscan",
     })._unsafeUnwrapErr();
     const lines = problems.split("\n");
     expect(lines).toHaveLength(4);

@@ -11,6 +11,7 @@ describe("the local profile's settings", () => {
       synchronous: "FULL",
       checkpointsDir: "/srv/airlock/.airlock-data/audit-checkpoints",
       webhooks: [],
+      scanner: { kind: "stand-in" },
     });
   });
 
@@ -26,6 +27,8 @@ describe("the local profile's settings", () => {
         AIRLOCK_SMTP_URL: "smtps://mailer:secret@smtp.example.org:465",
         AIRLOCK_SMTP_FROM: "airlock@example.org",
         AIRLOCK_PORTAL_URL: "https://tre.example.org",
+        AIRLOCK_CLAMD_URL: "unix:/run/clamav/clamd.ctl",
+        AIRLOCK_CLAMD_STREAM_MAX_BYTES: "104857600",
       },
       CWD,
     )._unsafeUnwrap();
@@ -40,6 +43,7 @@ describe("the local profile's settings", () => {
       webhooks: ["https://hooks.example.org/airlock", "http://127.0.0.1:9000/events"],
       smtp: { url: "smtps://mailer:secret@smtp.example.org:465", from: "airlock@example.org" },
       portalUrl: "https://tre.example.org",
+      scanner: { kind: "clamd", clamd: { url: "unix:/run/clamav/clamd.ctl", streamMaxBytes: 104857600 } },
     });
   });
 
@@ -49,6 +53,7 @@ describe("the local profile's settings", () => {
         AIRLOCK_SQLITE_SYNCHRONOUS: "OFF",
         AIRLOCK_WEBHOOK_URLS: "http://hooks.example.org/airlock",
         AIRLOCK_SMTP_URL: "https://smtp.example.org",
+        AIRLOCK_CLAMD_URL: "http://clamd:3310",
       },
       CWD,
     )._unsafeUnwrapErr();
@@ -56,6 +61,7 @@ describe("the local profile's settings", () => {
       expect.stringMatching(/^AIRLOCK_SQLITE_SYNCHRONOUS: /),
       expect.stringMatching(/^AIRLOCK_WEBHOOK_URLS: .*https/),
       expect.stringMatching(/^AIRLOCK_SMTP_URL: must be smtp:\/\/ or smtps:\/\//),
+      expect.stringMatching(/^AIRLOCK_CLAMD_URL: .*tcp:\/\/host:port or unix:\/path/),
     ]);
   });
 
@@ -78,5 +84,29 @@ describe("the local profile's settings", () => {
         CWD,
       ).isOk(),
     ).toBe(true);
+  });
+
+  it("chooses the malware scanner: ClamAV when AIRLOCK_CLAMD_URL is set, else the stand-in, and none in production", () => {
+    const PRODUCTION = {
+      NODE_ENV: "production",
+      AIRLOCK_AUDIT_CHAIN_KEY: "a2V5",
+      AIRLOCK_AUDIT_SIGNING_KEY: "pem",
+    };
+    const scannerOf = (env: Record<string, string>) => localSettingsFromEnv(env, CWD)._unsafeUnwrap().scanner;
+    expect(scannerOf({ AIRLOCK_CLAMD_URL: "tcp://clamd.internal:3310" })).toEqual({
+      kind: "clamd",
+      clamd: { url: "tcp://clamd.internal:3310", streamMaxBytes: 25 * 1024 * 1024 },
+    });
+    expect(scannerOf({ ...PRODUCTION, AIRLOCK_CLAMD_URL: "tcp://clamd.internal:3310" }).kind).toBe("clamd");
+    expect(scannerOf({})).toEqual({ kind: "stand-in" });
+    expect(scannerOf(PRODUCTION)).toEqual({ kind: "none" });
+  });
+
+  it("refuses a stream limit that is not a number of bytes, or one without clamd", () => {
+    const problems = (env: Record<string, string>) => localSettingsFromEnv(env, CWD)._unsafeUnwrapErr();
+    expect(
+      problems({ AIRLOCK_CLAMD_URL: "tcp://clamd:3310", AIRLOCK_CLAMD_STREAM_MAX_BYTES: "25M" }),
+    ).toMatch(/^AIRLOCK_CLAMD_STREAM_MAX_BYTES: must be a whole number of bytes/);
+    expect(problems({ AIRLOCK_CLAMD_STREAM_MAX_BYTES: "1000" })).toMatch(/goes with AIRLOCK_CLAMD_URL/);
   });
 });

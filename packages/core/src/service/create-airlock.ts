@@ -121,6 +121,9 @@ export const createAirlock = (ports: AirlockPorts, options: AirlockOptions = {})
       recover: processor.recover,
       idle: processor.idle,
     },
-    gateTypes: ["malware", ...(Object.keys(ports.gates ?? {}) as GateType[])],
+    gateTypes: [
+      ...(ports.scanner === undefined ? [] : (["malware"] as const)),
+      ...(Object.keys(ports.gates ?? {}) as GateType[]),
+    ],
   };
 };

@@ -79,6 +79,37 @@ const findingsOf = (gate: GateSettings, file: string, answer: GateAnswer, turn: 
   ];
 };
 
+/**
+ * What a malware threat writes on the request: the status message, and, when the verdict names one
+ * of the request's files, a finding of the malware gate on that file.
+ */
+const threatPatch = (
+  request: AirlockRequest,
+  detail: string,
+  file: string | undefined,
+): Pick<AirlockRequest, "statusMessage" | "findings"> => {
+  const named = file !== undefined && movingFiles(request).some((f) => f.name === file);
+  const found: Finding[] =
+    file !== undefined && named
+      ? [
+          {
+            gate: "malware",
+            file,
+            verdict: "fail",
+            message: detail.slice(0, FINDING_MESSAGE_MAX),
+            turn: request.turn,
+          },
+        ]
+      : [];
+  return {
+    statusMessage: `malware scan: ${file === undefined ? detail : `${file}: ${detail}`}`.slice(
+      0,
+      STATUS_MESSAGE_MAX,
+    ),
+    findings: [...request.findings, ...found],
+  };
+};
+
 export const createProcessor = ({ ports, options, writer, background }: ProcessorDeps) => {
   const running = new Map<string, Promise<unknown>>();
   const now = () => epochSeconds(ports.clock);
@@ -200,21 +231,33 @@ export const createProcessor = ({ ports, options, writer, background }: Processo
     if (request.scanRequestedWhen !== null && at - request.scanRequestedWhen < options.scanRetrySeconds) {
       return ok({ request, progressed: false });
     }
+    if (ports.scanner === undefined) {
+      // Registration refuses such a policy; one registered before, or put in the registry directly,
+      // still never passes unscanned.
+      return fail(
+        workspace,
+        request,
+        "the workspace's policy asks for a malware scan and this server runs no malware scanner; the request was not let through",
+      );
+    }
+    const scanner = ports.scanner;
     const waitForVerdict = () =>
       recordProgress(request, { ...request, scanRequestedWhen: at }, "scan-requested", false);
     const askScanner = async (): Outcome<Step> => {
-      const outcome = await fromPort(ports.scanner.scan(containerOf(request), stage));
+      const outcome = await fromPort(scanner.scan(containerOf(request), stage));
       if (outcome.isErr()) return err(outcome.error);
       switch (outcome.value.verdict) {
         case "clean":
           return applyEvent(workspace, request, { type: "SCAN_CLEAN" }, "scan-clean", {
             scanRequestedWhen: at,
           });
-        case "threat":
+        case "threat": {
+          const { detail, file } = outcome.value;
           return applyEvent(workspace, request, { type: "SCAN_THREAT" }, "scan-threat", {
             scanRequestedWhen: at,
-            statusMessage: `malware scan: ${outcome.value.detail}`.slice(0, STATUS_MESSAGE_MAX),
+            ...threatPatch(request, detail, file),
           });
+        }
         case "pending":
           return waitForVerdict();
       }
@@ -494,26 +537,14 @@ export const createProcessor = ({ ports, options, writer, background }: Processo
 
     const settled = (result: Result<Step, AirlockError>) => result.map((s) => s.request);
     if (outcome.verdict === "threat") {
-      const detail = file === undefined ? outcome.detail : `${file}: ${outcome.detail}`;
-      // A verdict that names its file is a finding of the malware gate on that file.
-      const named = movingFiles(request).some((f) => f.name === file);
-      const found: Finding[] =
-        file !== undefined && named
-          ? [
-              {
-                gate: "malware",
-                file,
-                verdict: "fail",
-                message: outcome.detail.slice(0, FINDING_MESSAGE_MAX),
-                turn: request.turn,
-              },
-            ]
-          : [];
       return settled(
-        await applyEvent(workspace.value, request, { type: "SCAN_THREAT" }, "scan-threat", {
-          statusMessage: `malware scan: ${detail}`.slice(0, STATUS_MESSAGE_MAX),
-          findings: [...request.findings, ...found],
-        }),
+        await applyEvent(
+          workspace.value,
+          request,
+          { type: "SCAN_THREAT" },
+          "scan-threat",
+          threatPatch(request, outcome.detail, file),
+        ),
       );
     }
     if (file === undefined) {

@@ -20,7 +20,11 @@ import type { TurnChanges } from "./changes.js";
 export interface AirlockPorts {
   readonly repository: RequestRepository;
   readonly storage: AirlockStorage;
-  readonly scanner: MalwareScanner;
+  /**
+   * The malware scanner. Without one, `gateTypes` leaves out `malware`: a workspace whose policy asks
+   * for a scan is refused at registration, and a request of one registered otherwise fails.
+   */
+  readonly scanner?: MalwareScanner;
   /**
    * The security gates this server runs in process (file type, size, ...). A workspace whose
    * policy lists a gate missing here has its requests failed, never passed unchecked.
@@ -435,7 +439,7 @@ export interface Airlock {
   recordDenial(denial: Denial): ResultAsync<void, AirlockError>;
   readonly processor: AirlockProcessor;
   /**
-   * The gate types this engine runs: `malware` (through the scanner) and those in `ports.gates`.
+   * The gate types this engine runs: `malware` (when it has a scanner) and those in `ports.gates`.
    * A workspace policy listing another is refused at registration.
    */
   readonly gateTypes: readonly GateType[];

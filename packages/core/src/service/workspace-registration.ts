@@ -17,7 +17,7 @@ export interface WorkspaceRegistration {
  * - the reserved names (the API's own audience) are neither an id nor a client id (`InvalidInput`):
  *   a workspace whose audience were the API's would take every API token as its own;
  * - with `gateTypes`, the policy lists only gates the engine runs (`InvalidInput`): a request would
- *   otherwise fail at every submit.
+ *   otherwise fail at every submit. `scanning: true` asks for the `malware` gate too.
  *
  * Registrations through one registrar run one at a time, so two racing registrations of one client
  * id cannot both pass the check. Registries answer per workspace (Cosmos DB keeps unique keys per
@@ -52,6 +52,18 @@ export const createWorkspaceRegistrar = (
         path: `airlock.gates.${index}.type`,
         message: `this server does not run the ${type} gate (it runs: ${runs?.join(", ")})`,
       }));
+    // `scanning: true` (the default) asks for a malware verdict as a `malware` gate does.
+    const unscanned =
+      runs !== undefined && !runs.includes("malware") && workspace.policy.scanning
+        ? [
+            {
+              path: "airlock.scanning",
+              message:
+                "this server runs no malware scanner, and the policy asks for a malware scan (scanning is true unless set to false): configure a scanner on the server, or set scanning to false",
+            },
+          ]
+        : [];
+    missing.push(...unscanned);
     if (missing.length > 0) {
       return err({
         kind: "InvalidInput",

@@ -1,6 +1,7 @@
 import { parseStorageConnectionString } from "@airlock/adapters-azure";
 import { err, ok, type Result } from "neverthrow";
 import { z } from "zod";
+import { type ClamdSettings, SCANNER_VARIABLES, scannerChoiceFromEnv } from "./scanner-settings.js";
 
 /**
  * The azure profile's settings, read from the environment once at start. Every variable is
@@ -42,8 +43,13 @@ export interface AzureSettings {
   readonly eventsKey?: string;
   /** Object ids of the service principals that may deliver to `/api/events` with a bearer token. */
   readonly eventsPrincipals?: readonly string[];
-  /** `defender` in production; `local` reads blobs itself and finds the EICAR test string. */
-  readonly scanner: "defender" | "local";
+  /**
+   * `defender` in production, or `clamav` (clamd at `clamd`); `local` reads blobs itself and finds
+   * the EICAR test string.
+   */
+  readonly scanner: "defender" | "local" | "clamav";
+  /** Where clamd listens, with `scanner: "clamav"`. */
+  readonly clamd?: ClamdSettings;
   /** The audit log's keys and checkpoint store; absent: keys made for this process (development only). */
   readonly audit?: AuditSettings;
 }
@@ -89,7 +95,8 @@ export const AZURE_VARIABLES: Readonly<Record<string, string>> = {
   AIRLOCK_EVENTS_KEY:
     "the shared secret Defender's Event Grid subscription sends as ?code= (at least 32 characters)",
   AIRLOCK_SCANNER:
-    '"defender" (default) or "local" (an EICAR-only stand-in for emulators; refused in production)',
+    '"defender" (default), "clamav" (clamd at AIRLOCK_CLAMD_URL reads each blob) or "local" (an EICAR-only stand-in for emulators; refused in production)',
+  ...SCANNER_VARIABLES,
   AZURE_CLIENT_ID: "the user-assigned managed identity to use, when there are several",
   AIRLOCK_AUDIT_CHAIN_KEY:
     "the audit chain's HMAC key, base64, at least 32 bytes (or AIRLOCK_AUDIT_CHAIN_KEY_FILE); required in production",
@@ -189,7 +196,7 @@ const EnvSchema = z.object({
       )
       .pipe(z.array(z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, "must be object ids")).min(1)),
   ),
-  AIRLOCK_SCANNER: optional(z.enum(["defender", "local"])),
+  AIRLOCK_SCANNER: optional(z.enum(["defender", "local", "clamav"])),
 });
 
 /**
@@ -245,6 +252,11 @@ export const azureSettingsFromEnv = (env: Env): Result<AzureSettings, string> =>
   }
   if (production && v.AIRLOCK_COSMOS_EMULATOR) {
     problems.push("AIRLOCK_COSMOS_EMULATOR=true is refused when NODE_ENV=production");
+  }
+  const clamd = v.AIRLOCK_SCANNER === "clamav" ? scannerChoiceFromEnv(env) : undefined;
+  if (clamd?.isErr()) problems.push(...clamd.error);
+  if (clamd?.isOk() && clamd.value.kind !== "clamd") {
+    problems.push("AIRLOCK_CLAMD_URL is missing: AIRLOCK_SCANNER=clamav scans with the clamd it names");
   }
   if (production && v.AIRLOCK_SCANNER === "local") {
     problems.push("AIRLOCK_SCANNER=local (an EICAR-only stand-in) is refused when NODE_ENV=production");
@@ -319,5 +331,6 @@ export const azureSettingsFromEnv = (env: Env): Result<AzureSettings, string> =>
     ...(v.AIRLOCK_EVENTS_KEY === undefined ? {} : { eventsKey: v.AIRLOCK_EVENTS_KEY }),
     ...(v.AIRLOCK_EVENTS_PRINCIPALS === undefined ? {} : { eventsPrincipals: v.AIRLOCK_EVENTS_PRINCIPALS }),
     scanner: v.AIRLOCK_SCANNER ?? "defender",
+    ...(clamd?.isOk() && clamd.value.kind === "clamd" ? { clamd: clamd.value.clamd } : {}),
   });
 };

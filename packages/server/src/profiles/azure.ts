@@ -30,7 +30,7 @@ import {
   type MalwareScanner,
   type Notifier,
 } from "@airlock/core";
-import { inProcessGates } from "@airlock/gates";
+import { createClamdScanner, inProcessGates } from "@airlock/gates";
 import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import type { Logger } from "pino";
 import { loadWritingAuditKeys } from "./audit-sealing.js";
@@ -60,9 +60,20 @@ export interface AzureProfileOptions {
   readonly copyPollIntervalMs?: number;
 }
 
-/** The scanner the settings name: Defender answers through `/api/events`; the local stand-in reads blobs itself. */
-const scannerFor = (settings: AzureSettings, storage: AirlockStorage): MalwareScanner =>
-  settings.scanner === "local" ? createMemoryScanner({ storage }) : createDefenderMalwareScanner();
+/**
+ * The scanner the settings name: Defender answers through `/api/events`; ClamAV and the local
+ * stand-in read the blobs themselves.
+ */
+const scannerFor = (settings: AzureSettings, storage: AirlockStorage): MalwareScanner => {
+  if (settings.scanner === "clamav" && settings.clamd !== undefined) {
+    return createClamdScanner({
+      storage,
+      address: settings.clamd.url,
+      streamMaxBytes: settings.clamd.streamMaxBytes,
+    });
+  }
+  return settings.scanner === "local" ? createMemoryScanner({ storage }) : createDefenderMalwareScanner();
+};
 
 /** Account names from a host-named blob endpoint, `https://{account}.blob.{suffix}`. */
 const accountOfUrl = (accountUrl: string): StorageAccount => {
@@ -201,7 +212,9 @@ export const createAzureProfile = (options: AzureProfileOptions): Profile => {
   banner.push(
     settings.scanner === "local"
       ? "Scanner          LOCAL STAND-IN: reads each file and flags only the EICAR test string (Defender does not run here)"
-      : "Scanner          Microsoft Defender for Storage; verdicts arrive at POST /api/events",
+      : settings.scanner === "clamav"
+        ? `Scanner          ClamAV at ${settings.clamd?.url} reads each blob (files over ${settings.clamd?.streamMaxBytes} bytes are blocked unscanned)`
+        : "Scanner          Microsoft Defender for Storage; verdicts arrive at POST /api/events",
   );
 
   const airlock = createAirlock(

@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { CHECKPOINTS_DIR } from "@airlock/adapters-local";
 import { err, ok, type Result } from "neverthrow";
 import { z } from "zod";
+import { SCANNER_VARIABLES, type ScannerChoice, scannerChoiceFromEnv } from "./scanner-settings.js";
 
 /** The local profile's settings: one directory holds everything that must survive a restart. */
 export interface LocalSettings {
@@ -22,6 +23,8 @@ export interface LocalSettings {
   readonly smtp?: { readonly url: string; readonly from: string };
   /** The portal's base URL, linked from notification emails. */
   readonly portalUrl?: string;
+  /** The malware scanner: ClamAV, the EICAR-only stand-in (not in production), or none. */
+  readonly scanner: ScannerChoice;
 }
 
 /** Each variable of the local profile and what it means. */
@@ -41,6 +44,7 @@ export const LOCAL_VARIABLES: Readonly<Record<string, string>> = {
   AIRLOCK_SMTP_URL: "the SMTP server notifications are sent through: smtp://user:pass@host:587 or smtps://…",
   AIRLOCK_SMTP_FROM: "the sender address of notification emails",
   AIRLOCK_PORTAL_URL: "the portal's base URL, linked from notification emails",
+  ...SCANNER_VARIABLES,
 };
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -88,14 +92,13 @@ const EnvSchema = z.object({
  */
 export const localSettingsFromEnv = (env: Env, cwd: string): Result<LocalSettings, string> => {
   const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
+  const scanner = scannerChoiceFromEnv(env);
+  if (!parsed.success || scanner.isErr()) {
     return err(
-      parsed.error.issues
-        .map((issue) => {
-          const name = String(issue.path[0] ?? "");
-          return `${name}: ${issue.message}`;
-        })
-        .join("\n"),
+      [
+        ...(parsed.error?.issues ?? []).map((issue) => `${String(issue.path[0] ?? "")}: ${issue.message}`),
+        ...(scanner.isErr() ? scanner.error : []),
+      ].join("\n"),
     );
   }
   const v = parsed.data;
@@ -130,5 +133,6 @@ export const localSettingsFromEnv = (env: Env, cwd: string): Result<LocalSetting
       ? { smtp: { url: v.AIRLOCK_SMTP_URL, from: v.AIRLOCK_SMTP_FROM } }
       : {}),
     ...(v.AIRLOCK_PORTAL_URL === undefined ? {} : { portalUrl: v.AIRLOCK_PORTAL_URL }),
+    scanner: scanner.value,
   });
 };

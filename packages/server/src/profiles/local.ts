@@ -14,7 +14,7 @@ import {
   FILES_DIR,
   openAirlockDatabase,
 } from "@airlock/adapters-local";
-import { createMemoryScanner, createRandomIds, systemClock } from "@airlock/adapters-memory";
+import { createRandomIds, systemClock } from "@airlock/adapters-memory";
 import { createAirlock, type Workspace } from "@airlock/core";
 import { inProcessGates } from "@airlock/gates";
 import type { Logger } from "pino";
@@ -22,6 +22,7 @@ import { loadWritingAuditKeys } from "./audit-sealing.js";
 import { dataDirAuditKeyFiles, dataDirLinkSecret } from "./data-dir-secrets.js";
 import type { LocalSettings } from "./local-settings.js";
 import type { Profile } from "./profile.js";
+import { logScannerCheck, scannerOf } from "./scanner-settings.js";
 
 /** How often, and after how long without a write, partial uploads left by clients that went away are removed. */
 const INCOMING_SWEEP_MS = 3_600_000;
@@ -63,10 +64,11 @@ export const createLocalProfile = async (options: LocalProfileOptions): Promise<
   );
 
   const storage = createFileStorage({ root: join(dataDir, FILES_DIR) });
+  const malware = scannerOf(settings.scanner, storage);
   const ports = {
     repository: createSqliteRequestRepository(database),
     storage,
-    scanner: createMemoryScanner({ storage }),
+    ...(malware.scanner === undefined ? {} : { scanner: malware.scanner }),
     // Kept in the database the moment they are handed over, then delivered from there.
     notifier: createOutboxNotifier(database),
     events: createOutboxEventPublisher(database, { destinations: settings.webhooks }),
@@ -114,7 +116,7 @@ export const createLocalProfile = async (options: LocalProfileOptions): Promise<
     banner: [
       `Data             ${dataDir} (requests, files, audit log and link secret survive a restart)`,
       `Audit seals      ${settings.checkpointsDir}`,
-      "Malware scan     the built-in test-signature matcher (finds the EICAR test file only)",
+      malware.banner,
       `Durability       SQLite synchronous=${settings.synchronous}: ${settings.synchronous === "FULL" ? "an answered write survives a power loss" : "an answered write survives a crash of this process, not a power loss"}`,
       settings.webhooks.length > 0
         ? `Events           CloudEvents to ${settings.webhooks.map((url) => new URL(url).origin).join(", ")} (kept until delivered)`
@@ -147,6 +149,7 @@ export const createLocalProfile = async (options: LocalProfileOptions): Promise<
       }, INCOMING_SWEEP_MS);
       sweeper.unref();
       delivery.start();
+      await logScannerCheck(malware, logger);
     },
     close: async () => {
       clearInterval(sweeper);
