@@ -122,6 +122,17 @@ describe("pnpm start", () => {
     expect(reviewCycle.stdout).toContain("container holds: tables.csv\n");
     expect(reviewCycle.stdout).toContain("Done.");
 
+    // The disclosure gate: a table with a small count reaches review with the cell named.
+    const disclosure = await run(process.execPath, ["examples/gates-disclosure/main.mjs"], {
+      cwd: ROOT,
+      env: { ...process.env, AIRLOCK_URL: server.url },
+    });
+    expect(disclosure.stdout).toContain(
+      '[review] disclosure gate, areas.csv, row 2, column 3 ("count"): a count of 3 is under the threshold of 10',
+    );
+    expect(disclosure.stdout).toContain("status in_review, findings: 0");
+    expect(disclosure.stdout).toContain("Done.");
+
     // To pnpm's process only, as a process manager sends it.
     const stopped = await stop(server, () => server.child.kill("SIGTERM"));
     expect(stopped.outcome, server.output()).not.toBe("still running");
@@ -138,7 +149,7 @@ describe("pnpm start", () => {
   }, 180_000);
 });
 
-describe.each(["http-walkthrough", "review-cycle"])("the %s example", (example) => {
+describe.each(["http-walkthrough", "review-cycle", "gates-disclosure"])("the %s example", (example) => {
   it("says how to point it at a server when none answers", async () => {
     const url = `http://127.0.0.1:${await freePort()}`;
     const failed = await run(process.execPath, [`examples/${example}/main.mjs`], {
