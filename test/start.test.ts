@@ -122,6 +122,17 @@ describe("pnpm start", () => {
     expect(reviewCycle.stdout).toContain("container holds: tables.csv\n");
     expect(reviewCycle.stdout).toContain("Done.");
 
+    // A zip bomb, blocked by the archive gate with its findings shown to the requester.
+    const zipBomb = await run(process.execPath, ["examples/gates-zip-bomb/main.mjs"], {
+      cwd: ROOT,
+      env: { ...process.env, AIRLOCK_URL: server.url },
+    });
+    expect(zipBomb.stdout).toContain("status blocked_by_scan");
+    expect(zipBomb.stdout).toMatch(
+      /finding: archive fail results\.zip at results\/part-0\.bin: the entry expands \d+ times its compressed size, over the limit of 100/,
+    );
+    expect(zipBomb.stdout).toContain("Done.");
+
     // To pnpm's process only, as a process manager sends it.
     const stopped = await stop(server, () => server.child.kill("SIGTERM"));
     expect(stopped.outcome, server.output()).not.toBe("still running");
@@ -138,7 +149,7 @@ describe("pnpm start", () => {
   }, 180_000);
 });
 
-describe.each(["http-walkthrough", "review-cycle"])("the %s example", (example) => {
+describe.each(["http-walkthrough", "review-cycle", "gates-zip-bomb"])("the %s example", (example) => {
   it("says how to point it at a server when none answers", async () => {
     const url = `http://127.0.0.1:${await freePort()}`;
     const failed = await run(process.execPath, [`examples/${example}/main.mjs`], {
