@@ -49,9 +49,10 @@ const isZipHead = (head: Uint8Array) =>
   head[1] === 0x4b &&
   ((head[2] === 0x03 && head[3] === 0x04) || (head[2] === 0x05 && head[3] === 0x06));
 
+/** What `head` is. Bytes `file-type` chokes on are no archive it knows: the answer is never an error. */
 export const kindOf = async (head: Uint8Array): Promise<Kind> => {
   if (isZipHead(head)) return { kind: "zip" };
-  const format = await fileTypeFromBuffer(head);
+  const format = await fileTypeFromBuffer(head).catch(() => undefined);
   const name = format === undefined ? undefined : OTHER_ARCHIVES[format.ext];
   return name === undefined ? { kind: "not-archive" } : { kind: "other-archive", format: name };
 };

@@ -60,6 +60,15 @@ const add = (
 const failed = (inspection: Inspection) => inspection.findings.some((finding) => finding.verdict === "fail");
 const full = (inspection: Inspection) => inspection.findings.length >= FINDINGS_MAX;
 
+/**
+ * Findings about one entry stop short of the cap by the archive's own three (overlap, expanded
+ * size, ratio), so a bomb of a thousand alike entries still shows what the archive as a whole is.
+ */
+const ENTRY_FINDINGS_MAX = FINDINGS_MAX - 3;
+const addAboutEntry = (inspection: Inspection, message: string, trail: readonly string[]) => {
+  if (inspection.findings.length < ENTRY_FINDINGS_MAX) add(inspection, "fail", message, trail);
+};
+
 const openZip = (path: string) =>
   yauzl.openPromise(path, {
     autoClose: false,
@@ -116,10 +125,10 @@ const walkDirectory = async (
       if (inspection.signal.aborted) return err(STOPPED);
       const at = [...trail, entry.fileName];
       const unsafe = unsafeNameReason(entry.fileName);
-      if (unsafe !== undefined) add(inspection, "fail", unsafe, at);
-      if (isSymlink(entry)) add(inspection, "fail", "the entry is a symbolic link", at);
+      if (unsafe !== undefined) addAboutEntry(inspection, unsafe, at);
+      if (isSymlink(entry)) addAboutEntry(inspection, "the entry is a symbolic link", at);
       if (entry.isEncrypted())
-        add(inspection, "fail", "the entry is encrypted: its content cannot be checked", at);
+        addAboutEntry(inspection, "the entry is encrypted: its content cannot be checked", at);
       if (
         entry.uncompressedSize >= RATIO_FLOOR_BYTES &&
         entry.uncompressedSize > maxRatio * entry.compressedSize
@@ -128,11 +137,12 @@ const walkDirectory = async (
           entry.compressedSize === 0
             ? "from nothing"
             : `${Math.floor(entry.uncompressedSize / entry.compressedSize)} times its compressed size`;
-        add(inspection, "fail", `the entry expands ${ratio}, over the limit of ${maxRatio}`, at);
+        addAboutEntry(inspection, `the entry expands ${ratio}, over the limit of ${maxRatio}`, at);
       }
+      // The walk goes on past the cap on findings: the sums below need every entry, and reading
+      // the central directory costs little (the entry count was checked against its limit).
       expanded += entry.uncompressedSize;
       compressed += entry.compressedSize;
-      if (full(inspection)) return ok(undefined);
     }
   } catch (cause) {
     refused(inspection, cause, trail);

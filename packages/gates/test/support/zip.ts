@@ -19,7 +19,10 @@ export interface ForgedEntry {
   readonly flags?: number;
   /** External attributes; a unix mode goes in the high 16 bits. */
   readonly externalAttributes?: number;
-  /** Central directory entries that point at another entry's local header (overlapping). */
+  /**
+   * The index of an earlier entry whose local header and data this one points at (entries that
+   * overlap); it declares the same sizes unless `declaredSize` says otherwise.
+   */
   readonly sameDataAs?: number;
 }
 
@@ -38,7 +41,8 @@ export const zip = (entries: readonly ForgedEntry[]): Buffer => {
     const name = bytesOf(entry.name);
     const content = entry.content ?? new Uint8Array(0);
     const method = entry.method ?? 8;
-    const declared = entry.declaredSize ?? content.length;
+    const shared = entry.sameDataAs === undefined ? undefined : entries[entry.sameDataAs];
+    const declared = entry.declaredSize ?? shared?.declaredSize ?? shared?.content?.length ?? content.length;
     const flags = entry.flags ?? (typeof entry.name === "string" ? 0x800 : 0);
     let at = offset;
     let compressed: number;
