@@ -17,6 +17,8 @@ export interface ArchiveGateOptions {
   readonly tempDir?: string;
 }
 
+const STOPPED: GateError = { kind: "GateFailed", message: "the check was stopped" };
+
 const messageOf = (cause: unknown) => (cause instanceof Error ? cause.message : String(cause));
 
 /** Reads up to `HEAD_BYTES` of the file; the rest stays in the iterator. */
@@ -94,7 +96,7 @@ const check = async (
     const copied = await spool(path, start.head, rest, file.size, file.signal);
     switch (copied.kind) {
       case "stopped":
-        return err({ kind: "GateFailed", message: "the check was stopped" });
+        return err(STOPPED);
       case "readFailed":
         return err({ kind: "Unavailable", message: `reading the file failed: ${copied.message}` });
       case "writeFailed":
@@ -118,6 +120,8 @@ const check = async (
           copies: 0,
         };
         const inspected = await inspectZip(inspection, path, copied.bytes, [], 0);
+        // A check stopped halfway may have seen a copy cut short: what it found is not an answer.
+        if (file.signal.aborted) return err(STOPPED);
         return inspected.map(() => answerOf(inspection.findings));
       }
     }

@@ -492,6 +492,26 @@ describe("the archive gate's temporary copy", () => {
     expect(await leftInTempDir()).toEqual([]);
   });
 
+  it("is removed when the check is stopped while the zip is inspected", async () => {
+    const controller = new AbortController();
+    const nested = zip([{ name: "inner.zip", content: zip([{ name: "t.csv", content: noise(300_000) }]) }]);
+    const file: GateFile<Settings> = {
+      ...fileOf("nested.zip", nested).file,
+      signal: controller.signal,
+      open: () =>
+        okAsync({
+          async *[Symbol.asyncIterator]() {
+            yield nested;
+            // The whole file was handed over: the time limit passes as the inspection starts.
+            controller.abort();
+          },
+        }),
+    };
+    const answer = await gate().check(file);
+    expect(answer._unsafeUnwrapErr()).toEqual({ kind: "GateFailed", message: "the check was stopped" });
+    expect(await leftInTempDir()).toEqual([]);
+  });
+
   it("is removed when reading the file breaks, and the gate answers Unavailable", async () => {
     const answer = await gate().check(
       fileOf("raw.zip", bigZip, {
