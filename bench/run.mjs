@@ -15,6 +15,7 @@ const benches = [
   "review",
   "gates",
   "gate-pipeline",
+  "gates-archive",
 ].filter((name) => only.length === 0 || only.includes(name));
 let failed = false;
 for (const name of benches) {

@@ -133,6 +133,17 @@ describe("pnpm start", () => {
     expect(disclosure.stdout).toContain("status in_review, findings: 0");
     expect(disclosure.stdout).toContain("Done.");
 
+    // A zip bomb, blocked by the archive gate with its findings shown to the requester.
+    const zipBomb = await run(process.execPath, ["examples/gates-zip-bomb/main.mjs"], {
+      cwd: ROOT,
+      env: { ...process.env, AIRLOCK_URL: server.url },
+    });
+    expect(zipBomb.stdout).toContain("status blocked_by_scan");
+    expect(zipBomb.stdout).toMatch(
+      /finding: archive fail results\.zip at results\/part-0\.bin: the entry expands \d+ times its compressed size, over the limit of 100/,
+    );
+    expect(zipBomb.stdout).toContain("Done.");
+
     // To pnpm's process only, as a process manager sends it.
     const stopped = await stop(server, () => server.child.kill("SIGTERM"));
     expect(stopped.outcome, server.output()).not.toBe("still running");
@@ -149,19 +160,22 @@ describe("pnpm start", () => {
   }, 180_000);
 });
 
-describe.each(["http-walkthrough", "review-cycle", "gates-disclosure"])("the %s example", (example) => {
-  it("says how to point it at a server when none answers", async () => {
-    const url = `http://127.0.0.1:${await freePort()}`;
-    const failed = await run(process.execPath, [`examples/${example}/main.mjs`], {
-      cwd: ROOT,
-      env: { ...process.env, AIRLOCK_URL: url },
-    }).then(
-      () => undefined,
-      (error: { code?: number; stderr?: string }) => error,
-    );
-    expect(failed?.code).toBe(1);
-    expect(failed?.stderr).toContain(`no server answers at ${url}`);
-    expect(failed?.stderr).toContain("AIRLOCK_URL");
-    expect(failed?.stderr).toContain("pnpm start");
-  });
-});
+describe.each(["http-walkthrough", "review-cycle", "gates-disclosure", "gates-zip-bomb"])(
+  "the %s example",
+  (example) => {
+    it("says how to point it at a server when none answers", async () => {
+      const url = `http://127.0.0.1:${await freePort()}`;
+      const failed = await run(process.execPath, [`examples/${example}/main.mjs`], {
+        cwd: ROOT,
+        env: { ...process.env, AIRLOCK_URL: url },
+      }).then(
+        () => undefined,
+        (error: { code?: number; stderr?: string }) => error,
+      );
+      expect(failed?.code).toBe(1);
+      expect(failed?.stderr).toContain(`no server answers at ${url}`);
+      expect(failed?.stderr).toContain("AIRLOCK_URL");
+      expect(failed?.stderr).toContain("pnpm start");
+    });
+  },
+);

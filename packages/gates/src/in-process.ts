@@ -1,4 +1,5 @@
 import { createSizeGate, type GateSet } from "@airlock/core";
+import { createArchiveGate } from "./archive-gate.js";
 import { createDisclosureGate } from "./disclosure-gate.js";
 import { createFileTypeGate } from "./file-type-gate.js";
 
@@ -7,4 +8,5 @@ export const inProcessGates = (): GateSet => ({
   size: createSizeGate(),
   "file-type": createFileTypeGate(),
   disclosure: createDisclosureGate(),
+  archive: createArchiveGate(),
 });

@@ -1,5 +1,6 @@
 // The public surface of @airlock/gates. Named exports only, so every addition is a decision.
 
+export { type ArchiveGateOptions, createArchiveGate } from "./archive-gate.js";
 export { type ClamdAddress, formatClamdAddress, parseClamdAddress } from "./clamd/clamd-address.js";
 export {
   type ClamdScanner,
