@@ -148,7 +148,12 @@ describe.each(SCHEDULES)("concurrent submits of one draft, $name", ({ decoratePo
 
 describe("concurrent uploads into one draft", () => {
   it("lets exactly 20 of 60 uploads of distinct names through when the policy allows 20 files", async () => {
-    server = await startTestServer({ workspaces: [workspace(WS, { policy: { maxFiles: 20 } })] });
+    // All 60 may be in flight at once: the file limit is what is under test, not the link's cap
+    // on uploads at once (which a slow machine would otherwise reach).
+    server = await startTestServer({
+      workspaces: [workspace(WS, { policy: { maxFiles: 20 } })],
+      limits: { uploadsPerLink: 60, uploadsPerPerson: 60 },
+    });
     const people = await peopleOf(server, WS);
     const id = await createRequest(server, WS, people.alice);
     const link = await linkOf(server, WS, id, people.alice);
