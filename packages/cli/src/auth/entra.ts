@@ -14,7 +14,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 const CACHE_FILE = "msal-cache.json";
 
 /** MSAL's token cache kept in the config directory, readable by its owner only. */
-const fileCache = (env: Env): ICachePlugin => ({
+export const fileCache = (env: Env): ICachePlugin => ({
   beforeCacheAccess: async (context: TokenCacheContext) => {
     const text = await readFile(join(configDir(env), CACHE_FILE), "utf8").catch(() => undefined);
     if (text !== undefined) context.tokenCache.deserialize(text);
