@@ -141,3 +141,27 @@ describe("tokens and errors", () => {
     expect(problemLine(502, {})).toBe("HTTP 502 [502]");
   });
 });
+
+describe("workspace files", () => {
+  it("are validated exactly as the API validates a workspace registration", async () => {
+    const { WorkspaceRegistrationSchema: api } = await import("../../http/src/schemas.js");
+    const { WorkspaceRegistrationSchema: cli } = await import("../src/commands/admin.js");
+    const member = { id: "m", name: "M", email: "m@example.org", roles: ["WorkspaceResearcher"] };
+    const samples: unknown[] = [
+      { displayName: "ok", members: [member] },
+      { displayName: "ok", clientId: "c", airlock: { maxFiles: 3, requiredApprovals: 2 }, members: [] },
+      { displayName: "", members: [] },
+      { displayName: "x", members: [{ ...member, roles: [] }] },
+      { displayName: "x", airlock: { maxFiles: 0 }, members: [] },
+      { displayName: "x", airlock: { gates: [{ type: "size" }, { type: "size" }] }, members: [] },
+      { displayName: "x", members: [{ ...member, email: "not an address" }] },
+      { members: [] },
+      "just text",
+    ];
+    for (const sample of samples) {
+      const [byApi, byCli] = [api.safeParse(sample), cli.safeParse(sample)];
+      expect(byCli.success, JSON.stringify(sample)).toBe(byApi.success);
+      if (byApi.success && byCli.success) expect(byCli.data).toEqual(byApi.data);
+    }
+  });
+});

@@ -70,6 +70,33 @@ describe("uploads", () => {
     ]);
   });
 
+  it("a server that fails a block (503) gets the block again, and the upload completes", async () => {
+    const bytes = randomFile(3 * MIB);
+    const dir = await filesIn({ "busy.bin": bytes });
+    const ref = await newDraft();
+    server.storage.failNext("stageBlock", 1);
+    const run = await runCli(["upload", ref, join(dir, "busy.bin"), "--block-size", "1"], alice);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(
+        /^uploading block 1 of 3 of busy\.bin answered 503 Unavailable; sending block 1 of 3 of busy\.bin again in [\d.]+ s \(try 2 of 6\)/,
+      ),
+    ]);
+    await ok(["submit", ref], alice);
+    const view = await ok(["status", ref, "--wait"], alice);
+    expect(view.airlockRequest.files).toEqual([expect.objectContaining({ sha256: sha256(bytes) })]);
+  });
+
+  it("a refusal is not retried: one line with the API's problem and its exit code", async () => {
+    const ref = await newDraft();
+    const dir = await filesIn({ "late.bin": randomFile(1024) });
+    await ok(["cancel", ref], alice);
+    const run = await runCli(["upload", ref, join(dir, "late.bin")], alice);
+    expect(run.code).toBe(5);
+    expect(run.stderr.trim().split("\n")).toHaveLength(1);
+    expect(run.stderr).toContain("[400 NoLink]");
+  });
+
   it("a 1 GiB file streams through in blocks while the command's memory stays flat", async () => {
     const dir = await filesIn({});
     const path = join(dir, "large.bin");
@@ -130,6 +157,23 @@ describe("downloads", () => {
     );
     expect(await readdir(target)).not.toContain("table.csv");
     expect((await readdir(target)).filter((name) => name.includes("partial"))).toEqual([]);
+  });
+});
+
+describe("audit verification", () => {
+  it("an audit trail altered behind the API does not verify: exit code 8, with where it breaks", async () => {
+    const ref = await newDraft();
+    const id = ref.split("/")[1] ?? "";
+    const owner = await userEnv(server.url);
+    await ok(["login", "--dev", "--user", "olivia", "--role", "WorkspaceOwner"], owner);
+    expect(await ok(["audit", ref, "--verify"], owner)).toMatchObject({ ok: true });
+    server.audit.tamper(id, 0, { reason: "rewritten" });
+    const run = await runJson<{
+      error: { exitCode: number; details: { ok: boolean; firstTampered: number } };
+    }>(["audit", ref, "--verify"], owner);
+    expect(run.run.code).toBe(8);
+    expect(run.value.error).toMatchObject({ exitCode: 8, details: { ok: false, firstTampered: 0 } });
+    expect(run.run.stderr).toMatch(/^airlock: the audit trail of request \S+ does not verify from entry 0: /);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { MemoryStorage } from "@airlock/adapters-memory";
+import type { MemoryAuditLog, MemoryStorage } from "@airlock/adapters-memory";
 import { DEFAULT_POLICY, type Workspace } from "@airlock/core";
 import { buildServer, DEV_SECRET_DEFAULT } from "@airlock/http";
 import { pino } from "pino";
@@ -27,6 +27,8 @@ export interface TestServer {
   readonly url: string;
   /** The memory profile's storage, to reach behind the API (alter a stored file, inject faults). */
   readonly storage: MemoryStorage;
+  /** The memory profile's audit log, to alter an entry behind the API. */
+  readonly audit: MemoryAuditLog;
   readonly profile: ReturnType<typeof createMemoryProfile>;
   close(): Promise<void>;
 }
@@ -49,6 +51,7 @@ export const startServer = async (): Promise<TestServer> => {
     url,
     // The memory profile's storage is the memory adapter's, which tests may steer.
     storage: profile.ports.storage as MemoryStorage,
+    audit: (profile.ports as unknown as { audit: MemoryAuditLog }).audit,
     profile,
     close: async () => {
       await app.close();
