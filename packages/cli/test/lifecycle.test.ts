@@ -124,6 +124,12 @@ describe("the airlock command line against a running server, through pipes with 
       expect.objectContaining({ text: "please leave the notes out", file: "notes.txt" }),
     ]);
 
+    const reply = await ok<{ text: string; visibility: string; file?: string }>(
+      ["comment", ref, "Leaving them out", "--file", "notes.txt"],
+      env.alice,
+    );
+    expect(reply).toMatchObject({ text: "Leaving them out", visibility: "everyone", file: "notes.txt" });
+
     // The researcher withdraws the file, submits again, and sees what changed.
     const withdrawn = await ok(["withdraw", ref, "notes.txt"], env.alice);
     expect(withdrawn.airlockRequest.status).toBe("changes_requested");

@@ -180,6 +180,34 @@ export const registerResearcher = (program: Command) => {
 
   withExamples(
     program
+      .command("comment")
+      .description("add a comment to a request, for everyone or (reviewers) for the reviewers only")
+      .argument("<request>", "WORKSPACE/ID, or ID with --workspace")
+      .argument("<text>", "the comment")
+      .option("--file <name>", "the file it is about")
+      .option("--reviewers-only", "visible to the request's reviewers only (AirlockManagers)")
+      .action(
+        async (
+          reference: string,
+          text: string,
+          options: { file?: string; reviewersOnly?: boolean },
+          command: Command,
+        ) => {
+          const context = await contextOf(command);
+          const ref = await resolveRequest(context, reference);
+          const comment = await context.client.addComment(ref, {
+            text,
+            visibility: options.reviewersOnly ? "reviewers" : "everyone",
+            ...(options.file ? { file: options.file } : {}),
+          });
+          context.out.result(comment, () => describeComments([comment]));
+        },
+      ),
+    ['airlock comment ws1/3f6c… "The counts below 10 are now suppressed" --file table.csv'],
+  );
+
+  withExamples(
+    program
       .command("withdraw")
       .description("withdraw files from a draft or a request returned for changes")
       .argument("<request>", "WORKSPACE/ID, or ID with --workspace")
