@@ -32,14 +32,25 @@ export const fileCache = (env: Env): ICachePlugin => ({
  */
 export const scopeFor = (audience: string): string => `${audience.replace(/\/+$/, "")}/.default`;
 
+/** Entra ID's public cloud; sovereign clouds and test stand-ins are named with --authority. */
+export const PUBLIC_CLOUD = "https://login.microsoftonline.com";
+
 const application = (authority: string, clientId: string, env: Env) =>
   new PublicClientApplication({
-    auth: { clientId, authority },
+    auth: {
+      clientId,
+      authority,
+      // An authority host other than the public cloud's is trusted as named, without asking the
+      // public cloud's instance discovery about it.
+      ...(new URL(authority).origin === PUBLIC_CLOUD ? {} : { knownAuthorities: [new URL(authority).host] }),
+    },
     cache: { cachePlugin: fileCache(env) },
   });
 
 export interface EntraLogin {
   readonly tenant: string;
+  /** The authority URL; default the public cloud's, `https://login.microsoftonline.com/{tenant}`. */
+  readonly authority?: string;
   readonly clientId: string;
   readonly apiAudience: string;
   readonly audiences: Readonly<Record<string, string>>;
@@ -52,7 +63,7 @@ export const loginWithDeviceCode = async (
   input: EntraLogin,
   env: Env = process.env,
 ): Promise<EntraCredential> => {
-  const authority = `https://login.microsoftonline.com/${input.tenant}`;
+  const authority = input.authority?.replace(/\/+$/, "") ?? `${PUBLIC_CLOUD}/${input.tenant}`;
   const app = application(authority, input.clientId, env);
   const result = await app.acquireTokenByDeviceCode({
     scopes: [scopeFor(input.apiAudience)],

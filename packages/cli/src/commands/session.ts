@@ -32,6 +32,7 @@ interface LoginOptions {
   role: string[];
   tenant?: string;
   clientId?: string;
+  authority?: string;
   apiAudience?: string;
   audience: string[];
 }
@@ -48,6 +49,10 @@ export const registerSession = (program: Command) => {
       .option("--role <role>", `with --dev: a role, repeatable (${TRE_ROLES.join(", ")})`, collect, [])
       .option("--tenant <id>", "Entra ID tenant (or AIRLOCK_TENANT_ID)")
       .option("--client-id <id>", "this command line's Entra ID application (or AIRLOCK_CLIENT_ID)")
+      .option(
+        "--authority <url>",
+        "Entra ID authority for a sovereign cloud (or AIRLOCK_AUTHORITY; default https://login.microsoftonline.com/TENANT)",
+      )
       .option("--api-audience <aud>", "the API's audience (or AIRLOCK_API_AUDIENCE)")
       .option("--audience <ws=clientId>", "a workspace whose clientId is not its id, repeatable", collect, [])
       .action(async (options: LoginOptions, command: Command) => {
@@ -81,9 +86,11 @@ export const registerSession = (program: Command) => {
             );
           }
           const { loginWithDeviceCode } = await import("../auth/entra.js");
+          const authority = options.authority ?? process.env.AIRLOCK_AUTHORITY;
           credential = await loginWithDeviceCode({
             tenant,
             clientId,
+            ...(authority ? { authority } : {}),
             apiAudience,
             audiences: audiences(options.audience),
             say: (message) => context.out.note(message),
