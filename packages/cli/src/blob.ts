@@ -1,7 +1,7 @@
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { parseProblem } from "./client.js";
-import { CliError, EXIT, exitCodeFor, problemLine } from "./errors.js";
+import { CliError, exitCodeFor, problemLine } from "./errors.js";
 
 /** A file's URL inside a container link: the container path plus `/{name}`, the query unchanged. */
 export const fileUrl = (containerUrl: string, name: string, extra: Record<string, string> = {}): URL => {
@@ -113,19 +113,20 @@ export const putBytes = (
     write(0);
   });
 
-/** A GET of a Blob URL, answering the response stream once it is ok. */
-export const getBlob = (url: URL, what: string): Promise<IncomingMessage> =>
+/** A GET of a Blob URL (`headers` may ask for a range), answering the response once it is 200 or 206. */
+export const getBlob = (
+  url: URL,
+  what: string,
+  headers: Record<string, string> = {},
+): Promise<IncomingMessage> =>
   new Promise((resolve, reject) => {
-    const outgoing = requestFor(url)(url, { method: "GET" });
+    const outgoing = requestFor(url)(url, { method: "GET", headers });
     outgoing.on("error", (error: NodeJS.ErrnoException) =>
       reject(new TransientError(`${what}: the connection dropped (${error.code ?? error.message})`)),
     );
     outgoing.on("response", (response) => {
-      if ((response.statusCode ?? 0) === 200) resolve(response);
+      if (response.statusCode === 200 || response.statusCode === 206) resolve(response);
       else failFor(response, what).catch(reject);
     });
     outgoing.end();
   });
-
-export const unreachableBlob = (what: string, error: unknown) =>
-  new CliError(`${what}: ${error instanceof Error ? error.message : String(error)}`, EXIT.unavailable);

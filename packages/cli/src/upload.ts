@@ -1,12 +1,13 @@
 import { open } from "node:fs/promises";
-import { setTimeout as sleep } from "node:timers/promises";
-import { fileUrl, putBytes, TransientError } from "./blob.js";
+import { fileUrl, putBytes } from "./blob.js";
 import { CliError, EXIT } from "./errors.js";
 import type { Transfer } from "./progress.js";
+import { DEFAULT_ATTEMPTS, withRetries } from "./retry.js";
+
+export { DEFAULT_ATTEMPTS };
 
 /** 8 MiB blocks: one buffer of this size is all the memory an upload holds, whatever the file's size. */
 export const DEFAULT_BLOCK_SIZE = 8 * 1024 * 1024;
-export const DEFAULT_ATTEMPTS = 6;
 
 export interface UploadOptions {
   readonly containerUrl: string;
@@ -31,46 +32,24 @@ const blockList = (count: number) =>
   ).join("")}</BlockList>`;
 
 /**
- * Runs `attempt` until it succeeds, waiting longer after each dropped connection or busy answer;
- * each retry is announced in one line. A CliError (the server refused) ends it at once.
- */
-const withRetries = async <T>(
-  what: string,
-  options: Pick<UploadOptions, "attempts" | "backoffMs" | "progress">,
-  attempt: () => Promise<T>,
-): Promise<T> => {
-  const attempts = options.attempts ?? DEFAULT_ATTEMPTS;
-  for (let tried = 1; ; tried += 1) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (!(error instanceof TransientError)) throw error;
-      if (tried >= attempts) {
-        throw new CliError(`${error.message}; gave up after ${attempts} tries`, EXIT.unavailable);
-      }
-      const wait = error.retryAfterMs ?? Math.min((options.backoffMs ?? 500) * 2 ** (tried - 1), 15_000);
-      options.progress.log(
-        `${error.message}; sending ${what} again in ${(wait / 1000).toFixed(1)} s (try ${tried + 1} of ${attempts}), the blocks already sent are kept`,
-      );
-      await sleep(wait);
-    }
-  }
-};
-
-/**
  * Uploads one file through a container link with the Blob block API: the file is read one block
  * at a time into one buffer, each block is sent with Put Block (a dropped connection sends that
  * block again, the blocks already staged stay), then Put Block List makes them the file.
  */
 export const uploadFile = async (options: UploadOptions): Promise<{ name: string; size: number }> => {
   const blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE;
+  const retryOptions = {
+    ...(options.attempts === undefined ? {} : { attempts: options.attempts }),
+    ...(options.backoffMs === undefined ? {} : { backoffMs: options.backoffMs }),
+    log: options.progress.log,
+  };
   const file = await open(options.path, "r").catch((error: NodeJS.ErrnoException) => {
     throw new CliError(`cannot read ${options.path}: ${error.code ?? error.message}`, EXIT.failure);
   });
   try {
     const { size } = await file.stat();
     if (size === 0) {
-      await withRetries(options.name, options, () =>
+      await withRetries(retryOptions, { again: () => `sending ${options.name} again` }, () =>
         putBytes(
           fileUrl(options.containerUrl, options.name),
           Buffer.alloc(0),
@@ -90,30 +69,34 @@ export const uploadFile = async (options: UploadOptions): Promise<{ name: string
       const length = Math.min(blockSize, size - offset);
       const block = buffer.subarray(0, length);
       const what = `block ${index + 1} of ${blocks} of ${options.name}`;
-      await withRetries(what, options, async () => {
-        // Read again on every try: the bytes of a failed try are not kept.
-        const { bytesRead } = await file.read(block, 0, length, offset);
-        if (bytesRead !== length) {
-          throw new CliError(`${options.path} changed while it was being uploaded`, EXIT.failure);
-        }
-        let sent = 0;
-        options.progress.set(committed);
-        await putBytes(
-          fileUrl(options.containerUrl, options.name, { comp: "block", blockid: blockId(index) }),
-          block,
-          {},
-          (bytes) => {
-            sent += bytes;
-            options.progress.set(committed + sent);
-          },
-          `uploading ${what}`,
-        );
-      });
+      await withRetries(
+        retryOptions,
+        { again: () => `sending ${what} again`, note: "the blocks already sent are kept" },
+        async () => {
+          // Read again on every try: the bytes of a failed try are not kept.
+          const { bytesRead } = await file.read(block, 0, length, offset);
+          if (bytesRead !== length) {
+            throw new CliError(`${options.path} changed while it was being uploaded`, EXIT.failure);
+          }
+          let sent = 0;
+          options.progress.set(committed);
+          await putBytes(
+            fileUrl(options.containerUrl, options.name, { comp: "block", blockid: blockId(index) }),
+            block,
+            {},
+            (bytes) => {
+              sent += bytes;
+              options.progress.set(committed + sent);
+            },
+            `uploading ${what}`,
+          );
+        },
+      );
       committed += length;
       options.progress.set(committed);
     }
     const list = Buffer.from(blockList(blocks));
-    await withRetries(`the block list of ${options.name}`, options, () =>
+    await withRetries(retryOptions, { again: () => `sending the block list of ${options.name} again` }, () =>
       putBytes(
         fileUrl(options.containerUrl, options.name, { comp: "blocklist" }),
         list,

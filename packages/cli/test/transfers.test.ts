@@ -131,6 +131,28 @@ describe("uploads", () => {
 });
 
 describe("downloads", () => {
+  it("a connection dropped halfway through asks for the rest only, and the file is whole and verified", async () => {
+    const bytes = randomFile(24 * MIB);
+    const ref = await approvedWith({ "results.bin": bytes });
+    const proxy = await startCuttingProxy(server.url, 10 * MIB, "down");
+    const target = await filesIn({});
+    try {
+      const through = { ...alice, AIRLOCK_URL: proxy.url };
+      await ok(["login", "--dev", "--user", "alice", "--role", "WorkspaceResearcher"], through);
+      const run = await runCli(["download", ref, target], through);
+      expect(run.code, run.stderr).toBe(0);
+      expect(proxy.cuts()).toBe(1);
+      const lines = run.stderr.trim().split("\n");
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(
+        /^downloading results\.bin: the connection dropped \(\w+\); asking for the rest from [\d.]+ MiB in 0\.5 s \(try 2 of 6\), the bytes already received are kept$/,
+      );
+    } finally {
+      await proxy.close();
+    }
+    expect(sha256(await readFile(join(target, "results.bin")))).toBe(sha256(bytes));
+  });
+
   it("a file whose bytes were altered in storage is refused with exit code 8, and nothing is left behind", async () => {
     const original = randomFile(2 * MIB);
     const ref = await approvedWith({ "table.csv": original, "readme.txt": "about the table\n" });

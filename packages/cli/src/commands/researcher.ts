@@ -276,7 +276,13 @@ export const registerResearcher = (program: Command) => {
       .description("download a request's files, each checked against the sha256 the request recorded")
       .argument("<request>", "WORKSPACE/ID, or ID with --workspace")
       .argument("[dir]", "where to put the files", ".")
-      .action(async (reference: string, dir: string, _options: unknown, command: Command) => {
+      .option(
+        "--retries <n>",
+        "tries of each part when the connection drops",
+        positiveNumber("--retries"),
+        DEFAULT_ATTEMPTS,
+      )
+      .action(async (reference: string, dir: string, options: { retries: number }, command: Command) => {
         const context = await contextOf(command);
         const ref = await resolveRequest(context, reference);
         const view = await context.client.getRequest(ref);
@@ -297,6 +303,7 @@ export const registerResearcher = (program: Command) => {
               name: file.name,
               sha256: file.sha256,
               directory: dir,
+              attempts: Math.round(options.retries),
               progress: transfers.file(file.name, file.size),
             });
             downloaded.push({ ...result, sha256: file.sha256 });

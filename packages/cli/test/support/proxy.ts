@@ -8,11 +8,16 @@ export interface CuttingProxy {
 }
 
 /**
- * A TCP proxy in front of `target` that, once `cutAfterBytes` bytes have gone from clients to the
- * server in total, drops the connection carrying them (both sides, as a network failure would),
- * once; every later connection goes through untouched.
+ * A TCP proxy in front of `target` that, once `cutAfterBytes` bytes have gone in `direction`
+ * (`up`: clients to the server, `down`: the server to clients) in total, drops the connection
+ * carrying them (both sides, as a network failure would), once; every later connection goes
+ * through untouched.
  */
-export const startCuttingProxy = async (target: string, cutAfterBytes: number): Promise<CuttingProxy> => {
+export const startCuttingProxy = async (
+  target: string,
+  cutAfterBytes: number,
+  direction: "up" | "down" = "up",
+): Promise<CuttingProxy> => {
   const { hostname, port } = new URL(target);
   let forwarded = 0;
   let cuts = 0;
@@ -24,16 +29,20 @@ export const startCuttingProxy = async (target: string, cutAfterBytes: number): 
       client.destroy();
       upstream.destroy();
     };
-    client.on("data", (chunk: Buffer) => {
-      forwarded += chunk.length;
-      if (cuts === 0 && forwarded >= cutAfterBytes) {
-        cuts += 1;
-        cut();
-        return;
+    /** Forwards a chunk unless it is the one that crosses the threshold in the watched direction. */
+    const relay = (to: Socket, watched: boolean) => (chunk: Buffer) => {
+      if (watched) {
+        forwarded += chunk.length;
+        if (cuts === 0 && forwarded >= cutAfterBytes) {
+          cuts += 1;
+          cut();
+          return;
+        }
       }
-      upstream.write(chunk);
-    });
-    upstream.on("data", (chunk: Buffer) => client.write(chunk));
+      to.write(chunk);
+    };
+    client.on("data", relay(upstream, direction === "up"));
+    upstream.on("data", relay(client, direction === "down"));
     client.on("end", () => upstream.end());
     upstream.on("end", () => client.end());
     client.on("error", cut);
