@@ -47,9 +47,13 @@ export const resolveRequest = async (context: Context, reference: string): Promi
   }
   if (context.workspace) return { workspaceId: context.workspace, id: reference };
   for (const list of [() => context.client.myRequests(), () => context.client.reviewQueue()]) {
-    const found = (await list().catch(() => undefined))?.airlockRequests.find(
-      (view) => view.airlockRequest.id === reference,
-    );
+    // Not being signed in, or no server, is the answer; a list this caller may not read is not.
+    const page = await list().catch((error: unknown) => {
+      if (error instanceof CliError && (error.exitCode === EXIT.unavailable || !context.credential))
+        throw error;
+      return undefined;
+    });
+    const found = page?.airlockRequests.find((view) => view.airlockRequest.id === reference);
     if (found) return { workspaceId: found.airlockRequest.workspaceId, id: reference };
   }
   throw new CliError(

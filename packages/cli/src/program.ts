@@ -33,7 +33,6 @@ export const createProgram = (): Command => {
     .addOption(new Option("-s, --server <url>", "the airlock server").env("AIRLOCK_URL"))
     .option("-w, --workspace <id>", "the workspace (or AIRLOCK_WORKSPACE)")
     .option("--json", "print the answer as JSON on stdout, and nothing else there")
-    .showHelpAfterError("(run with --help for usage)")
     .addHelpText(
       "after",
       `
@@ -46,7 +45,10 @@ Examples:
 ${EXIT_CODES_HELP}`,
     )
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(text) });
+    // The parser's complaints in one line, like every other error.
+    .configureOutput({
+      outputError: (text, write) => write(`airlock: ${text.trim().replace(/\s*\n\s*/g, " ")} (see --help)\n`),
+    });
   registerSession(program);
   registerResearcher(program);
   registerReviewer(program);

@@ -47,6 +47,12 @@ export const createTransfers = (out: Output): Transfers => {
     },
     cliProgress.Presets.shades_classic,
   );
+  // Ctrl-C: the bars give the cursor back before the process ends, as a shell expects.
+  const interrupted = () => {
+    bars.stop();
+    process.exit(130);
+  };
+  process.once("SIGINT", interrupted);
   return {
     file(name, total) {
       const startedAt = Date.now();
@@ -63,7 +69,10 @@ export const createTransfers = (out: Output): Transfers => {
         finish: () => bar.update(Math.max(total, 1), payload(total)),
       };
     },
-    stop: () => bars.stop(),
+    stop: () => {
+      process.removeListener("SIGINT", interrupted);
+      bars.stop();
+    },
   };
 };
 

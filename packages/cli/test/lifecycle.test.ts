@@ -245,7 +245,17 @@ describe("exit codes and errors", () => {
   };
 
   it("2 for the command line's own mistakes", async () => {
-    expect((await runCli(["frobnicate"], env.alice)).code).toBe(2);
+    const unknown = await failing(["frobnicate"], env.alice);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^airlock: error: unknown command 'frobnicate'.* \(see --help\)\n$/);
+    const dir = await filesIn({ "same.csv": "1\n" });
+    const other = await filesIn({ "same.csv": "2\n" });
+    const twice = await failing(
+      ["upload", `${WS}/any`, join(dir, "same.csv"), join(other, "same.csv")],
+      env.alice,
+    );
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toContain("two files are named same.csv");
     expect((await runCli(["new", "sideways", "-w", WS, "--title", "t", "--why", "w"], env.alice)).code).toBe(
       2,
     );

@@ -74,6 +74,10 @@ export const registerResearcher = (program: Command) => {
             const info = await stat(file).catch(() => undefined);
             if (!info?.isFile()) throw new CliError(`${file} is not a file`, EXIT.usage);
           }
+          const names = files.map((file) => basename(file));
+          const twice = names.find((name, index) => names.indexOf(name) !== index);
+          if (twice)
+            throw new CliError(`two files are named ${twice}: each file keeps its base name`, EXIT.usage);
           const ref = await resolveRequest(context, reference);
           const { containerUrl } = await context.client.link(ref);
           const transfers = createTransfers(context.out);
