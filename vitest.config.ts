@@ -59,6 +59,17 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        extends: true,
+        test: {
+          name: "cli",
+          include: ["packages/cli/test/**/*.test.ts"],
+          // The tests run the built `airlock` bin as a child process.
+          globalSetup: ["packages/cli/test/support/build-cli.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+        },
+      },
       { extends: true, test: { name: "repo", include: ["test/**/*.test.ts"] } },
     ],
   },

@@ -16,6 +16,7 @@ const benches = [
   "gates",
   "gate-pipeline",
   "gates-archive",
+  "cli",
 ].filter((name) => only.length === 0 || only.includes(name));
 let failed = false;
 for (const name of benches) {
