@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
-import { stat } from "node:fs/promises";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { fileCache } from "../src/auth/entra.js";
@@ -143,25 +144,49 @@ describe("tokens and errors", () => {
 });
 
 describe("workspace files", () => {
-  it("are validated exactly as the API validates a workspace registration", async () => {
+  it("are validated with the schema the API validates a workspace registration with", async () => {
     const { WorkspaceRegistrationSchema: api } = await import("../../http/src/schemas.js");
-    const { WorkspaceRegistrationSchema: cli } = await import("../src/commands/admin.js");
-    const member = { id: "m", name: "M", email: "m@example.org", roles: ["WorkspaceResearcher"] };
-    const samples: unknown[] = [
-      { displayName: "ok", members: [member] },
-      { displayName: "ok", clientId: "c", airlock: { maxFiles: 3, requiredApprovals: 2 }, members: [] },
-      { displayName: "", members: [] },
-      { displayName: "x", members: [{ ...member, roles: [] }] },
-      { displayName: "x", airlock: { maxFiles: 0 }, members: [] },
-      { displayName: "x", airlock: { gates: [{ type: "size" }, { type: "size" }] }, members: [] },
-      { displayName: "x", members: [{ ...member, email: "not an address" }] },
-      { members: [] },
-      "just text",
-    ];
-    for (const sample of samples) {
-      const [byApi, byCli] = [api.safeParse(sample), cli.safeParse(sample)];
-      expect(byCli.success, JSON.stringify(sample)).toBe(byApi.success);
-      if (byApi.success && byCli.success) expect(byCli.data).toEqual(byApi.data);
+    const { WorkspaceRegistrationSchema: core } = await import("@airlock/core");
+    expect(api).toBe(core);
+  });
+
+  it("are read as YAML or JSON and refused with the schema's reason before anything is sent", async () => {
+    const { readWorkspaceFile } = await import("../src/commands/admin.js");
+    const { CliError } = await import("../src/errors.js");
+    const directory = await mkdtemp(join(tmpdir(), "airlock-workspace-file-"));
+    const write = async (name: string, text: string) => {
+      const path = join(directory, name);
+      await writeFile(path, text);
+      return path;
+    };
+    try {
+      const yaml = await write(
+        "ws.yaml",
+        "displayName: Tables\nairlock:\n  maxFiles: 3\nmembers:\n  - {id: m, name: M, email: m@example.org, roles: [WorkspaceResearcher]}\n",
+      );
+      expect(await readWorkspaceFile(yaml)).toMatchObject({
+        displayName: "Tables",
+        airlock: { maxFiles: 3 },
+      });
+      const json = await write("ws.json", JSON.stringify({ displayName: "Tables", members: [] }));
+      expect(await readWorkspaceFile(json)).toEqual({ displayName: "Tables", members: [] });
+      for (const [name, text, reason] of [
+        ["empty-name.yaml", "displayName: ''\nmembers: []\n", "displayName"],
+        ["no-files.yaml", "displayName: x\nairlock: {maxFiles: 0}\nmembers: []\n", "airlock.maxFiles"],
+        [
+          "twice.yaml",
+          "displayName: x\nairlock: {gates: [{type: size}, {type: size}]}\nmembers: []\n",
+          "airlock.gates",
+        ],
+        ["text.yaml", "just text\n", "(the file)"],
+      ] as const) {
+        const refused = await readWorkspaceFile(await write(name, text)).catch((error: unknown) => error);
+        expect(refused, name).toBeInstanceOf(CliError);
+        expect((refused as InstanceType<typeof CliError>).exitCode, name).toBe(EXIT.validation);
+        expect((refused as Error).message, name).toContain(reason);
+      }
+    } finally {
+      await rm(directory, { recursive: true, force: true });
     }
   });
 });

@@ -199,7 +199,12 @@ export {
   Vote as VoteSchema,
   VoteValue as VoteValueSchema,
 } from "./model/request.js";
-export type { Workspace, WorkspaceMember, WorkspacePolicy, WorkspacePolicyInput } from "./model/workspace.js";
+export type {
+  Workspace,
+  WorkspaceMember,
+  WorkspacePolicy,
+  WorkspacePolicyInput,
+} from "./model/workspace.js";
 export {
   contentGates,
   DEFAULT_POLICY,
@@ -207,6 +212,7 @@ export {
   Workspace as WorkspaceSchema,
   WorkspaceMember as WorkspaceMemberSchema,
   WorkspacePolicy as WorkspacePolicySchema,
+  WorkspaceRegistration as WorkspaceRegistrationSchema,
   wantsMalwareScan,
 } from "./model/workspace.js";
 export type { AuditCheckpoints, AuditCheckpointsError } from "./ports/audit-checkpoints.js";

@@ -3,6 +3,7 @@ import {
   AuditTrailQuerySchema,
   CommentInputSchema,
   CommentSchema,
+  WorkspaceRegistrationSchema as CoreWorkspaceRegistrationSchema,
   type FileChange,
   FileContextInputSchema,
   FileNameInput,
@@ -248,15 +249,7 @@ export const UserRequestsQuery = UserListQuerySchema.omit({ airlockManager: true
 });
 
 /** Registering a workspace (TRE admins); the policy's missing fields take core's defaults. */
-export const WorkspaceRegistrationSchema = named(
-  z.object({
-    displayName: WorkspaceSchema.shape.displayName,
-    clientId: WorkspaceSchema.shape.clientId.optional(),
-    airlock: WorkspacePolicySchema.optional(),
-    members: z.array(WorkspaceMemberSchema).max(1000),
-  }),
-  "WorkspaceRegistration",
-);
+export const WorkspaceRegistrationSchema = named(CoreWorkspaceRegistrationSchema, "WorkspaceRegistration");
 export const WorkspaceRegistrationBody = documented(WorkspaceRegistrationSchema);
 
 export const WorkspaceViewSchema = named(

@@ -1,21 +1,13 @@
 import { readFile } from "node:fs/promises";
-import { WorkspaceMemberSchema, WorkspacePolicySchema, WorkspaceSchema } from "@airlock/core";
+import { WorkspaceRegistrationSchema } from "@airlock/core";
 import type { Command } from "commander";
 import { parse as parseYaml } from "yaml";
-import { z } from "zod";
+import type { z } from "zod";
 import type { AuditPage, AuditVerification } from "../client.js";
 import { contextOf, resolveRequest } from "../context.js";
 import { CliError, EXIT } from "../errors.js";
 import { auditLine } from "../format.js";
 import { withExamples } from "./examples.js";
-
-/** A workspace registration as the API validates it, from the same core schemas. */
-export const WorkspaceRegistrationSchema = z.object({
-  displayName: WorkspaceSchema.shape.displayName,
-  clientId: WorkspaceSchema.shape.clientId.optional(),
-  airlock: WorkspacePolicySchema.optional(),
-  members: z.array(WorkspaceMemberSchema).max(1000),
-});
 
 /** Reads a workspace file (YAML, or JSON, which YAML reads too) and validates it before anything is sent. */
 export const readWorkspaceFile = async (path: string) => {

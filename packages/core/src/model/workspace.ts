@@ -76,3 +76,14 @@ export const Workspace = z.object({
   members: z.array(WorkspaceMember).max(1000),
 });
 export type Workspace = z.infer<typeof Workspace>;
+
+/**
+ * A workspace as a TRE admin registers it (the API's body, a command line's workspace file): the id
+ * comes from the path, `clientId` defaults to it, and the policy's missing fields take the defaults.
+ */
+export const WorkspaceRegistration = z.object({
+  displayName: Workspace.shape.displayName,
+  clientId: Workspace.shape.clientId.optional(),
+  airlock: WorkspacePolicy.optional(),
+  members: Workspace.shape.members,
+});
