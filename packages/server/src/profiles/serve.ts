@@ -1,6 +1,9 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { DEFAULT_POLICY, type Workspace } from "@airlock/core";
 import { authConfigFromEnv, buildServer } from "@airlock/http";
 import type { Logger } from "pino";
+import { consoleSettingFromEnv, registerConsole } from "../console.js";
 import { limitsFromEnv } from "./limit-settings.js";
 import type { Profile } from "./profile.js";
 
@@ -81,6 +84,9 @@ export const serve = async (options: ServeOptions): Promise<void> => {
     (message) => failStart(log, message),
   );
 
+  const consoleSetting = consoleSettingFromEnv(env, auth);
+  if ("problem" in consoleSetting) failStart(log, consoleSetting.problem);
+
   await profile.prepare().catch((error: unknown) => failStart(log, String(error)));
 
   const { airlock } = profile;
@@ -96,6 +102,25 @@ export const serve = async (options: ServeOptions): Promise<void> => {
     limits,
     logger: { level: env.LOG_LEVEL ?? "info" },
   });
+
+  let webConsole = "setting" in consoleSetting ? consoleSetting.setting : { serve: false as const };
+  if (webConsole.serve && !webConsole.required && !existsSync(join(webConsole.root, "index.html"))) {
+    log.warn({ root: webConsole.root }, "the web console is not built (pnpm build); serving the API only");
+    webConsole = { serve: false };
+  }
+  if (webConsole.serve) {
+    await registerConsole(app, {
+      root: webConsole.root,
+      auth,
+      workspaces: profile.ports.workspaces,
+      ...(webConsole.entra ? { entra: webConsole.entra } : {}),
+    }).catch((error: unknown) =>
+      failStart(
+        log,
+        `the web console cannot be served (${String(error)}); build it with \`pnpm build\`, or set AIRLOCK_CONSOLE=off`,
+      ),
+    );
+  }
 
   let sweeping = false;
   const sweepOnce = () => {
@@ -144,6 +169,7 @@ export const serve = async (options: ServeOptions): Promise<void> => {
     [
       "",
       `Airlock API      ${base}   (profile ${profile.name})`,
+      ...(webConsole.serve ? [`Web console      ${base}/`] : []),
       `API docs         ${base}/api/docs`,
       `OpenAPI          ${base}/api/openapi.json`,
       ...profile.banner,
