@@ -1,4 +1,4 @@
-import { NewRequestInputSchema, type RequestType } from "@airlock/core";
+import { JUSTIFICATION_MAX, NewRequestInputSchema, type RequestType, TITLE_MAX } from "@airlock/core";
 import {
   Button,
   Field,
@@ -16,6 +16,9 @@ import { useNavigate, useParams } from "react-router";
 import { ProblemMessage } from "../components/States";
 import { useApi } from "../session";
 
+const FIELD_NAMES = { title: "title", businessJustification: "business justification" } as const;
+const LIMITS = { title: TITLE_MAX, businessJustification: JUSTIFICATION_MAX } as const;
+
 const useStyles = makeStyles({
   form: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalL, maxWidth: "640px" },
 });
@@ -32,10 +35,14 @@ export const NewRequestPage = () => {
   const [tried, setTried] = useState(false);
   // The API's own schema: the form refuses what the API would refuse, with the same limits.
   const parsed = NewRequestInputSchema.safeParse({ type, title, businessJustification: justification });
-  const issueOf = (field: string) =>
-    tried && !parsed.success
-      ? parsed.error.issues.find((issue) => issue.path[0] === field)?.message
-      : undefined;
+  const issueOf = (field: "title" | "businessJustification") => {
+    const issue = tried && !parsed.success ? parsed.error.issues.find((i) => i.path[0] === field) : undefined;
+    if (!issue) return undefined;
+    if (issue.code === "too_small") return `Write a ${FIELD_NAMES[field]}`;
+    if (issue.code === "too_big")
+      return `The ${FIELD_NAMES[field]} is too long (at most ${LIMITS[field]} characters)`;
+    return `The ${FIELD_NAMES[field]} ${issue.message}`;
+  };
   const create = useMutation({
     mutationFn: () => api.createRequest(ws, { type, title, businessJustification: justification }),
     onSuccess: (view) =>
