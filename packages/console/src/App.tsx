@@ -5,6 +5,7 @@ import { HomePage } from "./pages/HomePage";
 import { NewRequestPage } from "./pages/NewRequestPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { RequestPage } from "./pages/RequestPage";
+import { ReviewQueuePage } from "./pages/ReviewQueuePage";
 import { SignInPage } from "./pages/SignInPage";
 import { WorkspacePage } from "./pages/WorkspacePage";
 import { SessionProvider, useSession } from "./session";
@@ -27,6 +28,7 @@ const router = createBrowserRouter([
     element: <SignedIn />,
     children: [
       { path: "/", element: <HomePage /> },
+      { path: "/review", element: <ReviewQueuePage /> },
       { path: "/workspaces/:ws", element: <WorkspacePage /> },
       { path: "/workspaces/:ws/new", element: <NewRequestPage /> },
       { path: "/workspaces/:ws/requests/:id", element: <RequestPage /> },

@@ -5,10 +5,21 @@ import type {
   PublicRequest,
   RequestStatus,
   RequestType,
+  ReturnInputSchema,
+  ReviewInputSchema,
+  RevokeInputSchema,
   UserAction,
+  VoteInputSchema,
 } from "@airlock/core";
+import type { z } from "zod";
 import type { Audience } from "../auth/session";
 import { networkProblem, ProblemError, problemOf } from "./problem";
+
+// The command bodies as the API's schemas take them (defaults optional).
+export type VoteInput = z.input<typeof VoteInputSchema>;
+export type ReturnInput = z.input<typeof ReturnInputSchema>;
+export type ReviewInput = z.input<typeof ReviewInputSchema>;
+export type RevokeInput = z.input<typeof RevokeInputSchema>;
 
 /** A request as the API shows it to the caller, with what the caller may do now. */
 export interface RequestView {
@@ -102,6 +113,19 @@ export const createApiClient = (tokenFor: TokenSource) => {
       ),
     comments: (workspace: string, id: string) =>
       call<{ comments: readonly Comment[] }>(ws(workspace), "GET", `${requestPath(workspace, id)}/comments`),
+    vote: (workspace: string, id: string, file: string, vote: VoteInput) =>
+      call<RequestView>(
+        ws(workspace),
+        "PUT",
+        `${requestPath(workspace, id)}/files/${segment(file)}/vote`,
+        vote,
+      ),
+    returnForChanges: (workspace: string, id: string, input: ReturnInput) =>
+      call<RequestView>(ws(workspace), "POST", `${requestPath(workspace, id)}/return`, input),
+    review: (workspace: string, id: string, input: ReviewInput) =>
+      call<RequestView>(ws(workspace), "POST", `${requestPath(workspace, id)}/review`, input),
+    revoke: (workspace: string, id: string, input: RevokeInput) =>
+      call<RequestView>(ws(workspace), "POST", `${requestPath(workspace, id)}/revoke`, input),
     addComment: (
       workspace: string,
       id: string,

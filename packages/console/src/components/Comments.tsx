@@ -1,7 +1,17 @@
-import { Button, Field, makeStyles, Text, Textarea, tokens } from "@fluentui/react-components";
+import type { CommentVisibility } from "@airlock/core";
+import {
+  Button,
+  Field,
+  makeStyles,
+  Radio,
+  RadioGroup,
+  Text,
+  Textarea,
+  tokens,
+} from "@fluentui/react-components";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
-import { useApi } from "../session";
+import { useApi, useSession } from "../session";
 import { dateOf } from "./RequestTable";
 import { Empty, Loading, ProblemMessage } from "./States";
 
@@ -29,8 +39,11 @@ export const Comments = ({
   const key = ["comments", workspace, requestId, turn];
   const comments = useQuery({ queryKey: key, queryFn: () => api.comments(workspace, requestId) });
   const [text, setText] = useState("");
+  // Only reviewers may write for reviewers alone; the API refuses anyone else.
+  const reviewer = useSession().identity?.roles.includes("AirlockManager") === true;
+  const [visibility, setVisibility] = useState<CommentVisibility>("everyone");
   const add = useMutation({
-    mutationFn: () => api.addComment(workspace, requestId, { text, visibility: "everyone" }),
+    mutationFn: () => api.addComment(workspace, requestId, { text, visibility }),
     onSuccess: () => {
       setText("");
       void queryClient.invalidateQueries({ queryKey: key });
@@ -66,9 +79,21 @@ export const Comments = ({
       )}
       {canComment && (
         <form className={styles.form} onSubmit={submit}>
-          <Field label="Add a comment (everyone on the request can read it)">
+          <Field label={reviewer ? "Add a comment" : "Add a comment (everyone on the request can read it)"}>
             <Textarea value={text} onChange={(_, data) => setText(data.value)} />
           </Field>
+          {reviewer && (
+            <Field label="Who may read it">
+              <RadioGroup
+                layout="horizontal"
+                value={visibility}
+                onChange={(_, data) => setVisibility(data.value as CommentVisibility)}
+              >
+                <Radio value="everyone" label="Everyone on the request" />
+                <Radio value="reviewers" label="Reviewers only" />
+              </RadioGroup>
+            </Field>
+          )}
           {add.isError && <ProblemMessage error={add.error} />}
           <div>
             <Button type="submit" disabled={add.isPending || !text.trim()}>

@@ -17,6 +17,7 @@ const useStyles = makeStyles({
     fontWeight: tokens.fontWeightSemibold,
     fontSize: tokens.fontSizeBase400,
   },
+  nav: { color: tokens.colorNeutralForegroundOnBrand },
   spacer: { flexGrow: 1 },
   main: { padding: tokens.spacingHorizontalXL, maxWidth: "1100px", margin: "0 auto" },
 });
@@ -31,6 +32,11 @@ export const Layout = ({ children }: { children: ReactNode }) => {
         <RouterLink className={styles.home} to="/">
           Airlock
         </RouterLink>
+        {identity?.roles.includes("AirlockManager") && (
+          <RouterLink className={styles.nav} to="/review">
+            Awaiting my review
+          </RouterLink>
+        )}
         <span className={styles.spacer} />
         {identity && (
           <Text>

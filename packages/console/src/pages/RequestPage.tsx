@@ -6,6 +6,7 @@ import { ApprovedFiles } from "../components/ApprovedFiles";
 import { Comments } from "../components/Comments";
 import { DraftFiles } from "../components/DraftFiles";
 import { RecordedFiles } from "../components/RecordedFiles";
+import { ReviewPanel } from "../components/ReviewPanel";
 import { Loading, ProblemMessage } from "../components/States";
 import { StatusBadge } from "../components/StatusBadge";
 import { Timeline } from "../components/Timeline";
@@ -95,6 +96,15 @@ export const RequestPage = () => {
         {request.status === "approved" && <ApprovedFiles workspace={ws} requestId={id} />}
         <RecordedFiles request={request} />
       </section>
+
+      {(["vote", "review", "return", "revoke"] as const).some((action) => allowed.includes(action)) && (
+        <section className={styles.section} aria-labelledby="review-heading">
+          <Title2 as="h2" id="review-heading">
+            Review
+          </Title2>
+          <ReviewPanel workspace={ws} request={request} allowed={allowed} />
+        </section>
+      )}
 
       <section className={styles.section} aria-labelledby="timeline-heading">
         <Title2 as="h2" id="timeline-heading">
