@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectAccessible, launch, newPage, screenshot, watchCsp } from "./support/browser.js";
-import { E2E_WORKSPACE, type RunningServer, startServer } from "./support/server.js";
+import { DISCLOSURE_WORKSPACE, E2E_WORKSPACE, type RunningServer, startServer } from "./support/server.js";
 
 let server: RunningServer;
 let browser: Browser;
@@ -138,5 +138,41 @@ describe("a request reviewed in the console", () => {
     await expectAccessible(alice, "an approved request");
     await screenshot(alice, "approved");
     expect(violations).toEqual([]);
+  });
+
+  it("marks the cell the disclosure gate flagged in the reviewer's CSV preview, and shows the researcher the finding", async () => {
+    const alice = await newPage(browser);
+    const bob = await newPage(browser);
+    await signIn(alice, "alice", "Alice Researcher", "WorkspaceResearcher");
+    await alice.goto(`${server.url}/workspaces/${DISCLOSURE_WORKSPACE.id}/new`);
+    await alice.getByLabel("Title").fill("Small cells");
+    await alice.getByLabel("Business justification").fill("A table with a small count.");
+    await alice.getByRole("button", { name: "Create draft" }).click();
+    await alice.getByText("No files uploaded yet").waitFor();
+    await alice.locator('input[type="file"]').setInputFiles([
+      {
+        name: "table.csv",
+        mimeType: "text/csv",
+        buffer: Buffer.from("region,count\nnorth,120\nsouth,3\n"),
+      },
+    ]);
+    await alice.getByText("Uploaded", { exact: true }).waitFor();
+    await alice.getByRole("button", { name: "Submit" }).click();
+    await statusIs(alice, "in review");
+    // The researcher sees the gates' findings on their own files.
+    await alice.getByText("(at row 3, column 2)").waitFor();
+
+    await signIn(bob, "bob", "Bob Checker", "AirlockManager");
+    await bob.getByRole("link", { name: "Awaiting my review" }).click();
+    await bob.getByRole("link", { name: "Small cells" }).click();
+    await bob.getByRole("button", { name: "Preview table.csv" }).click();
+    const preview = bob.getByRole("table", { name: "Preview of table.csv" });
+    const small = preview.getByRole("cell", { name: "3", exact: true });
+    await small.waitFor();
+    await expect(small.getAttribute("data-flagged")).resolves.toBe("true");
+    // Only that cell is marked.
+    await expect(preview.locator('[data-flagged="true"]').count()).resolves.toBe(1);
+    await expectAccessible(bob, "a preview with a flagged cell");
+    await screenshot(bob, "review-flagged-cell");
   });
 });

@@ -32,6 +32,11 @@ export interface ConsoleOptions {
   readonly workspaces: WorkspaceDirectory;
   /** Required with Entra authentication. */
   readonly entra?: ConsoleEntraSettings;
+  /**
+   * More origins the page may call: where links point when they are not this server's (the Azure
+   * storage accounts' blob endpoints, whose CORS must also admit this origin).
+   */
+  readonly connectSources?: readonly string[];
   /** Lifetime of development tokens; one hour by default. */
   readonly devTokenTtlSeconds?: number;
 }
@@ -41,6 +46,9 @@ export const readConsolePage = (root: string): Promise<string> => readFile(join(
 
 /** Paths of the API and the links: the console never answers them, not even their 404s. */
 const SERVER_PATHS = /^\/(api|blob|console)(\/|$)|^\/(health|ready)(\/|$)/;
+
+/** An origin a CSP source list may name: a scheme and a host, nothing that could add a directive. */
+const ORIGIN = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/;
 
 const NONCE_META = /(<meta name="airlock-style-nonce" content=")[^"]*(")/;
 
@@ -104,8 +112,12 @@ export const registerConsole = async (app: FastifyInstance, options: ConsoleOpti
   if (options.auth.mode === "entra" && !options.entra) {
     throw new Error("the console needs its Entra ID settings (client id, authority, scopes) in entra mode");
   }
-  const connect =
-    options.auth.mode === "entra" && options.entra ? [new URL(options.entra.authority).origin] : [];
+  const connect = [
+    ...(options.auth.mode === "entra" && options.entra ? [new URL(options.entra.authority).origin] : []),
+    ...(options.connectSources ?? []),
+  ];
+  const notOrigin = connect.find((source) => !ORIGIN.test(source));
+  if (notOrigin !== undefined) throw new Error(`"${notOrigin}" is not an origin (https://host[:port])`);
   const config =
     options.auth.mode === "development"
       ? { authMode: "development", apiAudience: options.auth.apiAudience ?? "airlock-api" }
@@ -217,6 +229,7 @@ export type ConsoleSetting =
       readonly root: string;
       /** `AIRLOCK_CONSOLE=on` was said: a missing build stops the start instead of being skipped. */
       readonly required: boolean;
+      readonly connectSources: readonly string[];
       readonly entra?: ConsoleEntraSettings;
     };
 
@@ -225,7 +238,8 @@ export type ConsoleSetting =
  * unset, the console is served when it is built and skipped with a warning when it is not. `AIRLOCK_CONSOLE_DIR`
  * names its build (default: the repository's packages/console/dist). In entra mode the console's
  * app registration: `AIRLOCK_CONSOLE_CLIENT_ID`, `AIRLOCK_CONSOLE_AUTHORITY`, and optionally
- * `AIRLOCK_CONSOLE_API_SCOPE` and `AIRLOCK_CONSOLE_WORKSPACE_SCOPE`.
+ * `AIRLOCK_CONSOLE_API_SCOPE` and `AIRLOCK_CONSOLE_WORKSPACE_SCOPE`. `AIRLOCK_CONSOLE_CONNECT_SRC`:
+ * origins links point at besides this server (Azure storage), which the page's CSP must admit.
  */
 export const consoleSettingFromEnv = (
   env: Env,
@@ -237,7 +251,14 @@ export const consoleSettingFromEnv = (
     return { problem: `AIRLOCK_CONSOLE must be "on" or "off", not "${env.AIRLOCK_CONSOLE}"` };
   const root = env.AIRLOCK_CONSOLE_DIR || DEFAULT_CONSOLE_DIR;
   const required = env.AIRLOCK_CONSOLE !== undefined;
-  if (auth.mode === "development") return { setting: { serve: true, root, required } };
+  const connectSources = (env.AIRLOCK_CONSOLE_CONNECT_SRC ?? "").split(/[\s,]+/).filter(Boolean);
+  const notOrigins = connectSources.filter((source) => !ORIGIN.test(source));
+  if (notOrigins.length > 0) {
+    return {
+      problem: `AIRLOCK_CONSOLE_CONNECT_SRC takes origins such as https://account.blob.core.windows.net, not ${notOrigins.join(", ")}`,
+    };
+  }
+  if (auth.mode === "development") return { setting: { serve: true, root, required, connectSources } };
   const clientId = env.AIRLOCK_CONSOLE_CLIENT_ID;
   const authority = env.AIRLOCK_CONSOLE_AUTHORITY;
   if (!clientId || !authority || !URL.canParse(authority)) {
@@ -251,6 +272,7 @@ export const consoleSettingFromEnv = (
       serve: true,
       root,
       required,
+      connectSources,
       entra: {
         clientId,
         authority,

@@ -158,6 +158,27 @@ describe("the console's settings", () => {
     expect(answer.body).not.toContain(DEV_SECRET_DEFAULT);
   });
 
+  it("let the page call the storage origins links point at, when configured", async () => {
+    const ports = createMemoryPorts({ workspaces: [WORKSPACE] });
+    app = buildServer({
+      airlock: createAirlock(ports, { processing: "inline" }),
+      workspaces: ports.workspaces,
+      auth: DEVELOPMENT,
+      blobEndpoint: "embedded",
+      logger: false,
+    });
+    await registerConsole(app, {
+      root,
+      auth: DEVELOPMENT,
+      workspaces: ports.workspaces,
+      connectSources: ["https://a.blob.core.windows.net"],
+    });
+    const page = await app.inject({ url: "/", headers: HTML });
+    expect(String(page.headers["content-security-policy"])).toContain(
+      "connect-src 'self' https://a.blob.core.windows.net;",
+    );
+  });
+
   it("carry the Entra app registration, and the page may call the login authority", async () => {
     const server = await start(ENTRA);
     const config = await server.inject({ url: "/console/config.json" });
@@ -179,6 +200,17 @@ describe("the console's settings", () => {
       setting: { serve: false },
     });
     expect(consoleSettingFromEnv({ AIRLOCK_CONSOLE: "maybe" }, DEVELOPMENT)).toHaveProperty("problem");
+    expect(
+      consoleSettingFromEnv(
+        { AIRLOCK_CONSOLE_CONNECT_SRC: "https://a.blob.core.windows.net https://b.blob.core.windows.net" },
+        DEVELOPMENT,
+      ),
+    ).toMatchObject({
+      setting: { connectSources: ["https://a.blob.core.windows.net", "https://b.blob.core.windows.net"] },
+    });
+    expect(
+      consoleSettingFromEnv({ AIRLOCK_CONSOLE_CONNECT_SRC: "*; script-src *" }, DEVELOPMENT),
+    ).toHaveProperty("problem");
     expect(consoleSettingFromEnv({}, ENTRA)).toHaveProperty("problem");
     expect(
       consoleSettingFromEnv(

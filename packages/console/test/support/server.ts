@@ -1,9 +1,10 @@
 import { fileURLToPath } from "node:url";
-import { DEFAULT_POLICY, type Workspace } from "@airlock/core";
+import { createMemoryPorts } from "@airlock/adapters-memory";
+import { createAirlock, DEFAULT_POLICY, type Workspace } from "@airlock/core";
+import { inProcessGates } from "@airlock/gates";
 import { type AuthConfig, buildServer, DEV_SECRET_DEFAULT } from "@airlock/http";
-import { pino } from "pino";
 import { registerConsole } from "../../../server/src/console.js";
-import { createMemoryProfile } from "../../../server/src/profiles/memory.js";
+import { cellCountGate } from "./cell-count-gate.js";
 
 export const CONSOLE_DIST = fileURLToPath(new URL("../../dist", import.meta.url));
 
@@ -20,29 +21,44 @@ export const E2E_WORKSPACE: Workspace = {
   ],
 };
 
+/** A workspace whose policy runs the disclosure gate over CSV files (threshold 10). */
+export const DISCLOSURE_WORKSPACE: Workspace = {
+  ...E2E_WORKSPACE,
+  id: "ws-disclosure",
+  clientId: "ws-disclosure",
+  policy: { ...E2E_WORKSPACE.policy, requiredApprovals: 1, gates: [{ type: "disclosure", threshold: 10 }] },
+};
+
 export interface RunningServer {
   readonly url: string;
   close(): Promise<void>;
 }
 
-/** The real server as `pnpm start` wires it (memory profile, development sign-in), on a random port. */
+/**
+ * The server as the memory profile wires it (ports in memory, the in-process gates, inline
+ * processing, development sign-in, the console), plus a stand-in disclosure gate, on a random port.
+ */
 export const startServer = async (): Promise<RunningServer> => {
-  const profile = createMemoryProfile({ logger: pino({ enabled: false }), workspaces: [E2E_WORKSPACE] });
+  const ports = createMemoryPorts({ workspaces: [E2E_WORKSPACE, DISCLOSURE_WORKSPACE] });
+  const airlock = createAirlock(
+    { ...ports, gates: { ...inProcessGates(), disclosure: cellCountGate } },
+    { processing: "inline" },
+  );
   const auth: AuthConfig = { mode: "development", secret: DEV_SECRET_DEFAULT };
   const app = buildServer({
-    airlock: profile.airlock,
-    workspaces: profile.ports.workspaces,
+    airlock,
+    workspaces: ports.workspaces,
     auth,
-    blobEndpoint: profile.blobEndpoint,
+    blobEndpoint: "embedded",
     logger: false,
   });
-  await registerConsole(app, { root: CONSOLE_DIST, auth, workspaces: profile.ports.workspaces });
+  await registerConsole(app, { root: CONSOLE_DIST, auth, workspaces: ports.workspaces });
   const url = await app.listen({ host: "127.0.0.1", port: 0 });
   return {
     url,
     close: async () => {
       await app.close();
-      await profile.airlock.processor.idle();
+      await airlock.processor.idle();
     },
   };
 };

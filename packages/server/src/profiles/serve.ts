@@ -113,6 +113,7 @@ export const serve = async (options: ServeOptions): Promise<void> => {
       root: webConsole.root,
       auth,
       workspaces: profile.ports.workspaces,
+      connectSources: webConsole.connectSources,
       ...(webConsole.entra ? { entra: webConsole.entra } : {}),
     }).catch((error: unknown) =>
       failStart(
