@@ -62,7 +62,7 @@ export const consoleCsp = (nonce: string, connect: readonly string[] = []): stri
     "default-src 'none'",
     "script-src 'self'",
     `style-src 'self' 'nonce-${nonce}'`,
-    "img-src 'self' blob: data:",
+    "img-src 'self' blob:",
     "font-src 'self'",
     ["connect-src 'self'", ...connect].join(" "),
     "base-uri 'none'",
