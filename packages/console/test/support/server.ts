@@ -1,12 +1,10 @@
-import { fileURLToPath } from "node:url";
 import { createMemoryPorts } from "@airlock/adapters-memory";
 import { createAirlock, DEFAULT_POLICY, type Workspace } from "@airlock/core";
 import { inProcessGates } from "@airlock/gates";
 import { type AuthConfig, buildServer, DEV_SECRET_DEFAULT } from "@airlock/http";
+import { inject } from "vitest";
 import { registerConsole } from "../../../server/src/console.js";
 import { cellCountGate } from "./cell-count-gate.js";
-
-export const CONSOLE_DIST = fileURLToPath(new URL("../../dist", import.meta.url));
 
 /** A workspace whose requests may carry several files, reviewed by two managers. */
 export const E2E_WORKSPACE: Workspace = {
@@ -52,7 +50,7 @@ export const startServer = async (): Promise<RunningServer> => {
     blobEndpoint: "embedded",
     logger: false,
   });
-  await registerConsole(app, { root: CONSOLE_DIST, auth, workspaces: ports.workspaces });
+  await registerConsole(app, { root: inject("consoleDist"), auth, workspaces: ports.workspaces });
   const url = await app.listen({ host: "127.0.0.1", port: 0 });
   return {
     url,

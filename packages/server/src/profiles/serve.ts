@@ -1,5 +1,3 @@
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { DEFAULT_POLICY, type Workspace } from "@airlock/core";
 import { authConfigFromEnv, buildServer } from "@airlock/http";
 import type { Logger } from "pino";
@@ -103,23 +101,26 @@ export const serve = async (options: ServeOptions): Promise<void> => {
     logger: { level: env.LOG_LEVEL ?? "info" },
   });
 
-  let webConsole = "setting" in consoleSetting ? consoleSetting.setting : { serve: false as const };
-  if (webConsole.serve && !webConsole.required && !existsSync(join(webConsole.root, "index.html"))) {
-    log.warn({ root: webConsole.root }, "the web console is not built (pnpm build); serving the API only");
-    webConsole = { serve: false };
-  }
+  const webConsole = "setting" in consoleSetting ? consoleSetting.setting : { serve: false as const };
+  let consoleServed = false;
   if (webConsole.serve) {
+    const { required } = webConsole;
     await registerConsole(app, {
       root: webConsole.root,
       auth,
       workspaces: profile.ports.workspaces,
       connectSources: webConsole.connectSources,
       ...(webConsole.entra ? { entra: webConsole.entra } : {}),
-    }).catch((error: unknown) =>
-      failStart(
-        log,
-        `the web console cannot be served (${String(error)}); build it with \`pnpm build\`, or set AIRLOCK_CONSOLE=off`,
-      ),
+    }).then(
+      () => {
+        consoleServed = true;
+      },
+      (error: unknown) => {
+        const problem = `the web console cannot be served (${String(error)}); build it with \`pnpm build\`, or set AIRLOCK_CONSOLE=off`;
+        // Unless it was asked for, a console that is not built (or is being rebuilt) leaves the API running.
+        if (required) failStart(log, problem);
+        log.warn(problem);
+      },
     );
   }
 
@@ -170,7 +171,7 @@ export const serve = async (options: ServeOptions): Promise<void> => {
     [
       "",
       `Airlock API      ${base}   (profile ${profile.name})`,
-      ...(webConsole.serve ? [`Web console      ${base}/`] : []),
+      ...(consoleServed ? [`Web console      ${base}/`] : []),
       `API docs         ${base}/api/docs`,
       `OpenAPI          ${base}/api/openapi.json`,
       ...profile.banner,
