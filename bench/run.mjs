@@ -14,6 +14,7 @@ const benches = [
   "local",
   "review",
   "gates",
+  "console",
 ].filter((name) => only.length === 0 || only.includes(name));
 let failed = false;
 for (const name of benches) {
