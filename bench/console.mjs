@@ -23,6 +23,9 @@ const BLOCK = 8 * 1024 * 1024;
 const CHROMIUM = process.env.AIRLOCK_CHROMIUM ?? "/usr/bin/chromium";
 const CONSOLE_DIST = fileURLToPath(new URL("../packages/console/dist", import.meta.url));
 
+const loadAtStart = loadavg().map((value) => Number(value.toFixed(2)));
+const startedAt = new Date().toISOString();
+
 const person = (id, role) => ({ id, name: id, email: `${id}@example.org`, roles: [role] });
 const rita = person("rita", "WorkspaceResearcher");
 const mo = person("mo", "AirlockManager");
@@ -198,9 +201,9 @@ const result = {
   benchmark: "console",
   node: process.version,
   chromium: CHROMIUM,
-  date: new Date().toISOString(),
+  date: startedAt,
   cpus: cpus().length,
-  loadAverageAtStart: loadavg().map((value) => Number(value.toFixed(2))),
+  loadAverageAtStart: loadAtStart,
   reviewPage: {
     files: FILES,
     description:
