@@ -70,6 +70,17 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        extends: true,
+        test: {
+          name: "console",
+          include: ["packages/console/test/**/*.test.ts"],
+          // Builds the console once, as the server serves it, before the browser tests.
+          globalSetup: ["packages/console/test/support/build-console.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
       { extends: true, test: { name: "repo", include: ["test/**/*.test.ts"] } },
     ],
   },

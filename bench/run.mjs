@@ -17,6 +17,7 @@ const benches = [
   "gate-pipeline",
   "gates-archive",
   "cli",
+  "console",
 ].filter((name) => only.length === 0 || only.includes(name));
 let failed = false;
 for (const name of benches) {

@@ -22,7 +22,7 @@ export { DEFAULT_LIMITS, DEFAULT_RATE_LIMITS, limitsOf } from "./limits/settings
 export type { AirlockApiOptions } from "./plugin.js";
 export { airlockApi, JSON_BODY_LIMIT } from "./plugin.js";
 export type { FieldIssue, Problem, ProblemCode, TransportCode } from "./problem.js";
-export { problemFromAirlockError, statusOf } from "./problem.js";
+export { problem, problemFromAirlockError, sendProblem, statusOf } from "./problem.js";
 export type { BlobLocation, ScanBlobLocator, ScanEvent, ScanEventsOptions } from "./routes/events.js";
 export type { AirlockLogger, ServerOptions } from "./server.js";
 export { airlockServerOptions, buildServer, redactUrl } from "./server.js";

@@ -1,6 +1,7 @@
 import { DEFAULT_POLICY, type Workspace } from "@airlock/core";
 import { authConfigFromEnv, buildServer } from "@airlock/http";
 import type { Logger } from "pino";
+import { consoleSettingFromEnv, registerConsole } from "../console.js";
 import { limitsFromEnv } from "./limit-settings.js";
 import type { Profile } from "./profile.js";
 
@@ -81,6 +82,9 @@ export const serve = async (options: ServeOptions): Promise<void> => {
     (message) => failStart(log, message),
   );
 
+  const consoleSetting = consoleSettingFromEnv(env, auth);
+  if ("problem" in consoleSetting) failStart(log, consoleSetting.problem);
+
   await profile.prepare().catch((error: unknown) => failStart(log, String(error)));
 
   const { airlock } = profile;
@@ -96,6 +100,29 @@ export const serve = async (options: ServeOptions): Promise<void> => {
     limits,
     logger: { level: env.LOG_LEVEL ?? "info" },
   });
+
+  const webConsole = "setting" in consoleSetting ? consoleSetting.setting : { serve: false as const };
+  let consoleServed = false;
+  if (webConsole.serve) {
+    const { required } = webConsole;
+    await registerConsole(app, {
+      root: webConsole.root,
+      auth,
+      workspaces: profile.ports.workspaces,
+      connectSources: webConsole.connectSources,
+      ...(webConsole.entra ? { entra: webConsole.entra } : {}),
+    }).then(
+      () => {
+        consoleServed = true;
+      },
+      (error: unknown) => {
+        const problem = `the web console cannot be served (${String(error)}); build it with \`pnpm build\`, or set AIRLOCK_CONSOLE=off`;
+        // Unless it was asked for, a console that is not built (or is being rebuilt) leaves the API running.
+        if (required) failStart(log, problem);
+        log.warn(problem);
+      },
+    );
+  }
 
   let sweeping = false;
   const sweepOnce = () => {
@@ -144,6 +171,7 @@ export const serve = async (options: ServeOptions): Promise<void> => {
     [
       "",
       `Airlock API      ${base}   (profile ${profile.name})`,
+      ...(consoleServed ? [`Web console      ${base}/`] : []),
       `API docs         ${base}/api/docs`,
       `OpenAPI          ${base}/api/openapi.json`,
       ...profile.banner,

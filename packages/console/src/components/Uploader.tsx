@@ -1,0 +1,123 @@
+import { Button, Field, makeStyles, ProgressBar, Text, tokens } from "@fluentui/react-components";
+import { useRef, useState } from "react";
+import { uploadFile } from "../upload/blocks";
+
+interface Upload {
+  readonly name: string;
+  readonly size: number;
+  sent: number;
+  state: "waiting" | "sending" | "done" | "failed";
+  error?: string;
+}
+
+const useStyles = makeStyles({
+  root: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalM },
+  hidden: { display: "none" },
+});
+
+const sizeText = (bytes: number): string =>
+  bytes >= 1024 ** 3
+    ? `${(bytes / 1024 ** 3).toFixed(2)} GiB`
+    : bytes >= 1024 ** 2
+      ? `${(bytes / 1024 ** 2).toFixed(1)} MiB`
+      : `${Math.ceil(bytes / 1024)} KiB`;
+
+/**
+ * Chooses several files and uploads them one after the other through the request's link, each with
+ * its own progress bar. `linkOf` asks for a fresh link (links expire).
+ */
+export const Uploader = ({
+  linkOf,
+  onUploaded,
+}: {
+  linkOf: () => Promise<string>;
+  onUploaded: () => void;
+}) => {
+  const styles = useStyles();
+  const input = useRef<HTMLInputElement>(null);
+  const [uploads, setUploads] = useState<Upload[]>([]);
+  const [busy, setBusy] = useState(false);
+
+  const start = async (files: File[]) => {
+    const items: Upload[] = files.map((file) => ({
+      name: file.name,
+      size: file.size,
+      sent: 0,
+      state: "waiting",
+    }));
+    setUploads(items);
+    setBusy(true);
+    const refresh = () => setUploads([...items]);
+    try {
+      const containerUrl = await linkOf();
+      for (const [index, file] of files.entries()) {
+        const item = items[index]!;
+        item.state = "sending";
+        refresh();
+        try {
+          await uploadFile({
+            containerUrl,
+            file,
+            onProgress: (sent) => {
+              item.sent = sent;
+              refresh();
+            },
+          });
+          item.state = "done";
+          item.sent = file.size;
+        } catch (error) {
+          item.state = "failed";
+          item.error = error instanceof Error ? error.message : String(error);
+        }
+        refresh();
+      }
+    } catch (error) {
+      for (const item of items) {
+        item.state = "failed";
+        item.error = error instanceof Error ? error.message : String(error);
+      }
+      refresh();
+    } finally {
+      setBusy(false);
+      onUploaded();
+    }
+  };
+
+  return (
+    <div className={styles.root}>
+      <input
+        ref={input}
+        className={styles.hidden}
+        type="file"
+        multiple
+        aria-label="Files to upload"
+        onChange={(event) => {
+          const files = [...(event.target.files ?? [])];
+          event.target.value = "";
+          if (files.length > 0) void start(files);
+        }}
+      />
+      <div>
+        <Button appearance="primary" disabled={busy} onClick={() => input.current?.click()}>
+          Upload files
+        </Button>
+      </div>
+      {uploads.map((upload) => (
+        <Field
+          key={upload.name}
+          label={`${upload.name} (${sizeText(upload.size)})`}
+          validationState={upload.state === "failed" ? "error" : upload.state === "done" ? "success" : "none"}
+          validationMessage={
+            upload.state === "failed" ? upload.error : upload.state === "done" ? "Uploaded" : undefined
+          }
+        >
+          <ProgressBar
+            value={upload.size === 0 ? (upload.state === "done" ? 1 : 0) : upload.sent / upload.size}
+            aria-label={`Upload of ${upload.name}`}
+          />
+        </Field>
+      ))}
+      {uploads.length > 0 && busy && <Text>Uploading…</Text>}
+    </div>
+  );
+};

@@ -1,0 +1,129 @@
+import type { RequestStatus } from "@airlock/core";
+import { Body1, Button, makeStyles, Text, Title1, Title2, tokens } from "@fluentui/react-components";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useParams } from "react-router";
+import { ApprovedFiles } from "../components/ApprovedFiles";
+import { Comments } from "../components/Comments";
+import { DraftFiles } from "../components/DraftFiles";
+import { RecordedFiles } from "../components/RecordedFiles";
+import { ReviewPanel } from "../components/ReviewPanel";
+import { Loading, ProblemMessage } from "../components/States";
+import { StatusBadge } from "../components/StatusBadge";
+import { Timeline } from "../components/Timeline";
+import { useApi } from "../session";
+
+/** Statuses the processor moves on by itself: the page asks again until the request settles. */
+const MOVING: ReadonlySet<RequestStatus> = new Set([
+  "submitted",
+  "returning_in_progress",
+  "approval_in_progress",
+  "rejection_in_progress",
+  "blocking_in_progress",
+]);
+
+const useStyles = makeStyles({
+  heading: { display: "flex", alignItems: "center", gap: tokens.spacingHorizontalM },
+  actions: { display: "flex", gap: tokens.spacingHorizontalM, margin: `${tokens.spacingVerticalL} 0` },
+  section: { marginTop: tokens.spacingVerticalXXL },
+});
+
+/** One request: what it is, its files, what the caller may do, its timeline and comments. */
+export const RequestPage = () => {
+  const styles = useStyles();
+  const { ws = "", id = "" } = useParams();
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const key = ["request", ws, id];
+  const view = useQuery({
+    queryKey: key,
+    queryFn: () => api.getRequest(ws, id),
+    refetchInterval: (query) =>
+      query.state.data && MOVING.has(query.state.data.airlockRequest.status) ? 1000 : false,
+  });
+  const refresh = () => void queryClient.invalidateQueries({ queryKey: ["request", ws, id] });
+  const command = useMutation({
+    mutationFn: (name: "submit" | "cancel") => api.command(ws, id, name),
+    onSuccess: (next) => queryClient.setQueryData(key, next),
+  });
+
+  if (view.isPending) return <Loading label="Loading the request" />;
+  if (view.isError) return <ProblemMessage error={view.error} retry={() => void view.refetch()} />;
+  const { airlockRequest: request, allowedUserActions: allowed } = view.data;
+  const editable = request.status === "draft" || request.status === "changes_requested";
+
+  return (
+    <>
+      <div className={styles.heading}>
+        <Title1 as="h1">{request.title}</Title1>
+        <StatusBadge status={request.status} />
+      </div>
+      <Body1 block>
+        {request.type === "import" ? "Import into" : "Export from"} workspace {request.workspaceId}, by{" "}
+        {request.createdBy.name}
+      </Body1>
+      <Text block>{request.businessJustification}</Text>
+      {request.statusMessage && (
+        <Text block italic>
+          {request.statusMessage}
+        </Text>
+      )}
+      <div className={styles.actions}>
+        {allowed.includes("submit") && (
+          <Button appearance="primary" disabled={command.isPending} onClick={() => command.mutate("submit")}>
+            {request.turn > 0 ? "Resubmit" : "Submit"}
+          </Button>
+        )}
+        {allowed.includes("cancel") && (
+          <Button disabled={command.isPending} onClick={() => command.mutate("cancel")}>
+            Cancel request
+          </Button>
+        )}
+      </div>
+      {command.isError && <ProblemMessage error={command.error} />}
+
+      <section className={styles.section} aria-labelledby="files-heading">
+        <Title2 as="h2" id="files-heading">
+          Files
+        </Title2>
+        {editable && allowed.includes("submit") && (
+          <DraftFiles
+            workspace={ws}
+            request={request}
+            canWithdraw={allowed.includes("withdraw")}
+            onChange={refresh}
+          />
+        )}
+        {request.status === "approved" && <ApprovedFiles workspace={ws} requestId={id} />}
+        <RecordedFiles request={request} />
+      </section>
+
+      {(["vote", "review", "return", "revoke"] as const).some((action) => allowed.includes(action)) && (
+        <section className={styles.section} aria-labelledby="review-heading">
+          <Title2 as="h2" id="review-heading">
+            Review
+          </Title2>
+          <ReviewPanel workspace={ws} request={request} allowed={allowed} />
+        </section>
+      )}
+
+      <section className={styles.section} aria-labelledby="timeline-heading">
+        <Title2 as="h2" id="timeline-heading">
+          Timeline
+        </Title2>
+        <Timeline request={request} />
+      </section>
+
+      <section className={styles.section} aria-labelledby="comments-heading">
+        <Title2 as="h2" id="comments-heading">
+          Comments
+        </Title2>
+        <Comments
+          workspace={ws}
+          requestId={id}
+          canComment={allowed.includes("comment")}
+          turn={request.turn}
+        />
+      </section>
+    </>
+  );
+};

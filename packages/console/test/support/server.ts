@@ -1,0 +1,58 @@
+import { createMemoryPorts } from "@airlock/adapters-memory";
+import { createAirlock, DEFAULT_POLICY, type Workspace } from "@airlock/core";
+import { inProcessGates } from "@airlock/gates";
+import { type AuthConfig, buildServer, DEV_SECRET_DEFAULT } from "@airlock/http";
+import { inject } from "vitest";
+import { registerConsole } from "../../../server/src/console.js";
+
+/** A workspace whose requests may carry several files, reviewed by two managers. */
+export const E2E_WORKSPACE: Workspace = {
+  id: "ws-e2e",
+  displayName: "Console workspace",
+  clientId: "ws-e2e",
+  policy: { ...DEFAULT_POLICY, maxFiles: 10, requiredApprovals: 2 },
+  members: [
+    { id: "alice", name: "Alice Researcher", email: "alice@example.org", roles: ["WorkspaceResearcher"] },
+    { id: "bob", name: "Bob Checker", email: "bob@example.org", roles: ["AirlockManager"] },
+    { id: "carol", name: "Carol Checker", email: "carol@example.org", roles: ["AirlockManager"] },
+  ],
+};
+
+/** A workspace whose policy runs the disclosure gate over CSV files (threshold 10). */
+export const DISCLOSURE_WORKSPACE: Workspace = {
+  ...E2E_WORKSPACE,
+  id: "ws-disclosure",
+  clientId: "ws-disclosure",
+  policy: { ...E2E_WORKSPACE.policy, requiredApprovals: 1, gates: [{ type: "disclosure", threshold: 10 }] },
+};
+
+export interface RunningServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The server as the memory profile wires it (ports in memory, the in-process gates, inline
+ * processing, development sign-in, the console), on a random port.
+ */
+export const startServer = async (): Promise<RunningServer> => {
+  const ports = createMemoryPorts({ workspaces: [E2E_WORKSPACE, DISCLOSURE_WORKSPACE] });
+  const airlock = createAirlock({ ...ports, gates: inProcessGates() }, { processing: "inline" });
+  const auth: AuthConfig = { mode: "development", secret: DEV_SECRET_DEFAULT };
+  const app = buildServer({
+    airlock,
+    workspaces: ports.workspaces,
+    auth,
+    blobEndpoint: "embedded",
+    logger: false,
+  });
+  await registerConsole(app, { root: inject("consoleDist"), auth, workspaces: ports.workspaces });
+  const url = await app.listen({ host: "127.0.0.1", port: 0 });
+  return {
+    url,
+    close: async () => {
+      await app.close();
+      await airlock.processor.idle();
+    },
+  };
+};
