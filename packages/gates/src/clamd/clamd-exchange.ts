@@ -171,11 +171,20 @@ export const exchange = (
 
     const sendBody = async (chunks: AsyncIterable<Uint8Array>) => {
       const reader = chunks[Symbol.asyncIterator]();
-      const stopped = ended.then((): typeof STOPPED => STOPPED);
+      // A read that stalls does not outlive the exchange (clamd's answer, a time-out). Not a
+      // Promise.race against `ended`: each race would stay attached to that one pending promise,
+      // holding every chunk read until the exchange ends (memory growing with the file).
+      let stopRead: (() => void) | undefined;
+      void ended.then(() => stopRead?.());
+      const read = () =>
+        new Promise<IteratorResult<Uint8Array> | typeof STOPPED>((resolve, reject) => {
+          stopRead = () => resolve(STOPPED);
+          if (finished) resolve(STOPPED);
+          reader.next().then(resolve, reject);
+        });
       try {
         while (!finished) {
-          // A read that stalls does not outlive the exchange (clamd's answer, a time-out).
-          const next = await Promise.race([reader.next(), stopped]);
+          const next = await read();
           if (next === STOPPED || next.done) break;
           const chunk = next.value;
           for (let offset = 0; offset < chunk.length && !finished; offset += CHUNK_BYTES) {
