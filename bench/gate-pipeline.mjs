@@ -141,13 +141,16 @@ const sha256Read = async (path) => {
 
 const dataDir = await mkdtemp(join(BASE_DIR, "airlock-gate-bench-"));
 const clamdStreamMax = FILE_BYTES + MIB;
-const clamd = process.env.BENCH_CLAMD === "off" ? undefined : await startTestClamd({ streamMaxBytes: clamdStreamMax });
+const clamd =
+  process.env.BENCH_CLAMD === "off" ? undefined : await startTestClamd({ streamMaxBytes: clamdStreamMax });
 const server = await startServer({
   env: {
     AIRLOCK_PROFILE: "local",
     AIRLOCK_DATA_DIR: dataDir,
     AIRLOCK_RATE_LIMIT: "off",
-    ...(clamd ? { AIRLOCK_CLAMD_URL: clamd.url, AIRLOCK_CLAMD_STREAM_MAX_BYTES: String(clamdStreamMax) } : {}),
+    ...(clamd
+      ? { AIRLOCK_CLAMD_URL: clamd.url, AIRLOCK_CLAMD_STREAM_MAX_BYTES: String(clamdStreamMax) }
+      : {}),
   },
 });
 try {
