@@ -14,20 +14,14 @@ import {
   api,
   checkServer,
   detail,
-  fileUrl,
   mintToken,
+  putFile,
   say,
   waitForStatus,
 } from "../support/airlock-http.mjs";
 
 const upload = async (containerUrl, name, text) => {
-  const response = await fetch(fileUrl(containerUrl, name), {
-    method: "PUT",
-    headers: { "x-ms-blob-type": "BlockBlob", "content-type": "text/csv" },
-    body: Buffer.from(text),
-  });
-  if (response.status !== 201)
-    throw new Error(`upload answered ${response.status}: ${await response.text()}`);
+  await putFile(containerUrl, name, text, "text/csv");
   detail(`uploaded ${name}:`);
   for (const line of text.trimEnd().split("\n")) detail(`  ${line}`);
 };

@@ -11,7 +11,7 @@
 
 import { randomBytes } from "node:crypto";
 import { crc32, deflateRawSync } from "node:zlib";
-import { API_AUDIENCE, api, checkServer, detail, fileUrl, mintToken, say } from "../support/airlock-http.mjs";
+import { API_AUDIENCE, api, checkServer, detail, mintToken, putFile, say } from "../support/airlock-http.mjs";
 
 const MIB = 1024 * 1024;
 const WAIT_MS = 30_000;
@@ -113,13 +113,7 @@ const main = async () => {
   });
   const requestPath = `/api/workspaces/${ws}/requests/${created.airlockRequest.id}`;
   const draftLink = (await api("GET", `${requestPath}/link`, alice)).containerUrl;
-  const uploaded = await fetch(fileUrl(draftLink, "results.zip"), {
-    method: "PUT",
-    headers: { "x-ms-blob-type": "BlockBlob", "content-type": "application/zip" },
-    body: bomb,
-  });
-  if (uploaded.status !== 201)
-    throw new Error(`upload answered ${uploaded.status}: ${await uploaded.text()}`);
+  await putFile(draftLink, "results.zip", bomb, "application/zip");
   await api("POST", `${requestPath}/submit`, alice);
   detail("submitted; the archive gate reads the zip's central directory");
 

@@ -15,6 +15,7 @@ import {
   detail,
   fileUrl,
   mintToken,
+  putFile,
   say,
   waitForStatus,
 } from "../support/airlock-http.mjs";
@@ -64,12 +65,7 @@ const main = async () => {
   const draftLink = (await api("GET", `${requestPath}/link`, alice)).containerUrl;
   detail(`link ${draftLink.split("?")[0]}?… (permissions ${new URL(draftLink).searchParams.get("sp")})`);
   const content = Buffer.from("site,value\nA,42\nB,17\n");
-  const upload = await fetch(fileUrl(draftLink, "reference.csv"), {
-    method: "PUT",
-    headers: { "x-ms-blob-type": "BlockBlob", "content-type": "text/csv" },
-    body: content,
-  });
-  if (upload.status !== 201) throw new Error(`upload answered ${upload.status}: ${await upload.text()}`);
+  await putFile(draftLink, "reference.csv", content, "text/csv");
   detail(`uploaded reference.csv (${content.length} bytes)`);
 
   say("Alice submits the request; scanning runs");

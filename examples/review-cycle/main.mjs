@@ -16,19 +16,13 @@ import {
   detail,
   fileUrl,
   mintToken,
+  putFile,
   say,
   waitForStatus,
 } from "../support/airlock-http.mjs";
 
 const upload = async (containerUrl, name, text) => {
-  const response = await fetch(fileUrl(containerUrl, name), {
-    method: "PUT",
-    headers: { "x-ms-blob-type": "BlockBlob", "content-type": "text/plain" },
-    body: Buffer.from(text),
-  });
-  if (response.status !== 201)
-    throw new Error(`upload answered ${response.status}: ${await response.text()}`);
-  detail(`uploaded ${name} (${Buffer.byteLength(text)} bytes)`);
+  detail(`uploaded ${name} (${await putFile(containerUrl, name, text, "text/plain")} bytes)`);
 };
 
 const votesOf = (request) =>

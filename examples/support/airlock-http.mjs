@@ -62,6 +62,22 @@ export const fileUrl = (containerUrl, name) => {
   return url;
 };
 
+/**
+ * Uploads `body` (text or bytes) as the file `name` through a container link, as a Blob client's
+ * Put Blob does; anything but 201 Created stops the example. Answers the bytes sent.
+ */
+export const putFile = async (containerUrl, name, body, contentType) => {
+  const bytes = typeof body === "string" ? Buffer.from(body) : body;
+  const response = await fetch(fileUrl(containerUrl, name), {
+    method: "PUT",
+    headers: { "x-ms-blob-type": "BlockBlob", "content-type": contentType },
+    body: bytes,
+  });
+  if (response.status !== 201)
+    throw new Error(`upload answered ${response.status}: ${await response.text()}`);
+  return bytes.length;
+};
+
 /** Reads the request until it reaches `wanted`; a final status on the way stops the example. */
 export const waitForStatus = async (path, token, wanted) => {
   const deadline = Date.now() + WAIT_MS;
