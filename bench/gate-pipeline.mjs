@@ -17,13 +17,10 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
-import { request as httpRequest } from "node:http";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { startTestClamd } from "@airlock/gates/testing";
-import { devToken, startServer } from "./support/server-process.mjs";
+import { devToken, startServer, uploadThroughLink } from "./support/server-process.mjs";
 
 const MIB = 1024 ** 2;
 const FILE_BYTES = Number(process.env.BENCH_FILE_BYTES ?? 1024 ** 3);
@@ -84,24 +81,6 @@ const call = async (base, method, path, token, body) => {
   if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${answer.detail}`);
   return answer;
 };
-
-const upload = (containerUrl, name, bytes, body) =>
-  new Promise((resolve, reject) => {
-    const url = new URL(containerUrl);
-    url.pathname = `${url.pathname}/${name}`;
-    const request = httpRequest(url, {
-      method: "PUT",
-      headers: { "x-ms-blob-type": "BlockBlob", "content-length": String(bytes) },
-    });
-    request.on("response", (response) => {
-      response.resume();
-      response.on("end", () =>
-        response.statusCode === 201 ? resolve() : reject(new Error(`upload answered ${response.statusCode}`)),
-      );
-    });
-    request.on("error", reject);
-    pipeline(Readable.from(body()), request).catch(reject);
-  });
 
 /** Asks `/health` back to back, one call every 10 ms at most, until stopped; returns latencies. */
 const healthProbe = (base) => {
@@ -178,7 +157,7 @@ try {
   const path = `/api/workspaces/${WORKSPACE}/requests/${airlockRequest.id}`;
   const { containerUrl } = await call(base, "GET", `${path}/link`, alice);
   const uploadStarted = performance.now();
-  await upload(containerUrl, "table.csv", FILE_BYTES, table());
+  await uploadThroughLink(containerUrl, FILE_BYTES, { name: "table.csv", body: table() });
   const uploadSeconds = (performance.now() - uploadStarted) / 1000;
 
   const rssBefore = server.rss();

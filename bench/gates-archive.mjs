@@ -19,6 +19,7 @@ import { join } from "node:path";
 import { crc32, createDeflateRaw, deflateRawSync } from "node:zlib";
 import { createArchiveGate } from "@airlock/gates";
 import { okAsync } from "neverthrow";
+import { measure } from "./support/measure.mjs";
 
 const BYTES = Number(process.env.BENCH_ARCHIVE_BYTES ?? 1024 ** 3);
 const MIB = 1024 * 1024;
@@ -97,40 +98,6 @@ const deflatedZeros = async (bytes) => {
   }
   await new Promise((resolve) => deflate.end(resolve));
   return { data: Buffer.concat(out), size: bytes, crc };
-};
-
-const percentiles = (samples) => {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-  const round = (value) => Number(value.toFixed(3));
-  return { p50: round(at(0.5)), p99: round(at(0.99)), max: round(sorted.at(-1)), samples: sorted.length };
-};
-
-/** Runs `work`, sampling RSS and a 10 ms timer's lateness meanwhile. */
-const measure = async (work) => {
-  globalThis.gc?.();
-  const baseline = process.memoryUsage().rss;
-  let peak = baseline;
-  const lateness = [];
-  let expected = performance.now() + 10;
-  const probe = setInterval(() => {
-    const now = performance.now();
-    lateness.push(Math.max(0, now - expected));
-    expected = now + 10;
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 10);
-  const started = performance.now();
-  const answer = await work();
-  const finished = performance.now();
-  lateness.push(Math.max(0, finished - expected));
-  clearInterval(probe);
-  peak = Math.max(peak, process.memoryUsage().rss);
-  return {
-    answer,
-    seconds: (finished - started) / 1000,
-    rssGrowthMiB: Number(((peak - baseline) / MIB).toFixed(1)),
-    timerLatenessMs: percentiles(lateness),
-  };
 };
 
 const dir = await mkdtemp(join(tmpdir(), "airlock-bench-archive-"));

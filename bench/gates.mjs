@@ -11,6 +11,7 @@ import { cpus, loadavg } from "node:os";
 import { createClamdScanner, createDisclosureGate, createFileTypeGate } from "@airlock/gates";
 import { startTestClamd } from "@airlock/gates/testing";
 import { okAsync } from "neverthrow";
+import { measure as measureWork } from "./support/measure.mjs";
 
 const BYTES = Number(process.env.BENCH_GATES_BYTES ?? 1024 ** 3);
 const CHUNK = 64 * 1024;
@@ -27,40 +28,10 @@ const stream = () => ({
   },
 });
 
-const percentiles = (samples) => {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-  const round = (value) => Number(value.toFixed(3));
-  return { p50: round(at(0.5)), p99: round(at(0.99)), max: round(sorted.at(-1)), samples: sorted.length };
-};
-
-/** Runs `work`, sampling RSS and a 10 ms timer's lateness meanwhile. */
+/** Runs `work` as `measure` does, with its throughput over the file's bytes. */
 const measure = async (work) => {
-  globalThis.gc?.();
-  const baseline = process.memoryUsage().rss;
-  let peak = baseline;
-  const lateness = [];
-  let expected = performance.now() + 10;
-  const probe = setInterval(() => {
-    const now = performance.now();
-    lateness.push(Math.max(0, now - expected));
-    expected = now + 10;
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 10);
-  const started = performance.now();
-  const answer = await work();
-  const finished = performance.now();
-  const seconds = (finished - started) / 1000;
-  // A timer still waiting when the work ends was held back this long (the whole run, for work
-  // that never lets the event loop turn).
-  lateness.push(Math.max(0, finished - expected));
-  clearInterval(probe);
-  return {
-    answer,
-    mibPerSecond: Number((BYTES / MIB / seconds).toFixed(1)),
-    rssGrowthMiB: Number(((peak - baseline) / MIB).toFixed(1)),
-    timerLatenessMs: percentiles(lateness.length > 0 ? lateness : [0]),
-  };
+  const run = await measureWork(work);
+  return { ...run, mibPerSecond: Number((BYTES / MIB / run.seconds).toFixed(1)) };
 };
 
 const sha256 = await measure(async () => {

@@ -74,19 +74,13 @@ export const devToken = (userId, roles, audience = "ws1") =>
 const UPLOAD_CHUNK = 64 * 1024;
 
 /**
- * Uploads `bytes` through a link (`containerUrl`) as `big.bin`, streamed from one reused 64 KiB
- * buffer: the client never holds the file.
+ * Uploads `bytes` through a link (`containerUrl`) as `name` (default `big.bin`), streamed from
+ * `body()` (default: one reused 64 KiB buffer of the letter a): the client never holds the file.
  */
-export const uploadThroughLink = (containerUrl, bytes) =>
+export const uploadThroughLink = (containerUrl, bytes, { name = "big.bin", body = repeated(bytes) } = {}) =>
   new Promise((resolve, reject) => {
     const url = new URL(containerUrl);
-    url.pathname = `${url.pathname}/big.bin`;
-    const chunk = Buffer.alloc(UPLOAD_CHUNK, 0x61);
-    async function* body() {
-      for (let sent = 0; sent < bytes; sent += UPLOAD_CHUNK) {
-        yield sent + UPLOAD_CHUNK <= bytes ? chunk : chunk.subarray(0, bytes - sent);
-      }
-    }
+    url.pathname = `${url.pathname}/${name}`;
     const request = httpRequest(url, {
       method: "PUT",
       headers: { "x-ms-blob-type": "BlockBlob", "content-length": String(bytes) },
@@ -100,3 +94,12 @@ export const uploadThroughLink = (containerUrl, bytes) =>
     request.on("error", reject);
     pipeline(Readable.from(body()), request).catch(reject);
   });
+
+/** `bytes` of the letter a, from one reused 64 KiB buffer. */
+const repeated = (bytes) =>
+  async function* () {
+    const chunk = Buffer.alloc(UPLOAD_CHUNK, 0x61);
+    for (let sent = 0; sent < bytes; sent += UPLOAD_CHUNK) {
+      yield sent + UPLOAD_CHUNK <= bytes ? chunk : chunk.subarray(0, bytes - sent);
+    }
+  };
