@@ -22,6 +22,11 @@ export interface ConsoleEntraSettings {
   readonly apiScope: string;
   /** A workspace's scope, `{clientId}` standing for the workspace's clientId. */
   readonly workspaceScope: string;
+  /**
+   * `OIDC` for an OpenID provider that is not Microsoft's (MSAL then skips Entra's own discovery);
+   * absent for Entra ID.
+   */
+  readonly protocolMode?: "OIDC";
 }
 
 export interface ConsoleOptions {
@@ -238,7 +243,8 @@ export type ConsoleSetting =
  * unset, the console is served when it is built and skipped with a warning when it is not. `AIRLOCK_CONSOLE_DIR`
  * names its build (default: the repository's packages/console/dist). In entra mode the console's
  * app registration: `AIRLOCK_CONSOLE_CLIENT_ID`, `AIRLOCK_CONSOLE_AUTHORITY`, and optionally
- * `AIRLOCK_CONSOLE_API_SCOPE` and `AIRLOCK_CONSOLE_WORKSPACE_SCOPE`. `AIRLOCK_CONSOLE_CONNECT_SRC`:
+ * `AIRLOCK_CONSOLE_API_SCOPE`, `AIRLOCK_CONSOLE_WORKSPACE_SCOPE` and `AIRLOCK_CONSOLE_PROTOCOL_MODE`
+ * (`entra`, the default, or `oidc` for another OpenID provider). `AIRLOCK_CONSOLE_CONNECT_SRC`:
  * origins links point at besides this server (Azure storage), which the page's CSP must admit.
  */
 export const consoleSettingFromEnv = (
@@ -267,6 +273,12 @@ export const consoleSettingFromEnv = (
         "the console with Entra ID needs AIRLOCK_CONSOLE_CLIENT_ID and AIRLOCK_CONSOLE_AUTHORITY (https://login.microsoftonline.com/<tenant id>), or AIRLOCK_CONSOLE=off",
     };
   }
+  const protocol = (env.AIRLOCK_CONSOLE_PROTOCOL_MODE || "entra").toLowerCase();
+  if (protocol !== "entra" && protocol !== "oidc") {
+    return {
+      problem: `AIRLOCK_CONSOLE_PROTOCOL_MODE must be "entra" or "oidc", not "${env.AIRLOCK_CONSOLE_PROTOCOL_MODE}"`,
+    };
+  }
   return {
     setting: {
       serve: true,
@@ -278,6 +290,7 @@ export const consoleSettingFromEnv = (
         authority,
         apiScope: env.AIRLOCK_CONSOLE_API_SCOPE || `${auth.apiAudience}/user_impersonation`,
         workspaceScope: env.AIRLOCK_CONSOLE_WORKSPACE_SCOPE || "api://{clientId}/user_impersonation",
+        ...(protocol === "oidc" ? { protocolMode: "OIDC" as const } : {}),
       },
     },
   };

@@ -219,6 +219,22 @@ describe("the console's settings", () => {
       ),
     ).toMatchObject({ setting: { serve: true, entra: ENTRA_CONSOLE } });
   });
+
+  it("tell MSAL to treat the authority as a plain OpenID provider only when asked", () => {
+    const env = {
+      AIRLOCK_CONSOLE_CLIENT_ID: "console-app",
+      AIRLOCK_CONSOLE_AUTHORITY: ENTRA_CONSOLE.authority,
+    };
+    const entra = consoleSettingFromEnv(env, ENTRA);
+    expect(entra).toMatchObject({ setting: { entra: ENTRA_CONSOLE } });
+    expect(entra).not.toHaveProperty("setting.entra.protocolMode");
+    expect(consoleSettingFromEnv({ ...env, AIRLOCK_CONSOLE_PROTOCOL_MODE: "OIDC" }, ENTRA)).toMatchObject({
+      setting: { entra: { ...ENTRA_CONSOLE, protocolMode: "OIDC" } },
+    });
+    expect(consoleSettingFromEnv({ ...env, AIRLOCK_CONSOLE_PROTOCOL_MODE: "saml" }, ENTRA)).toEqual({
+      problem: 'AIRLOCK_CONSOLE_PROTOCOL_MODE must be "entra" or "oidc", not "saml"',
+    });
+  });
 });
 
 describe("the development token endpoint", () => {
