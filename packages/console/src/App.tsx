@@ -1,4 +1,4 @@
-import { createBrowserRouter, Navigate, Outlet, RouterProvider } from "react-router";
+import { createBrowserRouter, Navigate, Outlet, RouterProvider, useLocation } from "react-router";
 import { Layout } from "./components/Layout";
 import type { ConsoleConfig } from "./config";
 import { HomePage } from "./pages/HomePage";
@@ -10,15 +10,19 @@ import { SignInPage } from "./pages/SignInPage";
 import { WorkspacePage } from "./pages/WorkspacePage";
 import { SessionProvider, useSession } from "./session";
 
-/** Pages that need a signed-in person send everyone else to the sign-in page. */
+/**
+ * Pages that need a signed-in person send everyone else to the sign-in page, which brings them
+ * back here once they are signed in.
+ */
 const SignedIn = () => {
   const { identity } = useSession();
+  const location = useLocation();
   return identity ? (
     <Layout>
       <Outlet />
     </Layout>
   ) : (
-    <Navigate to="/sign-in" replace />
+    <Navigate to="/sign-in" replace state={{ from: `${location.pathname}${location.search}` }} />
   );
 };
 

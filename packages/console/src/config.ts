@@ -10,6 +10,11 @@ export type ConsoleConfig =
       readonly apiScope: string;
       /** The scope of a workspace's routes, with `{clientId}` standing for the workspace's clientId. */
       readonly workspaceScope: string;
+      /**
+       * How MSAL talks to the authority: absent (or `AAD`) for Entra ID; `OIDC` for a standard
+       * OpenID provider that is not Microsoft's (a test's own provider).
+       */
+      readonly protocolMode?: "AAD" | "OIDC";
     };
 
 export const loadConfig = async (): Promise<ConsoleConfig> => {

@@ -1,26 +1,40 @@
-import { createContext, type ReactNode, useContext, useMemo, useState } from "react";
+import { createContext, lazy, type ReactNode, Suspense, useContext, useMemo, useState } from "react";
 import { type ApiClient, createApiClient } from "./api/client";
-import { type DevIdentity, devTokenSource, storedIdentity, storeIdentity } from "./auth/session";
+import { devTokenSource, type Identity, storedIdentity, storeIdentity } from "./auth/session";
+import { Loading } from "./components/States";
 import type { ConsoleConfig } from "./config";
 
+export type { Identity } from "./auth/session";
+
+/** Who is signed in and how to call the API as them, the same in development and Entra mode. */
 export interface Session {
   readonly config: ConsoleConfig;
-  readonly identity: DevIdentity | undefined;
+  readonly identity: Identity | undefined;
   readonly api: ApiClient | undefined;
-  signIn(identity: DevIdentity): void;
+  /**
+   * Development: signs in as `identity`. Entra ID: leaves for the authority's sign-in and comes
+   * back to `returnTo` (a path of the console; the start page when absent).
+   */
+  signIn(identity?: Identity, returnTo?: string): void;
   signOut(): void;
 }
 
-const SessionContext = createContext<Session | undefined>(undefined);
+export const SessionContext = createContext<Session | undefined>(undefined);
 
-export const SessionProvider = ({ config, children }: { config: ConsoleConfig; children: ReactNode }) => {
-  const [identity, setIdentity] = useState<DevIdentity | undefined>(storedIdentity);
+/** MSAL is loaded only when the server uses Entra ID: development mode never downloads it. */
+const EntraSessionProvider = lazy(() =>
+  import("./auth/entra-session").then((module) => ({ default: module.EntraSessionProvider })),
+);
+
+const DevelopmentSessionProvider = ({ config, children }: { config: ConsoleConfig; children: ReactNode }) => {
+  const [identity, setIdentity] = useState<Identity | undefined>(storedIdentity);
   const session = useMemo<Session>(
     () => ({
       config,
       identity,
       api: identity ? createApiClient(devTokenSource(identity)) : undefined,
       signIn: (next) => {
+        if (!next) return;
         storeIdentity(next);
         setIdentity(next);
       },
@@ -33,6 +47,15 @@ export const SessionProvider = ({ config, children }: { config: ConsoleConfig; c
   );
   return <SessionContext.Provider value={session}>{children}</SessionContext.Provider>;
 };
+
+export const SessionProvider = ({ config, children }: { config: ConsoleConfig; children: ReactNode }) =>
+  config.authMode === "entra" ? (
+    <Suspense fallback={<Loading label="Loading the sign-in" />}>
+      <EntraSessionProvider config={config}>{children}</EntraSessionProvider>
+    </Suspense>
+  ) : (
+    <DevelopmentSessionProvider config={config}>{children}</DevelopmentSessionProvider>
+  );
 
 export const useSession = (): Session => {
   const session = useContext(SessionContext);

@@ -1,12 +1,7 @@
-import type { Role } from "@airlock/core";
 import { ProblemError, problemOf } from "../api/problem";
+import type { Identity } from "./identity";
 
-/** Who signed in with development authentication: what the development token endpoint mints for. */
-export interface DevIdentity {
-  readonly userId: string;
-  readonly name: string;
-  readonly roles: readonly Role[];
-}
+export type { Identity } from "./identity";
 
 /** Where a token is for: the TRE-wide API, or one workspace (its clientId is the server's to know). */
 export type Audience = { readonly kind: "api" } | { readonly kind: "workspace"; readonly workspace: string };
@@ -14,17 +9,17 @@ export type Audience = { readonly kind: "api" } | { readonly kind: "workspace"; 
 const STORAGE_KEY = "airlock.console.identity";
 
 /** Kept per browser tab: closing the tab signs out. */
-export const storedIdentity = (): DevIdentity | undefined => {
+export const storedIdentity = (): Identity | undefined => {
   const raw = sessionStorage.getItem(STORAGE_KEY);
   if (!raw) return undefined;
   try {
-    return JSON.parse(raw) as DevIdentity;
+    return JSON.parse(raw) as Identity;
   } catch {
     return undefined;
   }
 };
 
-export const storeIdentity = (identity: DevIdentity | undefined): void => {
+export const storeIdentity = (identity: Identity | undefined): void => {
   if (identity) sessionStorage.setItem(STORAGE_KEY, JSON.stringify(identity));
   else sessionStorage.removeItem(STORAGE_KEY);
 };
@@ -38,7 +33,7 @@ interface Cached {
  * Tokens of one identity, one per audience, asked of the server's development token endpoint and
  * reused until a minute before they expire.
  */
-export const devTokenSource = (identity: DevIdentity) => {
+export const devTokenSource = (identity: Identity) => {
   const cache = new Map<string, Cached>();
   return async (audience: Audience): Promise<string> => {
     const key = audience.kind === "api" ? "api" : `ws:${audience.workspace}`;

@@ -7,11 +7,12 @@ import {
   MessageBar,
   MessageBarBody,
   makeStyles,
+  Text,
   Title1,
   tokens,
 } from "@fluentui/react-components";
 import { type FormEvent, useState } from "react";
-import { useNavigate } from "react-router";
+import { Navigate, useLocation, useNavigate } from "react-router";
 import { useSession } from "../session";
 
 /** The roles a development token may carry: the workspace roles and the TRE-wide ones. */
@@ -36,6 +37,31 @@ const useStyles = makeStyles({
   roles: { display: "flex", flexDirection: "column" },
 });
 
+/** Where the person was going when they were sent here: a path of the console, else the start page. */
+const returnPathOf = (state: unknown): string => {
+  const from = (state as { from?: unknown } | null)?.from;
+  return typeof from === "string" && from.startsWith("/") && !from.startsWith("//") ? from : "/";
+};
+
+/**
+ * Entra ID: the authority signs the person in (MSAL, authorization code with PKCE) and sends them
+ * back to the page they were going to.
+ */
+const EntraSignIn = ({ returnTo }: { returnTo: string }) => {
+  const styles = useStyles();
+  const { identity, signIn } = useSession();
+  if (identity) return <Navigate to={returnTo} replace />;
+  return (
+    <main className={styles.page}>
+      <Title1 as="h1">Sign in</Title1>
+      <Text>This airlock signs you in with your organisation's Microsoft Entra ID account.</Text>
+      <Button appearance="primary" onClick={() => signIn(undefined, returnTo)}>
+        Sign in with Microsoft Entra ID
+      </Button>
+    </main>
+  );
+};
+
 /**
  * Development authentication: the person says who they are and which roles they hold, and the
  * server's development token endpoint mints their tokens. Only a development server offers it.
@@ -44,24 +70,13 @@ export const SignInPage = () => {
   const styles = useStyles();
   const { config, signIn } = useSession();
   const navigate = useNavigate();
+  const returnTo = returnPathOf(useLocation().state);
   const [userId, setUserId] = useState("");
   const [name, setName] = useState("");
   const [roles, setRoles] = useState<Role[]>(["WorkspaceResearcher"]);
   const [tried, setTried] = useState(false);
 
-  if (config.authMode !== "development") {
-    return (
-      <main className={styles.page}>
-        <Title1 as="h1">Sign in</Title1>
-        <MessageBar intent="warning">
-          <MessageBarBody>
-            This server uses Entra ID. Sign-in with Entra ID is not available in this version of the console;
-            use the API with an Entra access token.
-          </MessageBarBody>
-        </MessageBar>
-      </main>
-    );
-  }
+  if (config.authMode === "entra") return <EntraSignIn returnTo={returnTo} />;
 
   const idValid = USER_ID.test(userId);
   const submit = (event: FormEvent) => {
@@ -69,7 +84,7 @@ export const SignInPage = () => {
     setTried(true);
     if (!idValid || roles.length === 0) return;
     signIn({ userId, name: name.trim() || userId, roles });
-    navigate("/");
+    navigate(returnTo);
   };
   const toggle = (role: Role, on: boolean) =>
     setRoles((current) => (on ? [...current, role] : current.filter((r) => r !== role)));

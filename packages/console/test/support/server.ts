@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer as createNetServer } from "node:net";
 import { createMemoryPorts } from "@airlock/adapters-memory";
 import { createAirlock, DEFAULT_POLICY, type Workspace } from "@airlock/core";
 import { inProcessGates } from "@airlock/gates";
@@ -48,6 +49,81 @@ export const startServer = async (): Promise<RunningServer> => {
   });
   await registerConsole(app, { root: inject("consoleDist"), auth, workspaces: ports.workspaces });
   const url = await app.listen({ host: "127.0.0.1", port: 0 });
+  return {
+    url,
+    close: async () => {
+      await app.close();
+      await airlock.processor.idle();
+    },
+  };
+};
+
+/** A port nothing listens on now, as the system picks one. */
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const probe = createNetServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+
+/** The Entra settings the console gets from the server, pointing at a test's own OpenID provider. */
+export interface EntraTestSettings {
+  readonly authority: string;
+  readonly jwksUri: string;
+  readonly clientId: string;
+  readonly apiAudience: string;
+  readonly workspaces: readonly Workspace[];
+}
+
+/**
+ * The server with Entra authentication against a test's OpenID provider: the API verifies its
+ * RS256 tokens, and the console signs in with MSAL, told that the authority is a plain OpenID
+ * provider rather than Microsoft's.
+ */
+export const startEntraServer = async (settings: EntraTestSettings): Promise<RunningServer> => {
+  const ports = createMemoryPorts({ workspaces: [...settings.workspaces] });
+  const airlock = createAirlock({ ...ports, gates: inProcessGates() }, { processing: "inline" });
+  const auth: AuthConfig = {
+    mode: "entra",
+    issuer: settings.authority,
+    jwksUri: settings.jwksUri,
+    apiAudience: settings.apiAudience,
+  };
+  // Outside development mode, links are built from the server's public URL: its port is chosen first.
+  const port = await freePort();
+  const app = buildServer({
+    airlock,
+    workspaces: ports.workspaces,
+    auth,
+    blobEndpoint: "embedded",
+    publicBaseUrl: `http://127.0.0.1:${port}`,
+    logger: false,
+  });
+  // TEMPORARY-WORKSPACES-ROUTE
+  app.get("/api/workspaces", async () => ({
+    workspaces: settings.workspaces.map(({ id, displayName, clientId }) => ({
+      id,
+      displayName,
+      clientId,
+      roles: [],
+    })),
+  }));
+  await registerConsole(app, {
+    root: inject("consoleDist"),
+    auth,
+    workspaces: ports.workspaces,
+    entra: {
+      clientId: settings.clientId,
+      authority: settings.authority,
+      apiScope: `api://${settings.apiAudience}/user_impersonation`,
+      workspaceScope: "api://{clientId}/user_impersonation",
+      protocolMode: "OIDC",
+    },
+  });
+  const url = await app.listen({ host: "127.0.0.1", port });
   return {
     url,
     close: async () => {
