@@ -143,6 +143,12 @@ describe("a researcher in the console", () => {
       .first()
       .waitFor();
     await expectAccessible(page, "a refused workspace");
+
+    await page.goto(`${server.url}/no/such/page`);
+    await page.getByRole("heading", { name: "Page not found" }).waitFor();
+    await expectAccessible(page, "a path with no page");
+    await page.getByRole("link", { name: "Back to the start" }).click();
+    await page.getByRole("heading", { name: "Airlock", exact: true }).waitFor();
     await page.context().close();
   });
 

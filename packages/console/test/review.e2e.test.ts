@@ -212,6 +212,10 @@ describe("a request reviewed in the console", () => {
 
     // Until she has voted on every file, the other reviewer's votes and note are not on her page.
     await signIn(carol, "carol", "Carol Checker", "AirlockManager");
+    await carol.getByRole("link", { name: "Awaiting my review" }).click();
+    await carol.getByRole("link", { name: title }).waitFor();
+    await expectAccessible(carol, "the review queue");
+    await screenshot(carol, "review-queue");
     await openFromQueue(carol, title);
     await tabTo(carol, "Approve a.csv");
     await carol.keyboard.press("Enter");
