@@ -1,13 +1,7 @@
 import { createBrowserRouter, Navigate, Outlet, RouterProvider, useLocation } from "react-router";
 import { Layout } from "./components/Layout";
 import type { ConsoleConfig } from "./config";
-import { HomePage } from "./pages/HomePage";
-import { NewRequestPage } from "./pages/NewRequestPage";
-import { NotFoundPage } from "./pages/NotFoundPage";
-import { RequestPage } from "./pages/RequestPage";
-import { ReviewQueuePage } from "./pages/ReviewQueuePage";
 import { SignInPage } from "./pages/SignInPage";
-import { WorkspacePage } from "./pages/WorkspacePage";
 import { SessionProvider, useSession } from "./session";
 
 /**
@@ -26,17 +20,39 @@ const SignedIn = () => {
   );
 };
 
+/**
+ * Each signed-in page is its own chunk, fetched the first time it is shown: the sign-in page, the
+ * first one most people see, carries none of them.
+ */
 const router = createBrowserRouter([
   { path: "/sign-in", element: <SignInPage /> },
   {
     element: <SignedIn />,
     children: [
-      { path: "/", element: <HomePage /> },
-      { path: "/review", element: <ReviewQueuePage /> },
-      { path: "/workspaces/:ws", element: <WorkspacePage /> },
-      { path: "/workspaces/:ws/new", element: <NewRequestPage /> },
-      { path: "/workspaces/:ws/requests/:id", element: <RequestPage /> },
-      { path: "*", element: <NotFoundPage /> },
+      { path: "/", lazy: () => import("./pages/HomePage").then(({ HomePage }) => ({ Component: HomePage })) },
+      {
+        path: "/review",
+        lazy: () =>
+          import("./pages/ReviewQueuePage").then(({ ReviewQueuePage }) => ({ Component: ReviewQueuePage })),
+      },
+      {
+        path: "/workspaces/:ws",
+        lazy: () =>
+          import("./pages/WorkspacePage").then(({ WorkspacePage }) => ({ Component: WorkspacePage })),
+      },
+      {
+        path: "/workspaces/:ws/new",
+        lazy: () =>
+          import("./pages/NewRequestPage").then(({ NewRequestPage }) => ({ Component: NewRequestPage })),
+      },
+      {
+        path: "/workspaces/:ws/requests/:id",
+        lazy: () => import("./pages/RequestPage").then(({ RequestPage }) => ({ Component: RequestPage })),
+      },
+      {
+        path: "*",
+        lazy: () => import("./pages/NotFoundPage").then(({ NotFoundPage }) => ({ Component: NotFoundPage })),
+      },
     ],
   },
 ]);

@@ -199,6 +199,8 @@ export {
   Vote as VoteSchema,
   VoteValue as VoteValueSchema,
 } from "./model/request.js";
+export type { FileToUpload, UploadProblem, UploadRules } from "./model/upload-rules.js";
+export { extensionOf, uploadProblems, uploadRulesOf } from "./model/upload-rules.js";
 export type {
   Workspace,
   WorkspaceMember,
@@ -308,3 +310,4 @@ export type {
 } from "./service/types.js";
 export type { WorkspaceRegistrar, WorkspaceRegistration } from "./service/workspace-registration.js";
 export { createWorkspaceRegistrar } from "./service/workspace-registration.js";
+export type { WorkspaceSummary } from "./service/workspaces.js";

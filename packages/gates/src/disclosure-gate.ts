@@ -1,5 +1,6 @@
 import { finished } from "node:stream/promises";
 import {
+  extensionOf,
   FINDINGS_PER_FILE_MAX,
   type Gate,
   type GateAnswer,
@@ -10,7 +11,6 @@ import {
 } from "@airlock/core";
 import { type Parser, parse } from "csv-parse";
 import { err, ok, type Result, ResultAsync } from "neverthrow";
-import { extensionOf } from "./file-type-gate.js";
 import { cellOf } from "./table-cell.js";
 
 type DisclosureSettings = GateSettingsOf<"disclosure">;

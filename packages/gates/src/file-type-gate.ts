@@ -1,4 +1,11 @@
-import type { Gate, GateAnswer, GateError, GateFile, GateSettingsOf } from "@airlock/core";
+import {
+  extensionOf,
+  type Gate,
+  type GateAnswer,
+  type GateError,
+  type GateFile,
+  type GateSettingsOf,
+} from "@airlock/core";
 import { fileTypeFromBuffer, supportedExtensions } from "file-type";
 import { err, ok, type Result, ResultAsync } from "neverthrow";
 
@@ -20,12 +27,6 @@ const SAME_FORMAT: readonly (readonly string[])[] = [
 
 const sameFormat = (a: string, b: string) =>
   a === b || SAME_FORMAT.some((names) => names.includes(a) && names.includes(b));
-
-/** The name's extension, lower case, without the dot; `""` when it has none. */
-export const extensionOf = (name: string): string => {
-  const dot = name.lastIndexOf(".");
-  return dot <= 0 || dot === name.length - 1 ? "" : name.slice(dot + 1).toLowerCase();
-};
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 

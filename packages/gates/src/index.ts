@@ -9,5 +9,5 @@ export {
   TOO_LARGE_DETAIL,
 } from "./clamd/clamd-scanner.js";
 export { createDisclosureGate, MAX_COLUMNS, MAX_ROW_BYTES } from "./disclosure-gate.js";
-export { createFileTypeGate, extensionOf } from "./file-type-gate.js";
+export { createFileTypeGate } from "./file-type-gate.js";
 export { inProcessGates } from "./in-process.js";

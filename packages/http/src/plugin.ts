@@ -312,6 +312,7 @@ export const airlockApi: FastifyPluginAsync<AirlockApiOptions> = async (app, opt
     registerReviewCycleRoutes(api, { airlock: options.airlock, guard });
     registerAuditRoutes(api, { airlock: options.airlock, guard });
     registerWorkspaceRoutes(api, {
+      airlock: options.airlock,
       guard,
       workspaces: options.workspaces,
       apiAudience: apiAudienceOf(options.auth),

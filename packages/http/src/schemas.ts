@@ -19,6 +19,7 @@ import {
   VoteInputSchema,
   WorkspaceMemberSchema,
   WorkspacePolicySchema,
+  WorkspaceRoleSchema,
   WorkspaceSchema,
 } from "@airlock/core";
 import { z } from "zod";
@@ -261,6 +262,42 @@ export const WorkspaceViewSchema = named(
     members: z.array(WorkspaceMemberSchema),
   }),
   "Workspace",
+);
+
+export const WorkspaceSummarySchema = named(
+  z.object({
+    id: WorkspaceSchema.shape.id,
+    displayName: z.string(),
+    clientId: z.string().describe("The audience of the workspace's tokens"),
+    roles: z.array(WorkspaceRoleSchema).describe("The workspace roles the caller holds there"),
+  }),
+  "WorkspaceSummary",
+);
+
+export const WorkspaceListSchema = named(
+  z.object({ workspaces: z.array(WorkspaceSummarySchema) }),
+  "WorkspaceList",
+);
+
+export const UploadRulesSchema = named(
+  z.object({
+    maxFiles: z.number().int().describe("Active files a request may hold"),
+    maxFileSize: z
+      .number()
+      .int()
+      .describe("Bytes one file may hold: the policy's upload limit or the size gate's, whichever is lower"),
+    maxRequestBytes: z
+      .number()
+      .int()
+      .nullable()
+      .describe("Bytes a request's files may hold together, or no limit"),
+    allowedExtensions: z
+      .array(z.string())
+      .nullable()
+      .describe("Extensions a file may carry (lower case, no dot), or any"),
+    requireFileContext: z.boolean().describe("Whether a submit needs each file's description and controls"),
+  }),
+  "UploadRules",
 );
 
 export const HealthSchema = z.object({ status: z.string() });

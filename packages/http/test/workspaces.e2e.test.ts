@@ -8,7 +8,9 @@ afterEach(async () => {
   await server?.close();
 });
 
-const members = [{ id: "alice", name: "Alice", email: "alice@example.org", roles: ["WorkspaceResearcher"] }];
+const members = [
+  { id: "alice", name: "Alice", email: "alice@example.org", roles: ["WorkspaceResearcher" as const] },
+];
 
 describe("registering workspaces", () => {
   it("a TREAdmin registers a workspace with core's policy defaults, then replaces it", async () => {
@@ -117,6 +119,67 @@ describe("registering workspaces", () => {
     });
     expectProblem(badId, 422, "InvalidInput");
     expectProblem(await call(`${server.url}/api/workspaces/ws9`, { token: admin }), 404, "NotFound");
+  });
+});
+
+describe("the workspaces a caller works in", () => {
+  it("lists the workspaces whose members list names the caller, with their clientId; all for a TREAdmin", async () => {
+    server = await startTestServer({
+      workspaces: [workspace("ws1", { clientId: "app-ws1" }), workspace("ws2", { members })],
+    });
+    const list = (token: string) => call(`${server.url}/api/workspaces`, { token });
+    const bob = await list(await server.token({ user: "bob", roles: ["TREUser"] }));
+    expect(bob.status).toBe(200);
+    expect(bob.body).toEqual({
+      workspaces: [
+        { id: "ws1", displayName: "Workspace ws1", clientId: "app-ws1", roles: ["AirlockManager"] },
+      ],
+    });
+    const alice = await list(await server.token({ user: "alice", roles: ["TREUser"] }));
+    expect((alice.body.workspaces as { id: string }[]).map((entry) => entry.id)).toEqual(["ws1", "ws2"]);
+    const admin = await list(await server.token({ user: "root", roles: ["TREAdmin"] }));
+    expect(admin.body.workspaces).toHaveLength(2);
+    // A workspace's token is not for TRE-wide routes.
+    expectProblem(
+      await list(await server.token({ user: "alice", roles: ["WorkspaceResearcher"], workspace: "app-ws1" })),
+      401,
+      "Unauthorized",
+    );
+    expectProblem(await call(`${server.url}/api/workspaces`), 401, "Unauthorized");
+  });
+});
+
+describe("a workspace's upload rules", () => {
+  it("answers its members what the policy asks of files; others are refused", async () => {
+    server = await startTestServer({
+      workspaces: [
+        workspace("ws1", {
+          policy: {
+            maxFiles: 3,
+            gates: [
+              { type: "size", maxRequestBytes: 2048 },
+              { type: "file-type", allow: ["csv", "txt"] },
+            ],
+          },
+        }),
+      ],
+    });
+    const url = `${server.url}/api/workspaces/ws1/upload-rules`;
+    const rita = await call(url, {
+      token: await server.token({ user: "rita", roles: ["WorkspaceResearcher"], workspace: "ws1" }),
+    });
+    expect(rita.status).toBe(200);
+    expect(rita.body).toEqual({
+      maxFiles: 3,
+      maxFileSize: 1024 * 1024,
+      maxRequestBytes: 2048,
+      allowedExtensions: ["csv", "txt"],
+      requireFileContext: false,
+    });
+    const stranger = await server.token({ user: "stranger", roles: ["TREUser"], workspace: "ws1" });
+    expectProblem(await call(url, { token: stranger }), 403, "Forbidden");
+    const admin = await server.token({ user: "root", roles: ["TREAdmin"] });
+    expectProblem(await call(url, { token: admin }), 401, "Unauthorized");
   });
 });
 

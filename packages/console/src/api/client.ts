@@ -8,8 +8,10 @@ import type {
   ReturnInputSchema,
   ReviewInputSchema,
   RevokeInputSchema,
+  UploadRules,
   UserAction,
   VoteInputSchema,
+  WorkspaceSummary,
 } from "@airlock/core";
 import type { z } from "zod";
 import type { Audience } from "../auth/session";
@@ -97,6 +99,10 @@ export const createApiClient = (tokenFor: TokenSource) => {
           continuation,
         })}`,
       ),
+    myWorkspaces: () =>
+      call<{ workspaces: readonly WorkspaceSummary[] }>({ kind: "api" }, "GET", "/api/workspaces"),
+    uploadRules: (workspace: string) =>
+      call<UploadRules>(ws(workspace), "GET", `/api/workspaces/${segment(workspace)}/upload-rules`),
     getRequest: (workspace: string, id: string) =>
       call<RequestView>(ws(workspace), "GET", requestPath(workspace, id)),
     createRequest: (workspace: string, input: NewRequestInput) =>

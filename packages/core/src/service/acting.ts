@@ -1,6 +1,6 @@
 import type { Result } from "neverthrow";
 import type { AirlockError } from "../errors.js";
-import { type Actor, Actor as ActorSchema, type Role, TreRole } from "../model/actor.js";
+import { type Actor, Actor as ActorSchema, type Role, TreRole, type WorkspaceRole } from "../model/actor.js";
 import type { Workspace } from "../model/workspace.js";
 import { parseInput } from "./outcome.js";
 import type { RoleSource } from "./types.js";
@@ -31,6 +31,14 @@ export const actingAcross = (actor: Actor, workspace: Workspace, source: RoleSou
   ...actor,
   roles: [...new Set([...actingIn(actor, workspace, source).roles, ...directoryRoles(workspace, actor.id)])],
 });
+
+/** The workspace roles the actor holds in `workspace`, in a look across workspaces. */
+export const workspaceRolesAcross = (
+  actor: Actor,
+  workspace: Workspace,
+  source: RoleSource,
+): WorkspaceRole[] =>
+  actingAcross(actor, workspace, source).roles.filter((role): role is WorkspaceRole => !isTreRole(role));
 
 /**
  * The actor on a TRE-wide read (the TRE's own audit trail): no workspace is addressed, so none

@@ -35,6 +35,7 @@ import type { Airlock, AirlockOptions, AirlockPorts } from "./types.js";
 import { commitFileBlocks, stageFileBlock, uploadFile } from "./upload.js";
 import { voteOnFile } from "./vote.js";
 import { withdrawFile } from "./withdraw.js";
+import { listWorkspacesFor, readUploadRules } from "./workspaces.js";
 
 /** The public face of a use case: a `ResultAsync`, as every port and caller expects. */
 const asResultAsync = <T>(outcome: Outcome<T>): ResultAsync<T, AirlockError> => new ResultAsync(outcome);
@@ -63,6 +64,8 @@ export const createAirlock = (ports: AirlockPorts, options: AirlockOptions = {})
     get: (actor, workspaceId, requestId) => asResultAsync(getRequest(deps, actor, workspaceId, requestId)),
     list: (actor, workspaceId, query) => asResultAsync(listRequests(deps, actor, workspaceId, query)),
     listForUser: (actor, query) => asResultAsync(listRequestsForUser(deps, actor, query)),
+    workspaces: (actor) => asResultAsync(listWorkspacesFor(deps, actor)),
+    uploadRules: (actor, workspaceId) => asResultAsync(readUploadRules(deps, actor, workspaceId)),
     link: (actor, workspaceId, requestId) => asResultAsync(issueLink(deps, actor, workspaceId, requestId)),
     submit: (actor, workspaceId, requestId) =>
       asResultAsync(submitRequest(deps, actor, workspaceId, requestId)),

@@ -5,6 +5,7 @@ import type { AuditTrailPage, AuditVerification } from "../model/audit.js";
 import type { GateType } from "../model/gates.js";
 import type { RecipientRole } from "../model/notification.js";
 import type { AirlockRequest, Comment, RequestStatus, Stage, UserAction } from "../model/request.js";
+import type { UploadRules } from "../model/upload-rules.js";
 import type { AuditLog } from "../ports/audit-log.js";
 import type { Clock } from "../ports/clock.js";
 import type { EventPublisher } from "../ports/event-publisher.js";
@@ -16,6 +17,7 @@ import type { RequestOrderBy, RequestRepository } from "../ports/request-reposit
 import type { AirlockStorage, FileProperties, LinkAccess, StoredFile } from "../ports/storage.js";
 import type { WorkspaceDirectory } from "../ports/workspace-directory.js";
 import type { TurnChanges } from "./changes.js";
+import type { WorkspaceSummary } from "./workspaces.js";
 
 export interface AirlockPorts {
   readonly repository: RequestRepository;
@@ -234,6 +236,13 @@ export interface Airlock {
       readonly continuation?: string;
     },
   ): ResultAsync<RequestList, AirlockError>;
+  /**
+   * The workspaces the caller holds a role in (as the workspaces' members lists say), by display
+   * name; every workspace for a TRE admin.
+   */
+  workspaces(actor: Actor): ResultAsync<readonly WorkspaceSummary[], AirlockError>;
+  /** What the workspace's policy asks of uploaded files; for those who may read its requests. */
+  uploadRules(actor: Actor, workspaceId: string): ResultAsync<UploadRules, AirlockError>;
   link(actor: Actor, workspaceId: string, requestId: string): ResultAsync<LinkView, AirlockError>;
   submit(actor: Actor, workspaceId: string, requestId: string): ResultAsync<RequestView, AirlockError>;
   cancel(actor: Actor, workspaceId: string, requestId: string): ResultAsync<RequestView, AirlockError>;

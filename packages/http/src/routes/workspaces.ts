@@ -1,4 +1,5 @@
 import {
+  type Airlock,
   createWorkspaceRegistrar,
   type GateType,
   type Workspace,
@@ -14,12 +15,14 @@ import type { Guard } from "../auth/guard.js";
 import { problem, sendAirlockError, sendProblem } from "../problem.js";
 import {
   problemResponses,
+  UploadRulesSchema,
+  WorkspaceListSchema,
   WorkspaceParams,
   WorkspaceRegistrationBody,
   WorkspaceRegistrationSchema,
   WorkspaceViewSchema,
 } from "../schemas.js";
-import { MALFORMED_JSON } from "./respond.js";
+import { MALFORMED_JSON, respond } from "./respond.js";
 
 const security = [{ bearerAuth: [] }];
 const tags = ["workspaces"];
@@ -39,13 +42,15 @@ const issuesOf = (error: z.ZodError, prefix = "") =>
   }));
 
 /**
- * Registering workspaces (TRE admins, on the API audience) in the workspace registry the
- * application passes, through core's registrar: no two workspaces share a client id, and neither the
- * API's audience nor the default one is a workspace's id or client id.
+ * The workspaces a caller works in, and what a workspace asks of uploaded files; registering
+ * workspaces (TRE admins, on the API audience) in the workspace registry the application passes,
+ * through core's registrar: no two workspaces share a client id, and neither the API's audience nor
+ * the default one is a workspace's id or client id.
  */
 export const registerWorkspaceRoutes = (
   root: FastifyInstance,
   deps: {
+    readonly airlock: Airlock;
     readonly guard: Guard;
     readonly workspaces: WorkspaceRegistry;
     readonly apiAudience: string;
@@ -59,6 +64,48 @@ export const registerWorkspaceRoutes = (
   });
   const app = root.withTypeProvider<ZodTypeProvider>();
   const admin = deps.guard.api({ role: "TREAdmin" });
+
+  app.get(
+    "/api/workspaces",
+    {
+      onRequest: deps.guard.api({}),
+      schema: {
+        tags,
+        security,
+        operationId: "listWorkspaces",
+        summary:
+          "The workspaces whose members list names the caller, with the roles held there and each one's token audience (clientId); every workspace for a TREAdmin",
+        response: { 200: WorkspaceListSchema, ...problemResponses },
+      },
+    },
+    (request, reply) =>
+      respond(request, reply, deps.airlock.workspaces(deps.guard.actorOf(request)), (workspaces) => ({
+        workspaces: [...workspaces],
+      })),
+  );
+
+  app.get(
+    "/api/workspaces/:ws/upload-rules",
+    {
+      onRequest: deps.guard.workspace({ treAdmin: false }),
+      schema: {
+        tags,
+        security,
+        operationId: "getUploadRules",
+        summary:
+          "What the workspace's policy asks of uploaded files (count, size, extensions), to check files before sending them",
+        params: WorkspaceParams,
+        response: { 200: UploadRulesSchema, ...problemResponses },
+      },
+    },
+    (request, reply) =>
+      respond(
+        request,
+        reply,
+        deps.airlock.uploadRules(deps.guard.actorOf(request), request.params.ws),
+        (rules) => ({ ...rules, allowedExtensions: rules.allowedExtensions && [...rules.allowedExtensions] }),
+      ),
+  );
 
   app.put(
     "/api/workspaces/:ws",
