@@ -130,15 +130,6 @@ export const startEntraServer = async (settings: EntraTestSettings): Promise<Run
     publicBaseUrl: `http://127.0.0.1:${port}`,
     logger: false,
   });
-  // TEMPORARY-WORKSPACES-ROUTE
-  app.get("/api/workspaces", async () => ({
-    workspaces: settings.workspaces.map(({ id, displayName, clientId }) => ({
-      id,
-      displayName,
-      clientId,
-      roles: [],
-    })),
-  }));
   await registerConsole(app, {
     root: inject("consoleDist"),
     auth,
