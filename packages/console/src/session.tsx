@@ -1,7 +1,7 @@
+import { Spinner } from "@fluentui/react-components";
 import { createContext, lazy, type ReactNode, Suspense, useContext, useMemo, useState } from "react";
 import { type ApiClient, createApiClient } from "./api/client";
 import { devTokenSource, type Identity, storedIdentity, storeIdentity } from "./auth/session";
-import { Loading } from "./components/States";
 import type { ConsoleConfig } from "./config";
 
 export type { Identity } from "./auth/session";
@@ -50,7 +50,7 @@ const DevelopmentSessionProvider = ({ config, children }: { config: ConsoleConfi
 
 export const SessionProvider = ({ config, children }: { config: ConsoleConfig; children: ReactNode }) =>
   config.authMode === "entra" ? (
-    <Suspense fallback={<Loading label="Loading the sign-in" />}>
+    <Suspense fallback={<Spinner label="Loading the sign-in" />}>
       <EntraSessionProvider config={config}>{children}</EntraSessionProvider>
     </Suspense>
   ) : (
