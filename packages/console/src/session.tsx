@@ -11,6 +11,8 @@ export interface Session {
   readonly config: ConsoleConfig;
   readonly identity: Identity | undefined;
   readonly api: ApiClient | undefined;
+  /** Why the last sign-in did not finish, in the authority's words (Entra ID only). */
+  readonly signInProblem?: string | undefined;
   /**
    * Development: signs in as `identity`. Entra ID: leaves for the authority's sign-in and comes
    * back to `returnTo` (a path of the console; the start page when absent).

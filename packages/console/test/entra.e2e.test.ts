@@ -171,6 +171,22 @@ describe("the console with Entra ID", () => {
     await page.context().close();
   });
 
+  it("shows why the authority refused a sign-in, and signs in on the next try", async () => {
+    const page = await newEntraPage();
+    provider.refuseSignIn();
+    await page.goto(`${server.url}/`);
+    await page.getByRole("button", { name: "Sign in with Microsoft Entra ID" }).click();
+    const alert = page.getByRole("alert");
+    await alert.getByText("The sign-in did not finish").waitFor();
+    await alert.getByText(/not assigned to a role for the application/).waitFor();
+    await page.waitForURL(`${server.url}/sign-in`);
+    await expectAccessible(page, "a refused Entra sign-in");
+    provider.signInAs("alice-oid");
+    await page.getByRole("button", { name: "Sign in with Microsoft Entra ID" }).click();
+    await page.getByText("Alice Researcher (WorkspaceResearcher, TREUser)").waitFor();
+    await page.context().close();
+  });
+
   it("shows a TREUser who is not in the workspace the API's refusal in words", async () => {
     const page = await newEntraPage();
     await signIn(page, "dave-oid");

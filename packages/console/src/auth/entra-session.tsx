@@ -3,14 +3,17 @@ import {
   AuthError,
   BrowserCacheLocation,
   CacheLookupPolicy,
+  type EventMessage,
+  EventType,
   InteractionRequiredAuthError,
   InteractionStatus,
+  InteractionType,
   type IPublicClientApplication,
   ProtocolMode,
   PublicClientApplication,
 } from "@azure/msal-browser";
 import { MsalProvider, useMsal } from "@azure/msal-react";
-import { type ReactNode, useMemo, useState } from "react";
+import { type ReactNode, useEffect, useMemo, useState } from "react";
 import { createApiClient, type TokenSource } from "../api/client";
 import { ProblemError } from "../api/problem";
 import { Loading } from "../components/States";
@@ -93,15 +96,56 @@ const entraTokenSource = (
       : tokenFor(workspaceScopeOf(config.workspaceScope, await clientIdOf(audience.workspace)));
 };
 
+/** Why a redirect back from the authority brought no sign-in, in the authority's words. */
+const problemOf = (error: unknown): string =>
+  error instanceof AuthError
+    ? error.errorMessage || error.errorCode
+    : error instanceof Error
+      ? error.message
+      : String(error);
+
+/**
+ * The account a sign-in just gave becomes the one calls are made as; an answer of the authority
+ * that was an error is kept for the sign-in page to show.
+ */
+const useSignInEvents = (instance: IPublicClientApplication): string | undefined => {
+  const [problem, setProblem] = useState<string | undefined>(undefined);
+  useEffect(() => {
+    // Registered before MsalProvider handles the redirect: a child's effects run before its parent's.
+    const id = instance.addEventCallback((message: EventMessage) => {
+      const payload = message.payload as { account?: AccountInfo } | null;
+      if (
+        (message.eventType === EventType.LOGIN_SUCCESS ||
+          message.eventType === EventType.ACQUIRE_TOKEN_SUCCESS) &&
+        payload?.account
+      ) {
+        instance.setActiveAccount(payload.account);
+        setProblem(undefined);
+      } else if (
+        message.eventType === EventType.ACQUIRE_TOKEN_FAILURE &&
+        message.interactionType === InteractionType.Redirect
+      ) {
+        setProblem(problemOf(message.error));
+      }
+    });
+    return () => {
+      if (id) instance.removeEventCallback(id);
+    };
+  }, [instance]);
+  return problem;
+};
+
 /** The session as MSAL knows it, once it has handled a redirect back from the authority. */
 const EntraSession = ({ config, children }: { config: EntraConfig; children: ReactNode }) => {
   const { instance, accounts, inProgress } = useMsal();
+  const signInProblem = useSignInEvents(instance);
   const account = instance.getActiveAccount() ?? accounts[0];
   const session = useMemo<Session>(() => {
     const identity = identityOfClaims(account?.idTokenClaims);
     return {
       config,
       identity,
+      signInProblem,
       api: account && identity ? createApiClient(entraTokenSource(instance, account, config)) : undefined,
       signIn: (_identity, returnTo) => {
         instance.loginRedirect({
@@ -116,7 +160,7 @@ const EntraSession = ({ config, children }: { config: EntraConfig; children: Rea
           .catch(() => instance.clearCache(account ? { account } : {}));
       },
     };
-  }, [config, instance, account]);
+  }, [config, instance, account, signInProblem]);
   // Until MSAL has read the authority's answer, nobody is signed in yet nor out.
   if (inProgress === InteractionStatus.Startup || inProgress === InteractionStatus.HandleRedirect) {
     return <Loading label="Signing in" />;

@@ -6,6 +6,7 @@ import {
   Input,
   MessageBar,
   MessageBarBody,
+  MessageBarTitle,
   makeStyles,
   Text,
   Title1,
@@ -49,11 +50,19 @@ const returnPathOf = (state: unknown): string => {
  */
 const EntraSignIn = ({ returnTo }: { returnTo: string }) => {
   const styles = useStyles();
-  const { identity, signIn } = useSession();
+  const { identity, signIn, signInProblem } = useSession();
   if (identity) return <Navigate to={returnTo} replace />;
   return (
     <main className={styles.page}>
       <Title1 as="h1">Sign in</Title1>
+      {signInProblem && (
+        <MessageBar intent="error" role="alert">
+          <MessageBarBody>
+            <MessageBarTitle>The sign-in did not finish</MessageBarTitle>
+            {signInProblem}
+          </MessageBarBody>
+        </MessageBar>
+      )}
       <Text>This airlock signs you in with your organisation's Microsoft Entra ID account.</Text>
       <Button appearance="primary" onClick={() => signIn(undefined, returnTo)}>
         Sign in with Microsoft Entra ID

@@ -36,6 +36,8 @@ export interface OpenIdProvider {
   readonly jwksUri: string;
   /** Who the next `/authorize` signs in: the provider consents for them at once. */
   signInAs(userId: string): void;
+  /** The next `/authorize` answers `access_denied`, as when a person declines or is not assigned. */
+  refuseSignIn(): void;
   /** Forgets every refresh token given so far, as when they expire: MSAL must sign in again. */
   revokeRefreshTokens(): void;
   /** What the provider was asked at `/authorize` and `/token`, in order. */
@@ -225,8 +227,13 @@ export const startOpenIdProvider = async (options: ProviderOptions): Promise<Ope
         else if (params.code_challenge_method !== "S256" || !params.code_challenge) {
           answer.set("error", "invalid_request");
           answer.set("error_description", "PKCE with S256 is required");
-        } else if (!current) answer.set("error", "access_denied");
-        else {
+        } else if (!current) {
+          answer.set("error", "access_denied");
+          answer.set(
+            "error_description",
+            "The signed in user is not assigned to a role for the application.",
+          );
+        } else {
           const code = base64url(randomBytes(24));
           codes.set(code, {
             user: current,
@@ -320,6 +327,9 @@ export const startOpenIdProvider = async (options: ProviderOptions): Promise<Ope
     jwksUri,
     calls,
     revokeRefreshTokens: () => refreshTokens.clear(),
+    refuseSignIn: () => {
+      current = undefined;
+    },
     signInAs: (userId) => {
       current = options.users.find((user) => user.id === userId);
       if (!current) throw new Error(`the provider knows no user ${userId}`);
