@@ -187,6 +187,27 @@ describe("the console with Entra ID", () => {
     await page.context().close();
   });
 
+  it("says so on the sign-in page when the authority cannot be reached", async () => {
+    // An authority on a port nothing listens on.
+    const stranded = await startEntraServer({
+      authority: "https://127.0.0.1:9/tenant",
+      jwksUri: provider.jwksUri,
+      clientId: CONSOLE_CLIENT_ID,
+      apiAudience: API_AUDIENCE,
+      workspaces: [WORKSPACE],
+    });
+    try {
+      const page = await newEntraPage();
+      await page.goto(`${stranded.url}/sign-in`);
+      await page.getByRole("button", { name: "Sign in with Microsoft Entra ID" }).click();
+      await page.getByRole("alert").getByText("The sign-in did not finish").waitFor();
+      expect(page.url()).toBe(`${stranded.url}/sign-in`);
+      await page.context().close();
+    } finally {
+      await stranded.close();
+    }
+  });
+
   it("shows a TREUser who is not in the workspace the API's refusal in words", async () => {
     const page = await newEntraPage();
     await signIn(page, "dave-oid");

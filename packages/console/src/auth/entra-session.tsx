@@ -108,7 +108,7 @@ const problemOf = (error: unknown): string =>
  * The account a sign-in just gave becomes the one calls are made as; an answer of the authority
  * that was an error is kept for the sign-in page to show.
  */
-const useSignInEvents = (instance: IPublicClientApplication): string | undefined => {
+const useSignInEvents = (instance: IPublicClientApplication) => {
   const [problem, setProblem] = useState<string | undefined>(undefined);
   useEffect(() => {
     // Registered before MsalProvider handles the redirect: a child's effects run before its parent's.
@@ -132,15 +132,19 @@ const useSignInEvents = (instance: IPublicClientApplication): string | undefined
       if (id) instance.removeEventCallback(id);
     };
   }, [instance]);
-  return problem;
+  return [problem, setProblem] as const;
 };
 
 /** The session as MSAL knows it, once it has handled a redirect back from the authority. */
 const EntraSession = ({ config, children }: { config: EntraConfig; children: ReactNode }) => {
   const { instance, accounts, inProgress } = useMsal();
-  const signInProblem = useSignInEvents(instance);
-  const account = instance.getActiveAccount() ?? accounts[0];
+  const [signInProblem, setSignInProblem] = useSignInEvents(instance);
+  // MSAL answers a new object on every read: the session (and its API client, with the
+  // workspaces' clientIds it has read) changes only with the sign-in, that is with the ID token.
+  const current = instance.getActiveAccount() ?? accounts[0];
+  const signedIn = current ? `${current.homeAccountId} ${current.idToken ?? ""}` : undefined;
   const session = useMemo<Session>(() => {
+    const account = signedIn ? (instance.getActiveAccount() ?? instance.getAllAccounts()[0]) : undefined;
     const identity = identityOfClaims(account?.idTokenClaims);
     return {
       config,
@@ -148,10 +152,11 @@ const EntraSession = ({ config, children }: { config: EntraConfig; children: Rea
       signInProblem,
       api: account && identity ? createApiClient(entraTokenSource(instance, account, config)) : undefined,
       signIn: (_identity, returnTo) => {
-        instance.loginRedirect({
-          scopes: [config.apiScope],
-          redirectStartPage: pageUrl(returnTo ?? "/"),
-        });
+        setSignInProblem(undefined);
+        instance
+          .loginRedirect({ scopes: [config.apiScope], redirectStartPage: pageUrl(returnTo ?? "/") })
+          // The authority could not be reached or read: the tab stays, and says so.
+          .catch((error: unknown) => setSignInProblem(problemOf(error)));
       },
       signOut: () => {
         instance
@@ -160,7 +165,7 @@ const EntraSession = ({ config, children }: { config: EntraConfig; children: Rea
           .catch(() => instance.clearCache(account ? { account } : {}));
       },
     };
-  }, [config, instance, account, signInProblem]);
+  }, [config, instance, signedIn, signInProblem, setSignInProblem]);
   // Until MSAL has read the authority's answer, nobody is signed in yet nor out.
   if (inProgress === InteractionStatus.Startup || inProgress === InteractionStatus.HandleRedirect) {
     return <Loading label="Signing in" />;
