@@ -1,12 +1,16 @@
 import { createBrowserRouter, Navigate, Outlet, RouterProvider } from "react-router";
 import { Layout } from "./components/Layout";
 import type { ConsoleConfig } from "./config";
+import { AdminWorkspacesPage } from "./pages/AdminWorkspacesPage";
+import { AuditPage } from "./pages/AuditPage";
 import { HomePage } from "./pages/HomePage";
 import { NewRequestPage } from "./pages/NewRequestPage";
+import { NewWorkspacePage } from "./pages/NewWorkspacePage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { RequestPage } from "./pages/RequestPage";
 import { ReviewQueuePage } from "./pages/ReviewQueuePage";
 import { SignInPage } from "./pages/SignInPage";
+import { WorkspaceAdminPage } from "./pages/WorkspaceAdminPage";
 import { WorkspacePage } from "./pages/WorkspacePage";
 import { SessionProvider, useSession } from "./session";
 
@@ -32,6 +36,11 @@ const router = createBrowserRouter([
       { path: "/workspaces/:ws", element: <WorkspacePage /> },
       { path: "/workspaces/:ws/new", element: <NewRequestPage /> },
       { path: "/workspaces/:ws/requests/:id", element: <RequestPage /> },
+      { path: "/workspaces/:ws/requests/:id/audit", element: <AuditPage /> },
+      { path: "/admin/workspaces", element: <AdminWorkspacesPage /> },
+      { path: "/admin/workspaces/new", element: <NewWorkspacePage /> },
+      { path: "/admin/workspaces/:ws", element: <WorkspaceAdminPage /> },
+      { path: "/admin/workspaces/:ws/audit", element: <AuditPage /> },
       { path: "*", element: <NotFoundPage /> },
     ],
   },
