@@ -153,6 +153,11 @@ describe("an admin in the console", () => {
       .poll(() => messagesOf(page, "Client id").catch(() => ""))
       .toContain(`already belongs to workspace ${WS}`);
 
+    // A workspace that is not registered: the API's problem, in words.
+    await page.goto(`${server.url}/admin/workspaces/ws-nowhere`);
+    await page.getByText("workspace ws-nowhere not found").waitFor();
+    await expectAccessible(page, "a workspace that is not registered");
+
     // The new workspace is listed.
     await page.getByRole("link", { name: "Workspaces", exact: true }).click();
     await list.getByRole("link", { name: "Cohort study" }).waitFor();
@@ -214,6 +219,17 @@ describe("an admin in the console", () => {
     await olga.getByRole("button", { name: "Previous page" }).click();
     await entries.getByRole("cell", { name: "create", exact: true }).waitFor();
 
+    // An entry changed behind the server's back: verifying again says where the trail breaks.
+    server.tamperAudit(id, 3, { reason: "nothing happened here" });
+    await olga.getByRole("button", { name: "Verify again" }).click();
+    await olga.getByText("Broken", { exact: true }).waitFor();
+    await olga
+      .getByText(
+        "The trail does not verify from entry 3 on: an entry's content was changed, or written without the chain's key.",
+      )
+      .waitFor();
+    await expectAccessible(olga, "a broken audit trail");
+
     // A TRE admin, who may not read the request, reaches its trail by workspace and request id.
     const dana = await newPage(browser);
     await signIn(dana, "dana", "Dana Admin", "TREAdmin");
@@ -221,7 +237,8 @@ describe("an admin in the console", () => {
     await dana.getByLabel("Request id").fill(id);
     await dana.getByRole("button", { name: "Open the request's audit trail" }).click();
     await dana.getByRole("heading", { name: `Audit trail of request ${id}` }).waitFor();
-    await dana.getByText("Verified", { exact: true }).waitFor();
+    // The admin reads the same trail, broken where it was changed.
+    await dana.getByText("Broken", { exact: true }).waitFor();
     await dana
       .getByRole("table", { name: "Audit entries" })
       .getByRole("cell", { name: "create", exact: true })
