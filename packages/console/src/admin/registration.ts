@@ -2,13 +2,26 @@ import {
   DEFAULT_POLICY,
   GateSettingsSchema,
   type GateType,
+  type WorkspaceMember,
+  type WorkspacePolicy,
   WorkspacePolicySchema,
   WorkspaceRegistrationSchema,
   type WorkspaceRole,
   WorkspaceSchema,
 } from "@airlock/core";
 import type { z } from "zod";
-import type { WorkspaceRegistrationInput, WorkspaceView } from "../api/client";
+
+/** A workspace's registration as the API takes it. */
+type WorkspaceRegistrationInput = z.input<typeof WorkspaceRegistrationSchema>;
+
+/** A registered workspace as the API answers it (the form reads nothing else). */
+interface StoredWorkspace {
+  readonly id: string;
+  readonly displayName: string;
+  readonly clientId: string;
+  readonly airlock: WorkspacePolicy;
+  readonly members: readonly WorkspaceMember[];
+}
 
 /**
  * The workspace form as the person types it: numbers and lists as text, so that what they typed
@@ -107,7 +120,7 @@ const draftOf = (
   displayName: string,
   clientId: string,
   policy: Record<string, unknown> & { gates: readonly (Record<string, unknown> & { type: GateType })[] },
-  members: WorkspaceView["members"],
+  members: StoredWorkspace["members"],
 ): RegistrationDraft => ({
   id,
   displayName,
@@ -126,7 +139,7 @@ const draftOf = (
 export const emptyDraft = (): RegistrationDraft => draftOf("", "", "", DEFAULT_POLICY, []);
 
 /** A registered workspace, as the form edits it. */
-export const draftOfView = (view: WorkspaceView): RegistrationDraft =>
+export const draftOfView = (view: StoredWorkspace): RegistrationDraft =>
   draftOf(view.id, view.displayName, view.clientId, view.airlock, view.members);
 
 /** Text to the value the schema reads: empty is left out (the default applies), a number is parsed. */
