@@ -141,17 +141,24 @@ describe("an admin in the console", () => {
     await tabTo(page, "Save changes", 120);
     await page.keyboard.press("Enter");
     await page.getByText("Saved.").waitFor();
-    await page.reload();
-    await page.getByRole("group", { name: "Gate 1: Disclosure (small counts)" }).waitFor();
     await page.getByRole("group", { name: "Gate 2: File types" }).waitFor();
-    await expect(page.getByLabel("Approvals needed").inputValue()).resolves.toBe("2");
 
-    // Another workspace's client id: the API's conflict, in its words, at the client id.
+    // Another workspace's client id: the API's conflict, in its words, at the client id; the
+    // form keeps what was typed.
     await page.getByLabel("Client id").fill(E2E_WORKSPACE.clientId);
     await page.getByRole("button", { name: "Save changes" }).click();
     await expect
       .poll(() => messagesOf(page, "Client id").catch(() => ""))
       .toContain(`already belongs to workspace ${WS}`);
+    await expect(page.getByLabel("Client id").inputValue()).resolves.toBe(E2E_WORKSPACE.clientId);
+    await expect(page.getByText("Saved.").count()).resolves.toBe(0);
+
+    // What was saved is what the API stored.
+    await page.reload();
+    await page.getByRole("group", { name: "Gate 1: Disclosure (small counts)" }).waitFor();
+    await page.getByRole("group", { name: "Gate 2: File types" }).waitFor();
+    await expect(page.getByLabel("Approvals needed").inputValue()).resolves.toBe("2");
+    await expect(page.getByLabel("Client id").inputValue()).resolves.toBe("ws-admin");
 
     // A workspace that is not registered: the API's problem, in words.
     await page.goto(`${server.url}/admin/workspaces/ws-nowhere`);

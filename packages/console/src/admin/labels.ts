@@ -24,7 +24,8 @@ const LABELS: Readonly<Record<string, Label>> = {
     bytes: true,
   },
   requireFileContext: {
-    label: "Files need their description before a submit",
+    label: "Descriptions needed to submit",
+    hint: "Each file's description and disclosure controls",
   },
   independentReview: {
     label: "Independent review",

@@ -4,6 +4,7 @@ import {
   MessageBar,
   MessageBarBody,
   MessageBarTitle,
+  makeStyles,
   Table,
   TableBody,
   TableCell,
@@ -48,43 +49,56 @@ export const VerificationResult = ({ result }: { result: AuditVerification }) =>
 
 const OUTCOME_COLOR = { allowed: "success", denied: "danger", transition: "brand" } as const;
 
-const statusChange = (entry: AuditEntry): string =>
-  entry.fromStatus === null && entry.toStatus === null
-    ? ""
-    : `${entry.fromStatus ? statusText(entry.fromStatus) : "none"} → ${entry.toStatus ? statusText(entry.toStatus) : "none"}`;
+/** The status an entry left the request in: a change as "from → to", else the status it found. */
+const statusChange = ({ fromStatus, toStatus }: AuditEntry): string => {
+  if (toStatus === null || toStatus === fromStatus) return fromStatus ? statusText(fromStatus) : "";
+  return fromStatus ? `${statusText(fromStatus)} → ${statusText(toStatus)}` : `new → ${statusText(toStatus)}`;
+};
+
+const useStyles = makeStyles({
+  narrow: { width: "5rem" },
+  when: { width: "11rem" },
+  who: { width: "11rem" },
+  outcome: { width: "7rem" },
+  status: { width: "10rem" },
+  reason: { width: "auto" },
+});
 
 /** A page of a trail's entries, in the order they were written. */
-export const AuditTable = ({ entries }: { entries: readonly AuditEntry[] }) => (
-  <Table aria-label="Audit entries">
-    <TableHeader>
-      <TableRow>
-        <TableHeaderCell>Entry</TableHeaderCell>
-        <TableHeaderCell>When</TableHeaderCell>
-        <TableHeaderCell>Who</TableHeaderCell>
-        <TableHeaderCell>Action</TableHeaderCell>
-        <TableHeaderCell>Outcome</TableHeaderCell>
-        <TableHeaderCell>Status</TableHeaderCell>
-        <TableHeaderCell>Reason</TableHeaderCell>
-      </TableRow>
-    </TableHeader>
-    <TableBody>
-      {entries.map((entry) => (
-        <TableRow key={entry.seq}>
-          <TableCell>{entry.seq}</TableCell>
-          <TableCell>{dateOf(entry.at)}</TableCell>
-          <TableCell>
-            {entry.actor.name} ({entry.actor.id})
-          </TableCell>
-          <TableCell>{entry.action}</TableCell>
-          <TableCell>
-            <Badge appearance="tint" color={OUTCOME_COLOR[entry.outcome]}>
-              {entry.outcome}
-            </Badge>
-          </TableCell>
-          <TableCell>{statusChange(entry)}</TableCell>
-          <TableCell>{entry.reason ?? ""}</TableCell>
+export const AuditTable = ({ entries }: { entries: readonly AuditEntry[] }) => {
+  const styles = useStyles();
+  return (
+    <Table aria-label="Audit entries">
+      <TableHeader>
+        <TableRow>
+          <TableHeaderCell className={styles.narrow}>Entry</TableHeaderCell>
+          <TableHeaderCell className={styles.when}>When</TableHeaderCell>
+          <TableHeaderCell className={styles.who}>Who</TableHeaderCell>
+          <TableHeaderCell className={styles.when}>Action</TableHeaderCell>
+          <TableHeaderCell className={styles.outcome}>Outcome</TableHeaderCell>
+          <TableHeaderCell className={styles.status}>Status</TableHeaderCell>
+          <TableHeaderCell className={styles.reason}>Reason</TableHeaderCell>
         </TableRow>
-      ))}
-    </TableBody>
-  </Table>
-);
+      </TableHeader>
+      <TableBody>
+        {entries.map((entry) => (
+          <TableRow key={entry.seq}>
+            <TableCell>{entry.seq}</TableCell>
+            <TableCell>{dateOf(entry.at)}</TableCell>
+            <TableCell>
+              {entry.actor.name} ({entry.actor.id})
+            </TableCell>
+            <TableCell>{entry.action}</TableCell>
+            <TableCell>
+              <Badge appearance="tint" color={OUTCOME_COLOR[entry.outcome]}>
+                {entry.outcome}
+              </Badge>
+            </TableCell>
+            <TableCell>{statusChange(entry)}</TableCell>
+            <TableCell>{entry.reason ?? ""}</TableCell>
+          </TableRow>
+        ))}
+      </TableBody>
+    </Table>
+  );
+};

@@ -18,7 +18,7 @@ const useStyles = makeStyles({
   row: { display: "flex", flexWrap: "wrap", gap: tokens.spacingHorizontalM },
   roles: { border: "none", margin: `${tokens.spacingVerticalS} 0 0`, padding: 0 },
   error: { color: tokens.colorPaletteRedForeground1 },
-  buttons: { marginTop: tokens.spacingVerticalS },
+  buttons: { marginTop: tokens.spacingVerticalS, alignSelf: "flex-start" },
 });
 
 /** The workspace's members: who they are, and their roles in the workspace. */

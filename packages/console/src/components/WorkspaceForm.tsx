@@ -56,6 +56,7 @@ export const WorkspaceForm = ({
   isNew,
   saving,
   error,
+  saved = false,
   onSave,
 }: {
   initial: RegistrationDraft;
@@ -63,6 +64,8 @@ export const WorkspaceForm = ({
   saving: boolean;
   /** What the last save ended with, when it was refused or failed. */
   error: unknown;
+  /** Whether the last save went through: said next to the button that made it. */
+  saved?: boolean;
   onSave: (draft: RegistrationDraft) => void;
 }) => {
   const styles = useStyles();
@@ -169,6 +172,11 @@ export const WorkspaceForm = ({
       )}
       {error !== null && error !== undefined && clientIssues.length === 0 && (
         <ProblemMessage error={banner} />
+      )}
+      {saved && (
+        <MessageBar intent="success" role="status">
+          <MessageBarBody>Saved.</MessageBarBody>
+        </MessageBar>
       )}
       <Button className={styles.save} appearance="primary" type="submit" disabled={saving}>
         {isNew ? "Create workspace" : "Save changes"}

@@ -28,7 +28,7 @@ const useStyles = makeStyles({
     margin: `${tokens.spacingVerticalL} 0 ${tokens.spacingVerticalXXL}`,
   },
   open: { display: "flex", alignItems: "flex-end", gap: tokens.spacingHorizontalM },
-  saved: { marginBottom: tokens.spacingVerticalL },
+  saved: { marginTop: tokens.spacingVerticalL },
 });
 
 /** Where a TRE admin reads the workspace's audit trails: its own, and one request's by its id. */
@@ -66,10 +66,13 @@ export const WorkspaceAdminPage = () => {
   const location = useLocation();
   const created = (location.state as { created?: boolean } | null)?.created === true;
   const view = useQuery({ queryKey: ["workspace", ws], queryFn: () => api.workspace(ws) });
+  // Each save that went through starts the form again from what the API stored.
+  const [saves, setSaves] = useState(0);
   const save = useMutation({
     mutationFn: (draft: RegistrationDraft) => api.registerWorkspace(ws, registrationOf(draft)),
     onSuccess: (saved: WorkspaceView) => {
       queryClient.setQueryData(["workspace", ws], saved);
+      setSaves((count) => count + 1);
       void queryClient.invalidateQueries({ queryKey: ["workspaces"] });
     },
   });
@@ -83,19 +86,19 @@ export const WorkspaceAdminPage = () => {
       <Body1 block>
         Workspace {view.data.id}. <Link to="/admin/workspaces">All workspaces</Link>
       </Body1>
-      <AuditLinks workspace={ws} />
-      {(save.isSuccess || (created && save.isIdle)) && (
+      {created && save.isIdle && (
         <MessageBar className={styles.saved} intent="success" role="status">
-          <MessageBarBody>{save.isSuccess ? "Saved." : "The workspace is registered."}</MessageBarBody>
+          <MessageBarBody>The workspace is registered.</MessageBarBody>
         </MessageBar>
       )}
+      <AuditLinks workspace={ws} />
       <WorkspaceForm
-        // A saved registration comes back as the API stored it: the form starts again from it.
-        key={save.isSuccess ? `saved-${save.submittedAt}` : "loaded"}
+        key={saves}
         initial={draftOfView(view.data)}
         isNew={false}
         saving={save.isPending}
         error={save.error}
+        saved={save.isSuccess}
         onSave={(draft) => save.mutate(draft)}
       />
     </>
