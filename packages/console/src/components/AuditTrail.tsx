@@ -56,35 +56,32 @@ const statusChange = ({ fromStatus, toStatus }: AuditEntry): string => {
 };
 
 const useStyles = makeStyles({
-  narrow: { width: "5rem" },
-  when: { width: "11rem" },
-  who: { width: "11rem" },
-  outcome: { width: "7rem" },
-  status: { width: "10rem" },
-  reason: { width: "auto" },
+  // Columns as wide as their content: a reason is often a sentence, an entry number a few digits.
+  table: { tableLayout: "auto" },
+  nowrap: { whiteSpace: "nowrap" },
 });
 
 /** A page of a trail's entries, in the order they were written. */
 export const AuditTable = ({ entries }: { entries: readonly AuditEntry[] }) => {
   const styles = useStyles();
   return (
-    <Table aria-label="Audit entries">
+    <Table aria-label="Audit entries" className={styles.table}>
       <TableHeader>
         <TableRow>
-          <TableHeaderCell className={styles.narrow}>Entry</TableHeaderCell>
-          <TableHeaderCell className={styles.when}>When</TableHeaderCell>
-          <TableHeaderCell className={styles.who}>Who</TableHeaderCell>
-          <TableHeaderCell className={styles.when}>Action</TableHeaderCell>
-          <TableHeaderCell className={styles.outcome}>Outcome</TableHeaderCell>
-          <TableHeaderCell className={styles.status}>Status</TableHeaderCell>
-          <TableHeaderCell className={styles.reason}>Reason</TableHeaderCell>
+          <TableHeaderCell>Entry</TableHeaderCell>
+          <TableHeaderCell>When</TableHeaderCell>
+          <TableHeaderCell>Who</TableHeaderCell>
+          <TableHeaderCell>Action</TableHeaderCell>
+          <TableHeaderCell>Outcome</TableHeaderCell>
+          <TableHeaderCell>Status</TableHeaderCell>
+          <TableHeaderCell>Reason</TableHeaderCell>
         </TableRow>
       </TableHeader>
       <TableBody>
         {entries.map((entry) => (
           <TableRow key={entry.seq}>
             <TableCell>{entry.seq}</TableCell>
-            <TableCell>{dateOf(entry.at)}</TableCell>
+            <TableCell className={styles.nowrap}>{dateOf(entry.at)}</TableCell>
             <TableCell>
               {entry.actor.name} ({entry.actor.id})
             </TableCell>
