@@ -10,6 +10,7 @@ import { mkdtemp, open, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
 import { createMemoryPorts } from "@airlock/adapters-memory";
 import { createAirlock, WorkspaceSchema } from "@airlock/core";
 import { buildServer, DEV_SECRET_DEFAULT, mintDevToken } from "@airlock/http";
@@ -88,6 +89,34 @@ const percentiles = (samples) => {
   const round = (value) => Number(value.toFixed(1));
   return { p50: round(at(0.5)), max: round(sorted.at(-1)), min: round(sorted[0]), samples: sorted.length };
 };
+
+// The first page a person meets (the sign-in page, nobody signed in yet): every script and style
+// sheet it loads, as sent and as gzip would send them (the server leaves compression to a proxy).
+const firstPage = await (async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const loaded = [];
+  page.on("response", (response) => {
+    const type = response.request().resourceType();
+    if (type === "script" || type === "stylesheet" || type === "document") loaded.push(response);
+  });
+  await page.goto(`${base}/`);
+  await page.getByRole("heading", { name: "Sign in (development)" }).waitFor();
+  const bodies = await Promise.all(
+    loaded.map(async (response) => ({ url: response.url(), body: await response.body() })),
+  );
+  await context.close();
+  const sum = (values) => values.reduce((total, value) => total + value, 0);
+  const scripts = bodies.filter(({ url }) => url.endsWith(".js"));
+  return {
+    description: "what the sign-in page loads in a fresh browser: the page, its scripts (gzip level 6)",
+    requests: bodies.length,
+    scripts: scripts.length,
+    rawBytes: sum(bodies.map(({ body }) => body.length)),
+    gzipBytes: sum(bodies.map(({ body }) => gzipSync(body).length)),
+    scriptGzipBytes: sum(scripts.map(({ body }) => gzipSync(body).length)),
+  };
+})();
 
 // A 20-file request in review.
 const { airlockRequest: review } = await must(
@@ -204,6 +233,7 @@ const result = {
   date: startedAt,
   cpus: cpus().length,
   loadAverageAtStart: loadAtStart,
+  firstPage,
   reviewPage: {
     files: FILES,
     description:

@@ -22,8 +22,6 @@ export default defineConfig({
     // Hashed file names under assets/ are what the server marks immutable.
     assetsDir: "assets",
     sourcemap: false,
-    // One chunk of about 870 kB (250 kB gzip), most of it Fluent UI: measured and reported, not split yet.
-    chunkSizeWarningLimit: 1000,
   },
   server: {
     proxy: {

@@ -1,17 +1,7 @@
 import { createBrowserRouter, Navigate, Outlet, RouterProvider } from "react-router";
 import { Layout } from "./components/Layout";
 import type { ConsoleConfig } from "./config";
-import { AdminWorkspacesPage } from "./pages/AdminWorkspacesPage";
-import { AuditPage } from "./pages/AuditPage";
-import { HomePage } from "./pages/HomePage";
-import { NewRequestPage } from "./pages/NewRequestPage";
-import { NewWorkspacePage } from "./pages/NewWorkspacePage";
-import { NotFoundPage } from "./pages/NotFoundPage";
-import { RequestPage } from "./pages/RequestPage";
-import { ReviewQueuePage } from "./pages/ReviewQueuePage";
 import { SignInPage } from "./pages/SignInPage";
-import { WorkspaceAdminPage } from "./pages/WorkspaceAdminPage";
-import { WorkspacePage } from "./pages/WorkspacePage";
 import { SessionProvider, useSession } from "./session";
 
 /** Pages that need a signed-in person send everyone else to the sign-in page. */
@@ -26,22 +16,68 @@ const SignedIn = () => {
   );
 };
 
+/**
+ * Each signed-in page is its own chunk, fetched the first time it is shown: the sign-in page, the
+ * first one most people see, carries none of them.
+ */
 const router = createBrowserRouter([
   { path: "/sign-in", element: <SignInPage /> },
   {
     element: <SignedIn />,
     children: [
-      { path: "/", element: <HomePage /> },
-      { path: "/review", element: <ReviewQueuePage /> },
-      { path: "/workspaces/:ws", element: <WorkspacePage /> },
-      { path: "/workspaces/:ws/new", element: <NewRequestPage /> },
-      { path: "/workspaces/:ws/requests/:id", element: <RequestPage /> },
-      { path: "/workspaces/:ws/requests/:id/audit", element: <AuditPage /> },
-      { path: "/admin/workspaces", element: <AdminWorkspacesPage /> },
-      { path: "/admin/workspaces/new", element: <NewWorkspacePage /> },
-      { path: "/admin/workspaces/:ws", element: <WorkspaceAdminPage /> },
-      { path: "/admin/workspaces/:ws/audit", element: <AuditPage /> },
-      { path: "*", element: <NotFoundPage /> },
+      { path: "/", lazy: () => import("./pages/HomePage").then(({ HomePage }) => ({ Component: HomePage })) },
+      {
+        path: "/review",
+        lazy: () =>
+          import("./pages/ReviewQueuePage").then(({ ReviewQueuePage }) => ({ Component: ReviewQueuePage })),
+      },
+      {
+        path: "/workspaces/:ws",
+        lazy: () =>
+          import("./pages/WorkspacePage").then(({ WorkspacePage }) => ({ Component: WorkspacePage })),
+      },
+      {
+        path: "/workspaces/:ws/new",
+        lazy: () =>
+          import("./pages/NewRequestPage").then(({ NewRequestPage }) => ({ Component: NewRequestPage })),
+      },
+      {
+        path: "/workspaces/:ws/requests/:id",
+        lazy: () => import("./pages/RequestPage").then(({ RequestPage }) => ({ Component: RequestPage })),
+      },
+      {
+        path: "/workspaces/:ws/requests/:id/audit",
+        lazy: () => import("./pages/AuditPage").then(({ AuditPage }) => ({ Component: AuditPage })),
+      },
+      {
+        path: "/admin/workspaces",
+        lazy: () =>
+          import("./pages/AdminWorkspacesPage").then(({ AdminWorkspacesPage }) => ({
+            Component: AdminWorkspacesPage,
+          })),
+      },
+      {
+        path: "/admin/workspaces/new",
+        lazy: () =>
+          import("./pages/NewWorkspacePage").then(({ NewWorkspacePage }) => ({
+            Component: NewWorkspacePage,
+          })),
+      },
+      {
+        path: "/admin/workspaces/:ws",
+        lazy: () =>
+          import("./pages/WorkspaceAdminPage").then(({ WorkspaceAdminPage }) => ({
+            Component: WorkspaceAdminPage,
+          })),
+      },
+      {
+        path: "/admin/workspaces/:ws/audit",
+        lazy: () => import("./pages/AuditPage").then(({ AuditPage }) => ({ Component: AuditPage })),
+      },
+      {
+        path: "*",
+        lazy: () => import("./pages/NotFoundPage").then(({ NotFoundPage }) => ({ Component: NotFoundPage })),
+      },
     ],
   },
 ]);

@@ -1,7 +1,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectAccessible, launch, newPage, screenshot, tabTo, watchCsp } from "./support/browser.js";
-import { E2E_WORKSPACE, type RunningServer, startServer } from "./support/server.js";
+import { E2E_WORKSPACE, RULES_WORKSPACE, type RunningServer, startServer } from "./support/server.js";
 
 let server: RunningServer;
 let browser: Browser;
@@ -45,8 +45,10 @@ describe("a researcher in the console", () => {
     await page.getByText("You have no requests yet").waitFor();
     await expectAccessible(page, "the start page");
 
-    await page.getByLabel("Workspace id").fill(WS);
-    await page.getByRole("button", { name: "Open workspace" }).click();
+    // The workspaces whose members list names her, from the API.
+    const mine = page.getByRole("region", { name: "My workspaces" });
+    await mine.getByRole("link", { name: RULES_WORKSPACE.displayName }).waitFor();
+    await mine.getByRole("link", { name: E2E_WORKSPACE.displayName }).click();
     await page.getByRole("heading", { name: `Workspace ${WS}` }).waitFor();
     await page.getByText("No requests in this workspace yet").waitFor();
     await expectAccessible(page, "the workspace page");
@@ -98,6 +100,39 @@ describe("a researcher in the console", () => {
     await page.context().close();
   });
 
+  it("checks chosen files against the workspace's upload rules and sends nothing they refuse", async () => {
+    const page = await newPage(browser);
+    await signIn(page, "alice", "Alice Researcher");
+    await page.goto(`${server.url}/workspaces/${RULES_WORKSPACE.id}/new`);
+    await page.getByLabel("Title").fill("Small tables");
+    await page.getByLabel("Business justification").fill("Checked before sending.");
+    await page.getByRole("button", { name: "Create draft" }).click();
+    await page.getByText("No files uploaded yet").waitFor();
+    await page.getByText("Up to 2 files per request, each up to 1 KiB; accepted: .csv, .txt.").waitFor();
+
+    await page.locator('input[type="file"]').setInputFiles([
+      { name: "counts.csv", mimeType: "text/csv", buffer: Buffer.from(CSV) },
+      { name: "big.csv", mimeType: "text/csv", buffer: Buffer.alloc(2048, "1,2\n") },
+      { name: "chart.png", mimeType: "image/png", buffer: Buffer.from("not really a png") },
+    ]);
+    const refusal = page.getByRole("alert").filter({ hasText: "Nothing was sent" });
+    await refusal.getByText("big.csv is 2 KiB, over this workspace's limit of 1 KiB per file").waitFor();
+    await refusal
+      .getByText(/chart\.png has the extension \.png, which this workspace does not accept/)
+      .waitFor();
+    await refusal.getByText("a request here holds at most 2 files; this would make 3").waitFor();
+    await expectAccessible(page, "an upload refused before sending");
+    await screenshot(page, "upload-refused");
+    await page.getByText("No files uploaded yet").waitFor();
+    await expect(page.getByRole("progressbar").count()).resolves.toBe(0);
+
+    // Files that fit go through.
+    await page.locator('input[type="file"]').setInputFiles(files);
+    await expect.poll(() => page.getByText("Uploaded", { exact: true }).count()).toBe(2);
+    await expect(refusal.count()).resolves.toBe(0);
+    await page.context().close();
+  });
+
   it("shows the API's problem in words when it refuses: an unknown workspace", async () => {
     const page = await newPage(browser);
     await signIn(page, "alice", "Alice Researcher");
@@ -108,6 +143,12 @@ describe("a researcher in the console", () => {
       .first()
       .waitFor();
     await expectAccessible(page, "a refused workspace");
+
+    await page.goto(`${server.url}/no/such/page`);
+    await page.getByRole("heading", { name: "Page not found" }).waitFor();
+    await expectAccessible(page, "a path with no page");
+    await page.getByRole("link", { name: "Back to the start" }).click();
+    await page.getByRole("heading", { name: "Airlock", exact: true }).waitFor();
     await page.context().close();
   });
 

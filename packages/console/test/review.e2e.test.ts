@@ -1,8 +1,14 @@
 import { readFile } from "node:fs/promises";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectAccessible, launch, newPage, screenshot, watchCsp } from "./support/browser.js";
-import { DISCLOSURE_WORKSPACE, E2E_WORKSPACE, type RunningServer, startServer } from "./support/server.js";
+import { expectAccessible, launch, newPage, screenshot, tabTo, watchCsp } from "./support/browser.js";
+import {
+  DISCLOSURE_WORKSPACE,
+  E2E_WORKSPACE,
+  INDEPENDENT_WORKSPACE,
+  type RunningServer,
+  startServer,
+} from "./support/server.js";
 
 let server: RunningServer;
 let browser: Browser;
@@ -43,10 +49,10 @@ const signIn = async (
 const statusIs = (page: Page, status: string) =>
   page.locator("h1 + *").getByText(status, { exact: true }).waitFor({ timeout: 30_000 });
 
-const openFromQueue = async (page: Page) => {
+const openFromQueue = async (page: Page, title = TITLE) => {
   await page.getByRole("link", { name: "Awaiting my review" }).click();
   await page.getByRole("heading", { name: "Awaiting my review" }).waitFor();
-  await page.getByRole("link", { name: TITLE }).click();
+  await page.getByRole("link", { name: title }).click();
   await page.getByRole("heading", { name: "Review" }).waitFor();
 };
 
@@ -174,5 +180,54 @@ describe("a request reviewed in the console", () => {
     await expect(preview.locator('[data-flagged="true"]').count()).resolves.toBe(1);
     await expectAccessible(bob, "a preview with a flagged cell");
     await screenshot(bob, "review-flagged-cell");
+  });
+
+  it("hides what independent review hides, and a reviewer votes with the keyboard alone", async () => {
+    const title = "Counts reviewed independently";
+    const note = "The south count looks unrounded";
+    const alice = await newPage(browser);
+    const bob = await newPage(browser);
+    const carol = await newPage(browser);
+    await signIn(alice, "alice", "Alice Researcher", "WorkspaceResearcher");
+    await alice.goto(`${server.url}/workspaces/${INDEPENDENT_WORKSPACE.id}/new`);
+    await alice.getByLabel("Title").fill(title);
+    await alice.getByLabel("Business justification").fill("Two tables.");
+    await alice.getByRole("button", { name: "Create draft" }).click();
+    await alice.getByText("No files uploaded yet").waitFor();
+    await alice.locator('input[type="file"]').setInputFiles([
+      { name: "a.csv", mimeType: "text/csv", buffer: Buffer.from(FIRST_CSV) },
+      { name: "b.csv", mimeType: "text/csv", buffer: Buffer.from(ROUNDED_CSV) },
+    ]);
+    await expect.poll(() => alice.getByText("Uploaded", { exact: true }).count()).toBe(2);
+    await alice.getByRole("button", { name: "Submit" }).click();
+    await statusIs(alice, "in review");
+
+    await signIn(bob, "bob", "Bob Checker", "AirlockManager");
+    await openFromQueue(bob, title);
+    await bob.getByLabel("Note for the other reviewers, or your words to the requester").fill(note);
+    await bob.getByRole("button", { name: "Request changes to a.csv" }).click();
+    await bob.getByText("Bob Checker: request changes").waitFor();
+    await bob.getByRole("button", { name: "Approve b.csv" }).click();
+    await bob.getByText("Bob Checker: approve").waitFor();
+
+    // Until she has voted on every file, the other reviewer's votes and note are not on her page.
+    await signIn(carol, "carol", "Carol Checker", "AirlockManager");
+    await carol.getByRole("link", { name: "Awaiting my review" }).click();
+    await carol.getByRole("link", { name: title }).waitFor();
+    await expectAccessible(carol, "the review queue");
+    await screenshot(carol, "review-queue");
+    await openFromQueue(carol, title);
+    await tabTo(carol, "Approve a.csv");
+    await carol.keyboard.press("Enter");
+    await carol.getByText("Carol Checker: approve").waitFor();
+    await expect(carol.content()).resolves.not.toContain("Bob Checker");
+    await expect(carol.content()).resolves.not.toContain(note);
+    await expectAccessible(carol, "a review page under independent review");
+    await carol.locator("body").focus();
+    await tabTo(carol, "Approve b.csv");
+    await carol.keyboard.press("Enter");
+    // Now she has: the API shows her Bob's votes and note, and so does the page.
+    await carol.getByText("Bob Checker: request changes").waitFor();
+    await carol.getByText(note).waitFor();
   });
 });

@@ -10,12 +10,13 @@ import type {
   ReturnInputSchema,
   ReviewInputSchema,
   RevokeInputSchema,
+  UploadRules,
   UserAction,
   VoteInputSchema,
   WorkspaceMember,
   WorkspacePolicy,
   WorkspaceRegistrationSchema,
-  WorkspaceRole,
+  WorkspaceSummary,
 } from "@airlock/core";
 import type { z } from "zod";
 import type { Audience } from "../auth/session";
@@ -36,14 +37,6 @@ export interface RequestView {
 export interface RequestPage {
   readonly airlockRequests: readonly RequestView[];
   readonly continuation: string | null;
-}
-
-/** A workspace as the workspace list shows it, with the caller's roles in it. */
-export interface WorkspaceSummary {
-  readonly id: string;
-  readonly displayName: string;
-  readonly clientId: string;
-  readonly roles: readonly WorkspaceRole[];
 }
 
 /** A registered workspace as a TRE admin reads it. */
@@ -130,6 +123,10 @@ export const createApiClient = (tokenFor: TokenSource) => {
           continuation,
         })}`,
       ),
+    myWorkspaces: () =>
+      call<{ workspaces: readonly WorkspaceSummary[] }>({ kind: "api" }, "GET", "/api/workspaces"),
+    uploadRules: (workspace: string) =>
+      call<UploadRules>(ws(workspace), "GET", `/api/workspaces/${segment(workspace)}/upload-rules`),
     getRequest: (workspace: string, id: string) =>
       call<RequestView>(ws(workspace), "GET", requestPath(workspace, id)),
     createRequest: (workspace: string, input: NewRequestInput) =>
@@ -164,8 +161,6 @@ export const createApiClient = (tokenFor: TokenSource) => {
       id: string,
       comment: { text: string; visibility: CommentVisibility; file?: string },
     ) => call<Comment>(ws(workspace), "POST", `${requestPath(workspace, id)}/comments`, comment),
-    workspaces: () =>
-      call<{ workspaces: readonly WorkspaceSummary[] }>({ kind: "api" }, "GET", "/api/workspaces"),
     workspace: (workspace: string) =>
       call<WorkspaceView>({ kind: "api" }, "GET", `/api/workspaces/${segment(workspace)}`),
     registerWorkspace: (workspace: string, registration: WorkspaceRegistrationInput) =>

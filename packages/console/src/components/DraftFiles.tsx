@@ -42,6 +42,12 @@ export const DraftFiles = ({
   const key = ["draft-files", workspace, request.id];
   const linkOf = async () => (await api.link(workspace, request.id)).containerUrl;
   const files = useQuery({ queryKey: key, queryFn: async () => listFiles(await linkOf()) });
+  // Checked before sending; without them (a failed read) the engine still judges every upload.
+  const rules = useQuery({
+    queryKey: ["upload-rules", workspace],
+    queryFn: () => api.uploadRules(workspace),
+    staleTime: 60_000,
+  });
   const changed = () => {
     void queryClient.invalidateQueries({ queryKey: key });
     onChange();
@@ -53,7 +59,7 @@ export const DraftFiles = ({
 
   return (
     <div className={styles.root}>
-      <Uploader linkOf={linkOf} onUploaded={changed} />
+      <Uploader linkOf={linkOf} onUploaded={changed} rules={rules.data} holds={files.data} />
       {files.isPending ? (
         <Loading label="Loading the draft's files" />
       ) : files.isError ? (

@@ -1,4 +1,15 @@
-import { Button, Field, makeStyles, ProgressBar, Text, tokens } from "@fluentui/react-components";
+import { type FileToUpload, type UploadProblem, type UploadRules, uploadProblems } from "@airlock/core";
+import {
+  Button,
+  Field,
+  MessageBar,
+  MessageBarBody,
+  MessageBarTitle,
+  makeStyles,
+  ProgressBar,
+  Text,
+  tokens,
+} from "@fluentui/react-components";
 import { useRef, useState } from "react";
 import { uploadFile } from "../upload/blocks";
 
@@ -13,6 +24,7 @@ interface Upload {
 const useStyles = makeStyles({
   root: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalM },
   hidden: { display: "none" },
+  problems: { margin: 0, paddingLeft: tokens.spacingHorizontalXL },
 });
 
 const sizeText = (bytes: number): string =>
@@ -22,21 +34,54 @@ const sizeText = (bytes: number): string =>
       ? `${(bytes / 1024 ** 2).toFixed(1)} MiB`
       : `${Math.ceil(bytes / 1024)} KiB`;
 
+/** The workspace's rules in a sentence, so a person knows them before choosing. */
+const rulesText = (rules: UploadRules): string =>
+  [
+    `Up to ${rules.maxFiles} file${rules.maxFiles === 1 ? "" : "s"} per request, each up to ${sizeText(rules.maxFileSize)}`,
+    rules.maxRequestBytes === null ? undefined : `${sizeText(rules.maxRequestBytes)} in all`,
+    rules.allowedExtensions === null
+      ? undefined
+      : `accepted: ${rules.allowedExtensions.map((extension) => `.${extension}`).join(", ")}`,
+  ]
+    .filter(Boolean)
+    .join("; ")
+    .concat(".");
+
 /**
  * Chooses several files and uploads them one after the other through the request's link, each with
- * its own progress bar. `linkOf` asks for a fresh link (links expire).
+ * its own progress bar. `linkOf` asks for a fresh link (links expire). With the workspace's upload
+ * rules, chosen files are checked first, against them and the files the request already `holds`:
+ * when any would be refused, nothing is sent and the person is told why.
  */
 export const Uploader = ({
   linkOf,
   onUploaded,
+  rules,
+  holds = [],
 }: {
   linkOf: () => Promise<string>;
   onUploaded: () => void;
+  rules?: UploadRules | undefined;
+  holds?: readonly FileToUpload[] | undefined;
 }) => {
   const styles = useStyles();
   const input = useRef<HTMLInputElement>(null);
   const [uploads, setUploads] = useState<Upload[]>([]);
+  const [refused, setRefused] = useState<UploadProblem[]>([]);
   const [busy, setBusy] = useState(false);
+
+  const choose = (files: File[]) => {
+    const problems = rules
+      ? uploadProblems(
+          rules,
+          files.map((file) => ({ name: file.name, size: file.size })),
+          holds,
+        )
+      : [];
+    setRefused(problems);
+    if (problems.length === 0) void start(files);
+    else setUploads([]);
+  };
 
   const start = async (files: File[]) => {
     const items: Upload[] = files.map((file) => ({
@@ -94,7 +139,7 @@ export const Uploader = ({
         onChange={(event) => {
           const files = [...(event.target.files ?? [])];
           event.target.value = "";
-          if (files.length > 0) void start(files);
+          if (files.length > 0) choose(files);
         }}
       />
       <div>
@@ -102,6 +147,22 @@ export const Uploader = ({
           Upload files
         </Button>
       </div>
+      {rules && <Text size={200}>{rulesText(rules)}</Text>}
+      {refused.length > 0 && (
+        <MessageBar intent="warning" role="alert">
+          <MessageBarBody>
+            <MessageBarTitle>Nothing was sent</MessageBarTitle>
+            This workspace would not accept these files:
+            <ul className={styles.problems}>
+              {refused.map((problem) => (
+                <li key={`${problem.file}:${problem.message}`}>
+                  {problem.file === null ? problem.message : `${problem.file} ${problem.message}`}
+                </li>
+              ))}
+            </ul>
+          </MessageBarBody>
+        </MessageBar>
+      )}
       {uploads.map((upload) => (
         <Field
           key={upload.name}

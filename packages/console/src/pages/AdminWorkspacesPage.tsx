@@ -28,7 +28,7 @@ const useStyles = makeStyles({
 export const AdminWorkspacesPage = () => {
   const styles = useStyles();
   const api = useApi();
-  const list = useQuery({ queryKey: ["workspaces"], queryFn: () => api.workspaces() });
+  const list = useQuery({ queryKey: ["workspaces"], queryFn: () => api.myWorkspaces() });
 
   return (
     <>

@@ -1,10 +1,9 @@
-import { Button, Field, Input, makeStyles, Title1, Title2, tokens } from "@fluentui/react-components";
-import { useInfiniteQuery } from "@tanstack/react-query";
+import { Button, Field, Input, makeStyles, Text, Title1, Title2, tokens } from "@fluentui/react-components";
+import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { Link, useNavigate } from "react-router";
 import { RequestTable } from "../components/RequestTable";
 import { Empty, Loading, ProblemMessage } from "../components/States";
-import { recentWorkspaces } from "../recent";
 import { useApi, useSession } from "../session";
 
 const useStyles = makeStyles({
@@ -14,17 +13,38 @@ const useStyles = makeStyles({
     gap: tokens.spacingHorizontalM,
     marginBottom: tokens.spacingVerticalL,
   },
-  recent: { display: "flex", gap: tokens.spacingHorizontalM, flexWrap: "wrap" },
+  workspaces: {
+    display: "flex",
+    gap: tokens.spacingHorizontalM,
+    flexWrap: "wrap",
+    listStyleType: "none",
+    padding: 0,
+  },
+  workspace: {
+    display: "flex",
+    flexDirection: "column",
+    padding: tokens.spacingVerticalM,
+    minWidth: "200px",
+    border: `1px solid ${tokens.colorNeutralStroke1}`,
+    borderRadius: tokens.borderRadiusMedium,
+  },
   section: { marginTop: tokens.spacingVerticalXXL },
 });
 
-/** Where a person starts: a workspace to open, and their own requests in every workspace. */
+/**
+ * Where a person starts: the workspaces whose members list names them (or one opened by its id,
+ * where roles come from tokens alone), and their own requests in every workspace.
+ */
 export const HomePage = () => {
   const styles = useStyles();
   const api = useApi();
   const { identity } = useSession();
   const navigate = useNavigate();
   const [workspace, setWorkspace] = useState("");
+  const workspaces = useQuery({
+    queryKey: ["my-workspaces", identity?.userId],
+    queryFn: () => api.myWorkspaces(),
+  });
   const mine = useInfiniteQuery({
     queryKey: ["my-requests", identity?.userId],
     queryFn: ({ pageParam }) => api.myRequests(pageParam),
@@ -36,29 +56,43 @@ export const HomePage = () => {
     const id = workspace.trim();
     if (id) navigate(`/workspaces/${encodeURIComponent(id)}`);
   };
-  const recent = recentWorkspaces();
   const views = mine.data?.pages.flatMap((page) => page.airlockRequests) ?? [];
 
   return (
     <>
       <Title1 as="h1">Airlock</Title1>
+      <section aria-labelledby="my-workspaces">
+        <Title2 as="h2" id="my-workspaces">
+          My workspaces
+        </Title2>
+        {workspaces.isPending ? (
+          <Loading label="Loading your workspaces" />
+        ) : workspaces.isError ? (
+          <ProblemMessage error={workspaces.error} retry={() => void workspaces.refetch()} />
+        ) : workspaces.data.workspaces.length === 0 ? (
+          <Empty title="No workspace lists you as a member">
+            Ask a workspace owner to add you, or open a workspace by its id below.
+          </Empty>
+        ) : (
+          <ul className={styles.workspaces}>
+            {workspaces.data.workspaces.map((entry) => (
+              <li key={entry.id} className={styles.workspace}>
+                <Link to={`/workspaces/${encodeURIComponent(entry.id)}`}>{entry.displayName}</Link>
+                <Text size={200}>
+                  {entry.id}
+                  {entry.roles.length > 0 ? ` · ${entry.roles.join(", ")}` : ""}
+                </Text>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
       <form className={styles.open} onSubmit={open}>
         <Field label="Workspace id">
           <Input value={workspace} onChange={(_, data) => setWorkspace(data.value)} />
         </Field>
-        <Button type="submit" appearance="primary">
-          Open workspace
-        </Button>
+        <Button type="submit">Open workspace</Button>
       </form>
-      {recent.length > 0 && (
-        <nav aria-label="Recent workspaces" className={styles.recent}>
-          {recent.map((id) => (
-            <Link key={id} to={`/workspaces/${encodeURIComponent(id)}`}>
-              {id}
-            </Link>
-          ))}
-        </nav>
-      )}
       <section className={styles.section}>
         <Title2 as="h2">My requests</Title2>
         {mine.isPending ? (

@@ -74,6 +74,7 @@ export const WorkspaceAdminPage = () => {
       queryClient.setQueryData(["workspace", ws], saved);
       setSaves((count) => count + 1);
       void queryClient.invalidateQueries({ queryKey: ["workspaces"] });
+      void queryClient.invalidateQueries({ queryKey: ["my-workspaces"] });
     },
   });
 

@@ -1,12 +1,11 @@
 import type { RequestStatus, RequestType } from "@airlock/core";
 import { Button, Field, makeStyles, Select, Title1, tokens } from "@fluentui/react-components";
 import { useInfiniteQuery } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { Link, useParams } from "react-router";
 import { RequestTable } from "../components/RequestTable";
 import { Empty, Loading, ProblemMessage } from "../components/States";
 import { statusText } from "../components/StatusBadge";
-import { rememberWorkspace } from "../recent";
 import { useApi } from "../session";
 
 /** The statuses a list can be filtered by, in the order a request meets them. */
@@ -48,9 +47,6 @@ export const WorkspacePage = () => {
     initialPageParam: null as string | null,
     getNextPageParam: (page) => page.continuation,
   });
-  useEffect(() => {
-    if (list.isSuccess) rememberWorkspace(ws);
-  }, [list.isSuccess, ws]);
   const views = list.data?.pages.flatMap((page) => page.airlockRequests) ?? [];
 
   return (

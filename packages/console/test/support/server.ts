@@ -22,8 +22,34 @@ export const E2E_WORKSPACE: Workspace = {
 export const DISCLOSURE_WORKSPACE: Workspace = {
   ...E2E_WORKSPACE,
   id: "ws-disclosure",
+  displayName: "Disclosure-checked workspace",
   clientId: "ws-disclosure",
   policy: { ...E2E_WORKSPACE.policy, requiredApprovals: 1, gates: [{ type: "disclosure", threshold: 10 }] },
+};
+
+/** A workspace with independent review: a reviewer sees the others' votes once they voted on every file. */
+export const INDEPENDENT_WORKSPACE: Workspace = {
+  ...E2E_WORKSPACE,
+  id: "ws-independent",
+  displayName: "Independently reviewed workspace",
+  clientId: "ws-independent",
+  policy: { ...E2E_WORKSPACE.policy, independentReview: true },
+};
+
+/** A workspace taking at most two CSV or text files of at most 1 KiB each. */
+export const RULES_WORKSPACE: Workspace = {
+  ...E2E_WORKSPACE,
+  id: "ws-rules",
+  displayName: "Small tables workspace",
+  clientId: "app-ws-rules",
+  policy: {
+    ...E2E_WORKSPACE.policy,
+    maxFiles: 2,
+    gates: [
+      { type: "file-type", allow: ["csv", "txt"] },
+      { type: "size", maxFileBytes: 1024 },
+    ],
+  },
 };
 
 export interface RunningServer {
@@ -38,7 +64,9 @@ export interface RunningServer {
  * processing, development sign-in, the console), on a random port.
  */
 export const startServer = async (): Promise<RunningServer> => {
-  const ports = createMemoryPorts({ workspaces: [E2E_WORKSPACE, DISCLOSURE_WORKSPACE] });
+  const ports = createMemoryPorts({
+    workspaces: [E2E_WORKSPACE, DISCLOSURE_WORKSPACE, RULES_WORKSPACE, INDEPENDENT_WORKSPACE],
+  });
   const airlock = createAirlock({ ...ports, gates: inProcessGates() }, { processing: "inline" });
   const auth: AuthConfig = { mode: "development", secret: DEV_SECRET_DEFAULT };
   const app = buildServer({
