@@ -40,6 +40,16 @@ const messagesOf = async (page: Page, label: string, within?: string): Promise<s
   return texts.join(" | ");
 };
 
+/** Moves the focus back with Shift+Tab only until it rests on the button labelled `label`. */
+const shiftTabTo = async (page: Page, label: string, limit = 30): Promise<void> => {
+  for (let step = 0; step < limit; step += 1) {
+    await page.keyboard.press("Shift+Tab");
+    const focused = await page.evaluate(() => document.activeElement?.getAttribute("aria-label") ?? "");
+    if (focused === label) return;
+  }
+  throw new Error(`Shift+Tab never reached "${label}"`);
+};
+
 /** A token as the console's development sign-in mints it, for calls made without the browser. */
 const tokenFor = async (userId: string, roles: readonly Role[], workspace?: string): Promise<string> => {
   const response = await fetch(`${server.url}/console/dev-token`, {
@@ -138,6 +148,12 @@ describe("an admin in the console", () => {
     await tabTo(page, "Move up the Disclosure (small counts) gate", 120);
     await page.keyboard.press("Enter");
     await page.getByRole("group", { name: "Gate 1: Disclosure (small counts)" }).waitFor();
+    await tabTo(page, "Add gate", 120);
+    await page.keyboard.press("Enter");
+    await page.getByRole("group", { name: "Gate 3: Malware scan" }).waitFor();
+    await shiftTabTo(page, "Remove the Malware scan gate");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.getByRole("group", { name: "Gate 3: Malware scan" }).count()).toBe(0);
     await tabTo(page, "Save changes", 120);
     await page.keyboard.press("Enter");
     await page.getByText("Saved.").waitFor();
@@ -200,6 +216,7 @@ describe("an admin in the console", () => {
     await alice.goto(requestUrl);
     await alice.getByRole("heading", { name: "Audited export" }).waitFor();
     await expect(alice.getByRole("link", { name: "Audit trail" }).count()).resolves.toBe(0);
+    await expect(alice.getByRole("link", { name: "Workspaces", exact: true }).count()).resolves.toBe(0);
 
     // The workspace's owner reaches it from the request.
     const olga = await newPage(browser);
@@ -218,7 +235,8 @@ describe("an admin in the console", () => {
     // Ten entries a page: the second page starts at entry 10, and the first comes back.
     await olga.getByLabel("Entries per page").selectOption("10");
     await expect.poll(() => entries.getByRole("row").count()).toBe(11);
-    await olga.getByRole("button", { name: "Next page" }).click();
+    await tabTo(olga, "Next page");
+    await olga.keyboard.press("Enter");
     await olga.getByText("Page 2").waitFor();
     await expect
       .poll(() => entries.getByRole("row").nth(1).getByRole("cell").first().textContent())
