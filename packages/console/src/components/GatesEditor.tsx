@@ -3,6 +3,7 @@ import { Button, Field, makeStyles, Select, Text, tokens } from "@fluentui/react
 import { useState } from "react";
 import { GATE_NAMES } from "../admin/labels";
 import { GATE_TYPES, type GateDraft, gateFields, newGate } from "../admin/registration";
+import { useFocusOnAdded } from "./focusAdded";
 import { messageOf, SettingField } from "./SettingField";
 
 const useStyles = makeStyles({
@@ -56,6 +57,7 @@ export const GatesEditor = ({
   const [adding, setAdding] = useState<GateType>(GATE_TYPES[0] ?? "malware");
   const update = (index: number, gate: GateDraft) => onChange(gates.map((g, i) => (i === index ? gate : g)));
   const listMessage = messageOf(messageAt("airlock.gates"));
+  const listRef = useFocusOnAdded(gates.length);
 
   return (
     <>
@@ -64,7 +66,13 @@ export const GatesEditor = ({
           No gates: files go to the reviewers as they are (with a malware scan when scanning is on).
         </Text>
       ) : (
-        <ol className={styles.list} aria-label="Gates in the order they run">
+        <ol
+          className={styles.list}
+          aria-label="Gates in the order they run"
+          ref={(element) => {
+            listRef.current = element;
+          }}
+        >
           {gates.map((gate, index) => {
             const name = GATE_NAMES[gate.type];
             const gateMessage = messageOf([

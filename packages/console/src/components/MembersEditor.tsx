@@ -1,6 +1,7 @@
 import { type WorkspaceRole, WorkspaceRoleSchema } from "@airlock/core";
 import { Button, Checkbox, Field, Input, makeStyles, Text, tokens } from "@fluentui/react-components";
 import { type MemberDraft, newMember } from "../admin/registration";
+import { useFocusOnAdded } from "./focusAdded";
 import { messageOf } from "./SettingField";
 
 const ROLES: readonly WorkspaceRole[] = WorkspaceRoleSchema.options;
@@ -35,13 +36,20 @@ export const MembersEditor = ({
   const update = (index: number, member: MemberDraft) =>
     onChange(members.map((m, i) => (i === index ? member : m)));
   const listMessage = messageOf(messageAt("members"));
+  const listRef = useFocusOnAdded(members.length);
 
   return (
     <>
       {members.length === 0 ? (
         <Text block>No members yet: add the workspace's researchers, owners and airlock managers.</Text>
       ) : (
-        <ul className={styles.list}>
+        <ul
+          className={styles.list}
+          aria-label="Members"
+          ref={(element) => {
+            listRef.current = element;
+          }}
+        >
           {members.map((member, index) => {
             const at = (field: string) => messageAt(`members.${index}.${field}`);
             const rolesMessage = messageOf(at("roles"));
