@@ -105,6 +105,8 @@ describe("the workspace form", () => {
       [
         { path: "airlock.gates.0.allow.2", message: "an extension such as csv or .csv" },
         { path: "clientId", message: "reserved" },
+        { path: "airlock.gates.0.type", message: "this server does not run the file-type gate" },
+        { path: "airlock.scanning", message: "this server runs no malware scanner" },
         { path: "members.0.roles.1", message: "not a role" },
         { path: "somewhere.else", message: "unknown" },
       ],
@@ -113,6 +115,8 @@ describe("the workspace form", () => {
     expect(Object.fromEntries(placed.byField)).toEqual({
       "airlock.gates.0.allow": ["an extension such as csv or .csv"],
       clientId: ["reserved"],
+      "airlock.gates.0.type": ["this server does not run the file-type gate"],
+      "airlock.scanning": ["this server runs no malware scanner"],
       "members.0.roles": ["not a role"],
     });
     expect(placed.elsewhere).toEqual([{ path: "somewhere.else", message: "unknown" }]);
