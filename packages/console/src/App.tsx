@@ -50,6 +50,35 @@ const router = createBrowserRouter([
         lazy: () => import("./pages/RequestPage").then(({ RequestPage }) => ({ Component: RequestPage })),
       },
       {
+        path: "/workspaces/:ws/requests/:id/audit",
+        lazy: () => import("./pages/AuditPage").then(({ AuditPage }) => ({ Component: AuditPage })),
+      },
+      {
+        path: "/admin/workspaces",
+        lazy: () =>
+          import("./pages/AdminWorkspacesPage").then(({ AdminWorkspacesPage }) => ({
+            Component: AdminWorkspacesPage,
+          })),
+      },
+      {
+        path: "/admin/workspaces/new",
+        lazy: () =>
+          import("./pages/NewWorkspacePage").then(({ NewWorkspacePage }) => ({
+            Component: NewWorkspacePage,
+          })),
+      },
+      {
+        path: "/admin/workspaces/:ws",
+        lazy: () =>
+          import("./pages/WorkspaceAdminPage").then(({ WorkspaceAdminPage }) => ({
+            Component: WorkspaceAdminPage,
+          })),
+      },
+      {
+        path: "/admin/workspaces/:ws/audit",
+        lazy: () => import("./pages/AuditPage").then(({ AuditPage }) => ({ Component: AuditPage })),
+      },
+      {
         path: "*",
         lazy: () => import("./pages/NotFoundPage").then(({ NotFoundPage }) => ({ Component: NotFoundPage })),
       },

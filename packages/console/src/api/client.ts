@@ -1,4 +1,6 @@
 import type {
+  AuditEntry,
+  AuditVerification,
   Comment,
   CommentVisibility,
   NewRequestInput,
@@ -11,6 +13,9 @@ import type {
   UploadRules,
   UserAction,
   VoteInputSchema,
+  WorkspaceMember,
+  WorkspacePolicy,
+  WorkspaceRegistrationSchema,
   WorkspaceSummary,
 } from "@airlock/core";
 import type { z } from "zod";
@@ -31,6 +36,23 @@ export interface RequestView {
 
 export interface RequestPage {
   readonly airlockRequests: readonly RequestView[];
+  readonly continuation: string | null;
+}
+
+/** A registered workspace as a TRE admin reads it. */
+export interface WorkspaceView {
+  readonly id: string;
+  readonly displayName: string;
+  readonly clientId: string;
+  readonly airlock: WorkspacePolicy;
+  readonly members: readonly WorkspaceMember[];
+}
+
+/** A workspace's registration as the API takes it (the policy's missing fields take core's defaults). */
+export type WorkspaceRegistrationInput = z.input<typeof WorkspaceRegistrationSchema>;
+
+export interface AuditTrailPage {
+  readonly entries: readonly AuditEntry[];
   readonly continuation: string | null;
 }
 
@@ -78,6 +100,8 @@ export const createApiClient = (tokenFor: TokenSource) => {
   const ws = (workspace: string): Audience => ({ kind: "workspace", workspace });
   const requestPath = (workspace: string, id: string) =>
     `/api/workspaces/${segment(workspace)}/requests/${segment(id)}`;
+  const auditPath = (workspace: string, id: string | null) =>
+    id === null ? `/api/workspaces/${segment(workspace)}/audit` : `${requestPath(workspace, id)}/audit`;
 
   return {
     myRequests: (continuation?: string | null) =>
@@ -137,6 +161,27 @@ export const createApiClient = (tokenFor: TokenSource) => {
       id: string,
       comment: { text: string; visibility: CommentVisibility; file?: string },
     ) => call<Comment>(ws(workspace), "POST", `${requestPath(workspace, id)}/comments`, comment),
+    workspace: (workspace: string) =>
+      call<WorkspaceView>({ kind: "api" }, "GET", `/api/workspaces/${segment(workspace)}`),
+    registerWorkspace: (workspace: string, registration: WorkspaceRegistrationInput) =>
+      call<WorkspaceView>({ kind: "api" }, "PUT", `/api/workspaces/${segment(workspace)}`, registration),
+    /**
+     * A page of an audit trail: a request's, or with `id` null the workspace's own. Members read a
+     * request's with a workspace token; TRE admins read either with a token for the API.
+     */
+    auditTrail: (
+      audience: Audience,
+      workspace: string,
+      id: string | null,
+      page: { readonly pageSize: number; readonly continuation: string | null },
+    ) =>
+      call<AuditTrailPage>(
+        audience,
+        "GET",
+        `${auditPath(workspace, id)}${queryOf({ pageSize: String(page.pageSize), continuation: page.continuation })}`,
+      ),
+    auditVerification: (audience: Audience, workspace: string, id: string | null) =>
+      call<AuditVerification>(audience, "GET", `${auditPath(workspace, id)}/verification`),
   };
 };
 

@@ -37,6 +37,11 @@ export const Layout = ({ children }: { children: ReactNode }) => {
             Awaiting my review
           </RouterLink>
         )}
+        {identity?.roles.includes("TREAdmin") && (
+          <RouterLink className={styles.nav} to="/admin/workspaces">
+            Workspaces
+          </RouterLink>
+        )}
         <span className={styles.spacer} />
         {identity && (
           <Text>

@@ -1,7 +1,8 @@
-import type { RequestStatus } from "@airlock/core";
+import { mayAttempt, type RequestStatus } from "@airlock/core";
 import { Body1, Button, makeStyles, Text, Title1, Title2, tokens } from "@fluentui/react-components";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useParams } from "react-router";
+import { Link, useParams } from "react-router";
+import { requestAuditPath } from "../admin/paths";
 import { ApprovedFiles } from "../components/ApprovedFiles";
 import { Comments } from "../components/Comments";
 import { DraftFiles } from "../components/DraftFiles";
@@ -10,7 +11,7 @@ import { ReviewPanel } from "../components/ReviewPanel";
 import { Loading, ProblemMessage } from "../components/States";
 import { StatusBadge } from "../components/StatusBadge";
 import { Timeline } from "../components/Timeline";
-import { useApi } from "../session";
+import { useApi, useSession } from "../session";
 
 /** Statuses the processor moves on by itself: the page asks again until the request settles. */
 const MOVING: ReadonlySet<RequestStatus> = new Set([
@@ -32,6 +33,7 @@ export const RequestPage = () => {
   const styles = useStyles();
   const { ws = "", id = "" } = useParams();
   const api = useApi();
+  const { identity } = useSession();
   const queryClient = useQueryClient();
   const key = ["request", ws, id];
   const view = useQuery({
@@ -62,6 +64,7 @@ export const RequestPage = () => {
         {request.createdBy.name}
       </Body1>
       <Text block>{request.businessJustification}</Text>
+      {mayAttempt("audit", identity?.roles ?? []) && <Link to={requestAuditPath(ws, id)}>Audit trail</Link>}
       {request.statusMessage && (
         <Text block italic>
           {request.statusMessage}

@@ -1,5 +1,5 @@
 import { type AddressInfo, createServer as createNetServer } from "node:net";
-import { createMemoryPorts } from "@airlock/adapters-memory";
+import { createMemoryPorts, type MemoryAuditLog } from "@airlock/adapters-memory";
 import { createAirlock, DEFAULT_POLICY, type Workspace } from "@airlock/core";
 import { inProcessGates } from "@airlock/gates";
 import { type AuthConfig, buildServer, DEV_SECRET_DEFAULT } from "@airlock/http";
@@ -55,6 +55,8 @@ export const RULES_WORKSPACE: Workspace = {
 
 export interface RunningServer {
   readonly url: string;
+  /** Changes a stored audit entry behind the server's back, as someone with database access could. */
+  readonly tamperAudit: MemoryAuditLog["tamper"];
   close(): Promise<void>;
 }
 
@@ -79,6 +81,7 @@ export const startServer = async (): Promise<RunningServer> => {
   const url = await app.listen({ host: "127.0.0.1", port: 0 });
   return {
     url,
+    tamperAudit: ports.audit.tamper,
     close: async () => {
       await app.close();
       await airlock.processor.idle();
@@ -145,6 +148,7 @@ export const startEntraServer = async (settings: EntraTestSettings): Promise<Run
   const url = await app.listen({ host: "127.0.0.1", port });
   return {
     url,
+    tamperAudit: ports.audit.tamper,
     close: async () => {
       await app.close();
       await airlock.processor.idle();
