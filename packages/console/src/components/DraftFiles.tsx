@@ -22,18 +22,16 @@ const useStyles = makeStyles({
 
 /**
  * The draft's files, as the request's link lists them, with uploads and a withdraw per file: where
- * the requester works before a submit and after changes were requested (a new upload of the same
+ * the requester (who alone holds the draft's link) works before a submit and after changes were requested (a new upload of the same
  * name replaces the file).
  */
 export const DraftFiles = ({
   workspace,
   request,
-  canWithdraw,
   onChange,
 }: {
   workspace: string;
   request: PublicRequest;
-  canWithdraw: boolean;
   onChange: () => void;
 }) => {
   const styles = useStyles();
@@ -81,16 +79,14 @@ export const DraftFiles = ({
                 <TableCell>{file.name}</TableCell>
                 <TableCell>{file.size}</TableCell>
                 <TableCell>
-                  {canWithdraw && (
-                    <Button
-                      size="small"
-                      disabled={withdraw.isPending}
-                      onClick={() => withdraw.mutate(file.name)}
-                      aria-label={`Withdraw ${file.name}`}
-                    >
-                      Withdraw
-                    </Button>
-                  )}
+                  <Button
+                    size="small"
+                    disabled={withdraw.isPending}
+                    onClick={() => withdraw.mutate(file.name)}
+                    aria-label={`Withdraw ${file.name}`}
+                  >
+                    Withdraw
+                  </Button>
                 </TableCell>
               </TableRow>
             ))}

@@ -88,13 +88,9 @@ export const RequestPage = () => {
         <Title2 as="h2" id="files-heading">
           Files
         </Title2>
-        {editable && allowed.includes("submit") && (
-          <DraftFiles
-            workspace={ws}
-            request={request}
-            canWithdraw={allowed.includes("withdraw")}
-            onChange={refresh}
-          />
+        {/* Only the requester holds a link to the draft: withdrawing is theirs alone, as uploading is. */}
+        {editable && allowed.includes("withdraw") && (
+          <DraftFiles workspace={ws} request={request} onChange={refresh} />
         )}
         {request.status === "approved" && <ApprovedFiles workspace={ws} requestId={id} />}
         <RecordedFiles request={request} />
