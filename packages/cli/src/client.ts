@@ -9,7 +9,7 @@ import type {
   VoteValue,
   Workspace,
   WorkspaceMember,
-  WorkspacePolicy,
+  WorkspaceView,
 } from "@airlock/core";
 import { API, type Audience, type TokenSource, workspaceAudience } from "./auth/tokens.js";
 import { CliError, EXIT, type ProblemBody, problemError, unreachable } from "./errors.js";
@@ -34,13 +34,7 @@ export interface AuditPage {
 export type AuditVerification =
   | { readonly ok: true; readonly entries: number; readonly checkpointSeq: number | null }
   | { readonly ok: false; readonly firstTampered: number; readonly reason: string };
-export interface WorkspaceView {
-  readonly id: string;
-  readonly displayName: string;
-  readonly clientId: string;
-  readonly airlock: WorkspacePolicy;
-  readonly members: readonly WorkspaceMember[];
-}
+export type { WorkspaceView };
 export interface WorkspaceRegistration {
   readonly displayName: string;
   readonly clientId?: string | undefined;

@@ -1,6 +1,15 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectAccessible, launch, newPage, screenshot, tabTo, watchCsp } from "./support/browser.js";
+import {
+  expectAccessible,
+  launch,
+  newPage,
+  screenshot,
+  signInAs,
+  type TestRole,
+  tabTo,
+  watchCsp,
+} from "./support/browser.js";
 import { E2E_WORKSPACE, type RunningServer, startServer } from "./support/server.js";
 
 let server: RunningServer;
@@ -16,19 +25,9 @@ afterAll(async () => {
 });
 
 const WS = E2E_WORKSPACE.id;
-type Role = "WorkspaceResearcher" | "WorkspaceOwner" | "AirlockManager" | "TREAdmin";
 
-const signIn = async (page: Page, userId: string, name: string, role: Role) => {
-  await page.goto(`${server.url}/sign-in`);
-  await page.getByLabel("User id").fill(userId);
-  await page.getByLabel("Display name").fill(name);
-  if (role !== "WorkspaceResearcher") {
-    await page.getByRole("checkbox", { name: "WorkspaceResearcher" }).uncheck();
-    await page.getByRole("checkbox", { name: role }).check();
-  }
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("heading", { name: "Airlock", exact: true }).waitFor();
-};
+const signIn = (page: Page, userId: string, name: string, role: TestRole) =>
+  signInAs(page, server.url, { userId, name, role });
 
 /** The messages a field shows: the texts its control is described by (Fluent links them so). */
 const messagesOf = async (page: Page, label: string, within?: string): Promise<string> => {
@@ -41,7 +40,7 @@ const messagesOf = async (page: Page, label: string, within?: string): Promise<s
 };
 
 /** A token as the console's development sign-in mints it, for calls made without the browser. */
-const tokenFor = async (userId: string, roles: readonly Role[], workspace?: string): Promise<string> => {
+const tokenFor = async (userId: string, roles: readonly TestRole[], workspace?: string): Promise<string> => {
   const response = await fetch(`${server.url}/console/dev-token`, {
     method: "POST",
     headers: { "content-type": "application/json" },

@@ -1,7 +1,16 @@
 import { readFile } from "node:fs/promises";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectAccessible, launch, newPage, screenshot, tabTo, watchCsp } from "./support/browser.js";
+import {
+  expectAccessible,
+  launch,
+  newPage,
+  screenshot,
+  signInAs,
+  type TestRole,
+  tabTo,
+  watchCsp,
+} from "./support/browser.js";
 import {
   DISCLOSURE_WORKSPACE,
   E2E_WORKSPACE,
@@ -29,22 +38,8 @@ const ROUNDED_CSV = "region,count\nnorth,125\nsouth,85\n";
 const REVIEWERS_ONLY = "The notes name a study participant";
 const TO_RESEARCHER = "Please round the counts to 5 and leave out the notes";
 
-const signIn = async (
-  page: Page,
-  userId: string,
-  name: string,
-  role: "WorkspaceResearcher" | "AirlockManager",
-) => {
-  await page.goto(`${server.url}/sign-in`);
-  await page.getByLabel("User id").fill(userId);
-  await page.getByLabel("Display name").fill(name);
-  if (role !== "WorkspaceResearcher") {
-    await page.getByRole("checkbox", { name: "WorkspaceResearcher" }).uncheck();
-    await page.getByRole("checkbox", { name: role }).check();
-  }
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("heading", { name: "Airlock", exact: true }).waitFor();
-};
+const signIn = (page: Page, userId: string, name: string, role: TestRole) =>
+  signInAs(page, server.url, { userId, name, role });
 
 const statusIs = (page: Page, status: string) =>
   page.locator("h1 + *").getByText(status, { exact: true }).waitFor({ timeout: 30_000 });

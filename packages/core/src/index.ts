@@ -99,6 +99,7 @@ export {
   MIN_CHAIN_KEY_BYTES,
   signCheckpoint,
 } from "./model/audit-keys.js";
+export { describeBytes } from "./model/bytes.js";
 export type {
   AirlockEvent,
   CommentAddedData,
@@ -206,6 +207,7 @@ export type {
   WorkspaceMember,
   WorkspacePolicy,
   WorkspacePolicyInput,
+  WorkspaceView,
 } from "./model/workspace.js";
 export {
   contentGates,
@@ -216,6 +218,7 @@ export {
   WorkspacePolicy as WorkspacePolicySchema,
   WorkspaceRegistration as WorkspaceRegistrationSchema,
   wantsMalwareScan,
+  workspaceViewOf,
 } from "./model/workspace.js";
 export type { AuditCheckpoints, AuditCheckpointsError } from "./ports/audit-checkpoints.js";
 export type { AuditLog, AuditLogError } from "./ports/audit-log.js";

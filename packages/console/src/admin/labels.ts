@@ -57,16 +57,3 @@ export const GATE_NAMES: Readonly<Record<GateType, string>> = {
   size: "Sizes",
   disclosure: "Disclosure (small counts)",
 };
-
-const UNITS = ["bytes", "KiB", "MiB", "GiB", "TiB"] as const;
-
-/** A count of bytes in the largest unit that keeps it at 1 or more, e.g. "1 GiB", "1.5 MiB". */
-export const sizeText = (bytes: number): string => {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${Number.isInteger(value) ? value : value.toFixed(1)} ${UNITS[unit]}`;
-};

@@ -13,10 +13,9 @@ import type {
   UploadRules,
   UserAction,
   VoteInputSchema,
-  WorkspaceMember,
-  WorkspacePolicy,
   WorkspaceRegistrationSchema,
   WorkspaceSummary,
+  WorkspaceView,
 } from "@airlock/core";
 import type { z } from "zod";
 import type { Audience } from "../auth/session";
@@ -39,14 +38,7 @@ export interface RequestPage {
   readonly continuation: string | null;
 }
 
-/** A registered workspace as a TRE admin reads it. */
-export interface WorkspaceView {
-  readonly id: string;
-  readonly displayName: string;
-  readonly clientId: string;
-  readonly airlock: WorkspacePolicy;
-  readonly members: readonly WorkspaceMember[];
-}
+export type { WorkspaceView };
 
 /** A workspace's registration as the API takes it (the policy's missing fields take core's defaults). */
 export type WorkspaceRegistrationInput = z.input<typeof WorkspaceRegistrationSchema>;

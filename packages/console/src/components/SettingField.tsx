@@ -1,5 +1,6 @@
+import { describeBytes } from "@airlock/core";
 import { Checkbox, Field, Input } from "@fluentui/react-components";
-import { labelOf, sizeText } from "../admin/labels";
+import { labelOf } from "../admin/labels";
 import type { FieldSpec } from "../admin/registration";
 
 /** Field messages as Fluent shows them: one line per message. */
@@ -9,7 +10,7 @@ export const messageOf = (messages: readonly string[] | undefined): string | und
 const hintOf = (spec: FieldSpec, value: string | boolean): string | undefined => {
   const { hint, bytes } = labelOf(spec.name);
   const number = typeof value === "string" && value.trim() !== "" ? Number(value) : Number.NaN;
-  const size = bytes && Number.isInteger(number) && number > 0 ? sizeText(number) : undefined;
+  const size = bytes && Number.isInteger(number) && number > 0 ? describeBytes(number) : undefined;
   return [size, hint].filter(Boolean).join(". ") || undefined;
 };
 

@@ -1,4 +1,10 @@
-import { type FileToUpload, type UploadProblem, type UploadRules, uploadProblems } from "@airlock/core";
+import {
+  describeBytes,
+  type FileToUpload,
+  type UploadProblem,
+  type UploadRules,
+  uploadProblems,
+} from "@airlock/core";
 import {
   Button,
   Field,
@@ -27,18 +33,11 @@ const useStyles = makeStyles({
   problems: { margin: 0, paddingLeft: tokens.spacingHorizontalXL },
 });
 
-const sizeText = (bytes: number): string =>
-  bytes >= 1024 ** 3
-    ? `${(bytes / 1024 ** 3).toFixed(2)} GiB`
-    : bytes >= 1024 ** 2
-      ? `${(bytes / 1024 ** 2).toFixed(1)} MiB`
-      : `${Math.ceil(bytes / 1024)} KiB`;
-
 /** The workspace's rules in a sentence, so a person knows them before choosing. */
 const rulesText = (rules: UploadRules): string =>
   [
-    `Up to ${rules.maxFiles} file${rules.maxFiles === 1 ? "" : "s"} per request, each up to ${sizeText(rules.maxFileSize)}`,
-    rules.maxRequestBytes === null ? undefined : `${sizeText(rules.maxRequestBytes)} in all`,
+    `Up to ${rules.maxFiles} file${rules.maxFiles === 1 ? "" : "s"} per request, each up to ${describeBytes(rules.maxFileSize)}`,
+    rules.maxRequestBytes === null ? undefined : `${describeBytes(rules.maxRequestBytes)} in all`,
     rules.allowedExtensions === null
       ? undefined
       : `accepted: ${rules.allowedExtensions.map((extension) => `.${extension}`).join(", ")}`,
@@ -166,7 +165,7 @@ export const Uploader = ({
       {uploads.map((upload) => (
         <Field
           key={upload.name}
-          label={`${upload.name} (${sizeText(upload.size)})`}
+          label={`${upload.name} (${describeBytes(upload.size)})`}
           validationState={upload.state === "failed" ? "error" : upload.state === "done" ? "success" : "none"}
           validationMessage={
             upload.state === "failed" ? upload.error : upload.state === "done" ? "Uploaded" : undefined

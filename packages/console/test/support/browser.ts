@@ -76,3 +76,23 @@ export const tabTo = async (page: Page, name: string | RegExp, limit = 60): Prom
   }
   throw new Error(`Tab never reached "${String(name)}"`);
 };
+
+/** The roles the tests sign in with; each person holds one. */
+export type TestRole = "WorkspaceResearcher" | "WorkspaceOwner" | "AirlockManager" | "TREAdmin";
+
+/** Signs in on the development sign-in page of `baseUrl` as `userId` holding `role` alone. */
+export const signInAs = async (
+  page: Page,
+  baseUrl: string,
+  person: { readonly userId: string; readonly name: string; readonly role: TestRole },
+): Promise<void> => {
+  await page.goto(`${baseUrl}/sign-in`);
+  await page.getByLabel("User id").fill(person.userId);
+  await page.getByLabel("Display name").fill(person.name);
+  if (person.role !== "WorkspaceResearcher") {
+    await page.getByRole("checkbox", { name: "WorkspaceResearcher" }).uncheck();
+    await page.getByRole("checkbox", { name: person.role }).check();
+  }
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { name: "Airlock", exact: true }).waitFor();
+};

@@ -1,3 +1,4 @@
+import { describeBytes } from "./bytes.js";
 import { fileNameProblem } from "./primitives.js";
 import type { WorkspacePolicy } from "./workspace.js";
 
@@ -49,17 +50,6 @@ export interface UploadProblem {
   readonly file: string | null;
   readonly message: string;
 }
-
-const describeBytes = (bytes: number): string => {
-  const units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${bytes} bytes` : `${Number(value.toFixed(1))} ${units[unit]}`;
-};
 
 /** Two sizes in words, exact when rounding would make them read the same. */
 const describeApart = (size: number, limit: number): [string, string] => {

@@ -77,6 +77,23 @@ export const Workspace = z.object({
 });
 export type Workspace = z.infer<typeof Workspace>;
 
+/** A registered workspace as the API shows it to TRE admins, its policy under the registration's name. */
+export interface WorkspaceView {
+  readonly id: string;
+  readonly displayName: string;
+  readonly clientId: string;
+  readonly airlock: WorkspacePolicy;
+  readonly members: WorkspaceMember[];
+}
+
+export const workspaceViewOf = (workspace: Workspace): WorkspaceView => ({
+  id: workspace.id,
+  displayName: workspace.displayName,
+  clientId: workspace.clientId,
+  airlock: workspace.policy,
+  members: workspace.members,
+});
+
 /**
  * A workspace as a TRE admin registers it (the API's body, a command line's workspace file): the id
  * comes from the path, `clientId` defaults to it, and the policy's missing fields take the defaults.

@@ -2,10 +2,10 @@ import {
   type Airlock,
   createWorkspaceRegistrar,
   type GateType,
-  type Workspace,
   WorkspacePolicySchema,
   type WorkspaceRegistry,
   WorkspaceSchema,
+  workspaceViewOf,
 } from "@airlock/core";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
@@ -26,14 +26,6 @@ import { MALFORMED_JSON, respond } from "./respond.js";
 
 const security = [{ bearerAuth: [] }];
 const tags = ["workspaces"];
-
-const viewOf = (workspace: Workspace) => ({
-  id: workspace.id,
-  displayName: workspace.displayName,
-  clientId: workspace.clientId,
-  airlock: workspace.policy,
-  members: workspace.members,
-});
 
 const issuesOf = (error: z.ZodError, prefix = "") =>
   error.issues.map((issue) => ({
@@ -160,7 +152,7 @@ export const registerWorkspaceRoutes = (
       if (registered.isErr()) return sendAirlockError(request, reply, registered.error);
       const { workspace: stored, replaced } = registered.value;
       request.log.info({ workspaceId: stored.id, replaced }, "workspace registered");
-      return reply.code(replaced ? 200 : 201).send(viewOf(stored));
+      return reply.code(replaced ? 200 : 201).send(workspaceViewOf(stored));
     },
   );
 
@@ -184,7 +176,7 @@ export const registerWorkspaceRoutes = (
           ? sendProblem(request, reply, problem("NotFound", `workspace ${request.params.ws} not found`))
           : sendAirlockError(request, reply, found.error);
       }
-      return reply.send(viewOf(found.value));
+      return reply.send(workspaceViewOf(found.value));
     },
   );
 };
