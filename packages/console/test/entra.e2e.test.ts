@@ -1,7 +1,7 @@
 import { DEFAULT_POLICY, type Workspace } from "@airlock/core";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectAccessible, launch, screenshot, watchCsp } from "./support/browser.js";
+import { CONTEXT_OPTIONS, expectAccessible, launch, screenshot, watchCsp } from "./support/browser.js";
 import { type OpenIdProvider, startOpenIdProvider } from "./support/openid-provider.js";
 import { type RunningServer, startEntraServer } from "./support/server.js";
 
@@ -67,7 +67,7 @@ afterAll(async () => {
 
 /** A tab of its own that trusts the provider's self-signed certificate (and nothing is shared). */
 const newEntraPage = async (): Promise<Page> =>
-  (await browser.newContext({ ignoreHTTPSErrors: true })).newPage();
+  (await browser.newContext({ ...CONTEXT_OPTIONS, ignoreHTTPSErrors: true })).newPage();
 
 const tokenScopes = () =>
   provider.calls.filter((call) => call.path === "token").map((call) => call.params.scope ?? "");

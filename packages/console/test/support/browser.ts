@@ -8,7 +8,14 @@ import { expect } from "vitest";
 export const CHROMIUM = process.env.AIRLOCK_CHROMIUM ?? "/usr/bin/chromium";
 
 /** A page in a context of its own: nothing (session, storage) is shared between pages. */
-export const newPage = async (browser: Browser): Promise<Page> => (await browser.newContext()).newPage();
+/**
+ * Options of every test's browser context. Reduced motion: Fluent then skips its colour transitions,
+ * so axe judges the colours a control settles on, never a frame halfway between two states.
+ */
+export const CONTEXT_OPTIONS = { reducedMotion: "reduce" } as const;
+
+export const newPage = async (browser: Browser): Promise<Page> =>
+  (await browser.newContext(CONTEXT_OPTIONS)).newPage();
 
 export const launch = (): Promise<Browser> =>
   chromium.launch({
@@ -41,7 +48,9 @@ export const expectAccessible = async (page: Page, what: string): Promise<void> 
     .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
     .map(
       (violation) =>
-        `${violation.id}: ${violation.help} (${violation.nodes.map((n) => n.target.join(" ")).join(", ")})`,
+        `${violation.id}: ${violation.help} (${violation.nodes
+          .map((node) => `${node.target.join(" ")}: ${node.html.slice(0, 200)} ${node.failureSummary ?? ""}`)
+          .join(", ")})`,
     );
   expect(bad, `axe on ${what}`).toEqual([]);
 };
