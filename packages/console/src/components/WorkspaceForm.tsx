@@ -5,7 +5,6 @@ import {
   MessageBar,
   MessageBarBody,
   makeStyles,
-  Title2,
   tokens,
 } from "@fluentui/react-components";
 import { type FormEvent, useState } from "react";
@@ -20,6 +19,7 @@ import {
 import { ProblemError } from "../api/problem";
 import { GatesEditor } from "./GatesEditor";
 import { MembersEditor } from "./MembersEditor";
+import { Section } from "./Section";
 import { messageOf, SettingField } from "./SettingField";
 import { ProblemMessage } from "./States";
 
@@ -99,10 +99,7 @@ export const WorkspaceForm = ({
       noValidate
       aria-label={isNew ? "New workspace" : "Workspace registration"}
     >
-      <section className={styles.section} aria-labelledby="registration-heading">
-        <Title2 as="h2" id="registration-heading">
-          Registration
-        </Title2>
+      <Section title="Registration" className={styles.section}>
         {isNew && (
           <Field
             label="Workspace id"
@@ -123,12 +120,9 @@ export const WorkspaceForm = ({
         >
           <Input value={draft.clientId} onChange={(_, data) => edit({ clientId: data.value })} />
         </Field>
-      </section>
+      </Section>
 
-      <section className={styles.section} aria-labelledby="policy-heading">
-        <Title2 as="h2" id="policy-heading">
-          Airlock policy
-        </Title2>
+      <Section title="Airlock policy" className={styles.section}>
         <div className={styles.policy}>
           {POLICY_FIELDS.map((spec) => (
             <SettingField
@@ -140,25 +134,19 @@ export const WorkspaceForm = ({
             />
           ))}
         </div>
-      </section>
+      </Section>
 
-      <section className={styles.section} aria-labelledby="gates-heading">
-        <Title2 as="h2" id="gates-heading">
-          Gates
-        </Title2>
+      <Section title="Gates" className={styles.section}>
         <GatesEditor gates={draft.gates} messageAt={messageAt} onChange={(gates) => edit({ gates })} />
-      </section>
+      </Section>
 
-      <section className={styles.section} aria-labelledby="members-heading">
-        <Title2 as="h2" id="members-heading">
-          Members
-        </Title2>
+      <Section title="Members" className={styles.section}>
         <MembersEditor
           members={draft.members}
           messageAt={messageAt}
           onChange={(members) => edit({ members })}
         />
-      </section>
+      </Section>
 
       {clientIssues.length > 0 && (
         <MessageBar intent="warning" role="alert">

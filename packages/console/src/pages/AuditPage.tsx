@@ -1,15 +1,5 @@
 import { MAX_AUDIT_PAGE } from "@airlock/core";
-import {
-  Body1,
-  Button,
-  Field,
-  makeStyles,
-  Select,
-  Text,
-  Title1,
-  Title2,
-  tokens,
-} from "@fluentui/react-components";
+import { Body1, Button, Field, makeStyles, Select, Text, Title1, tokens } from "@fluentui/react-components";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, useParams } from "react-router";
@@ -17,13 +7,13 @@ import { requestAuditAudience } from "../admin/audience";
 import { adminWorkspacePath } from "../admin/paths";
 import type { Audience } from "../auth/session";
 import { AuditTable, VerificationResult } from "../components/AuditTrail";
+import { Section } from "../components/Section";
 import { Empty, Loading, ProblemMessage } from "../components/States";
 import { useApi, useSession } from "../session";
 
 const PAGE_SIZES = [10, 25, 50, 100].filter((size) => size <= MAX_AUDIT_PAGE);
 
 const useStyles = makeStyles({
-  section: { marginTop: tokens.spacingVerticalXXL },
   bar: {
     display: "flex",
     alignItems: "flex-end",
@@ -83,10 +73,7 @@ export const AuditPage = () => {
         )}
       </Body1>
 
-      <section className={styles.section} aria-labelledby="verification-heading">
-        <Title2 as="h2" id="verification-heading">
-          Verification
-        </Title2>
+      <Section title="Verification">
         <div className={styles.verify}>
           {verification.isPending ? (
             <Loading label="Verifying the whole trail" />
@@ -101,12 +88,9 @@ export const AuditPage = () => {
             </>
           )}
         </div>
-      </section>
+      </Section>
 
-      <section className={styles.section} aria-labelledby="entries-heading">
-        <Title2 as="h2" id="entries-heading">
-          Entries
-        </Title2>
+      <Section title="Entries">
         <div className={styles.bar}>
           <Field label="Entries per page">
             <Select
@@ -148,7 +132,7 @@ export const AuditPage = () => {
         ) : (
           <AuditTable entries={page.data.entries} />
         )}
-      </section>
+      </Section>
     </>
   );
 };

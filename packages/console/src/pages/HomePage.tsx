@@ -1,8 +1,9 @@
-import { Button, Field, Input, makeStyles, Text, Title1, Title2, tokens } from "@fluentui/react-components";
+import { Button, Field, Input, makeStyles, Text, Title1, tokens } from "@fluentui/react-components";
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { Link, useNavigate } from "react-router";
 import { RequestTable } from "../components/RequestTable";
+import { Section } from "../components/Section";
 import { Empty, Loading, ProblemMessage } from "../components/States";
 import { useApi, useSession } from "../session";
 
@@ -28,7 +29,6 @@ const useStyles = makeStyles({
     border: `1px solid ${tokens.colorNeutralStroke1}`,
     borderRadius: tokens.borderRadiusMedium,
   },
-  section: { marginTop: tokens.spacingVerticalXXL },
 });
 
 /**
@@ -61,10 +61,7 @@ export const HomePage = () => {
   return (
     <>
       <Title1 as="h1">Airlock</Title1>
-      <section aria-labelledby="my-workspaces">
-        <Title2 as="h2" id="my-workspaces">
-          My workspaces
-        </Title2>
+      <Section title="My workspaces">
         {workspaces.isPending ? (
           <Loading label="Loading your workspaces" />
         ) : workspaces.isError ? (
@@ -86,15 +83,14 @@ export const HomePage = () => {
             ))}
           </ul>
         )}
-      </section>
+      </Section>
       <form className={styles.open} onSubmit={open}>
         <Field label="Workspace id">
           <Input value={workspace} onChange={(_, data) => setWorkspace(data.value)} />
         </Field>
         <Button type="submit">Open workspace</Button>
       </form>
-      <section className={styles.section}>
-        <Title2 as="h2">My requests</Title2>
+      <Section title="My requests">
         {mine.isPending ? (
           <Loading label="Loading your requests" />
         ) : mine.isError ? (
@@ -111,7 +107,7 @@ export const HomePage = () => {
             )}
           </>
         )}
-      </section>
+      </Section>
     </>
   );
 };

@@ -1,5 +1,5 @@
 import { mayAttempt, type RequestStatus } from "@airlock/core";
-import { Body1, Button, makeStyles, Text, Title1, Title2, tokens } from "@fluentui/react-components";
+import { Body1, Button, makeStyles, Text, Title1, tokens } from "@fluentui/react-components";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useParams } from "react-router";
 import { requestAuditPath } from "../admin/paths";
@@ -8,6 +8,7 @@ import { Comments } from "../components/Comments";
 import { DraftFiles } from "../components/DraftFiles";
 import { RecordedFiles } from "../components/RecordedFiles";
 import { ReviewPanel } from "../components/ReviewPanel";
+import { Section } from "../components/Section";
 import { Loading, ProblemMessage } from "../components/States";
 import { StatusBadge } from "../components/StatusBadge";
 import { Timeline } from "../components/Timeline";
@@ -25,7 +26,6 @@ const MOVING: ReadonlySet<RequestStatus> = new Set([
 const useStyles = makeStyles({
   heading: { display: "flex", alignItems: "center", gap: tokens.spacingHorizontalM },
   actions: { display: "flex", gap: tokens.spacingHorizontalM, margin: `${tokens.spacingVerticalL} 0` },
-  section: { marginTop: tokens.spacingVerticalXXL },
 });
 
 /** One request: what it is, its files, what the caller may do, its timeline and comments. */
@@ -84,45 +84,33 @@ export const RequestPage = () => {
       </div>
       {command.isError && <ProblemMessage error={command.error} />}
 
-      <section className={styles.section} aria-labelledby="files-heading">
-        <Title2 as="h2" id="files-heading">
-          Files
-        </Title2>
+      <Section title="Files">
         {/* Only the requester holds a link to the draft: withdrawing is theirs alone, as uploading is. */}
         {editable && allowed.includes("withdraw") && (
           <DraftFiles workspace={ws} request={request} onChange={refresh} />
         )}
         {request.status === "approved" && <ApprovedFiles workspace={ws} requestId={id} />}
         <RecordedFiles request={request} />
-      </section>
+      </Section>
 
       {(["vote", "review", "return", "revoke"] as const).some((action) => allowed.includes(action)) && (
-        <section className={styles.section} aria-labelledby="review-heading">
-          <Title2 as="h2" id="review-heading">
-            Review
-          </Title2>
+        <Section title="Review">
           <ReviewPanel workspace={ws} request={request} allowed={allowed} />
-        </section>
+        </Section>
       )}
 
-      <section className={styles.section} aria-labelledby="timeline-heading">
-        <Title2 as="h2" id="timeline-heading">
-          Timeline
-        </Title2>
+      <Section title="Timeline">
         <Timeline request={request} />
-      </section>
+      </Section>
 
-      <section className={styles.section} aria-labelledby="comments-heading">
-        <Title2 as="h2" id="comments-heading">
-          Comments
-        </Title2>
+      <Section title="Comments">
         <Comments
           workspace={ws}
           requestId={id}
           canComment={allowed.includes("comment")}
           turn={request.turn}
         />
-      </section>
+      </Section>
     </>
   );
 };

@@ -7,7 +7,6 @@ import {
   MessageBarBody,
   makeStyles,
   Title1,
-  Title2,
   tokens,
 } from "@fluentui/react-components";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
@@ -16,6 +15,7 @@ import { Link, useLocation, useNavigate, useParams } from "react-router";
 import { requestAuditPath, workspaceAuditPath } from "../admin/paths";
 import { draftOfView, type RegistrationDraft, registrationOf } from "../admin/registration";
 import type { WorkspaceView } from "../api/client";
+import { Section } from "../components/Section";
 import { Loading, ProblemMessage } from "../components/States";
 import { WorkspaceForm } from "../components/WorkspaceForm";
 import { useApi } from "../session";
@@ -42,10 +42,7 @@ const AuditLinks = ({ workspace }: { workspace: string }) => {
     if (id) navigate(requestAuditPath(workspace, id));
   };
   return (
-    <section className={styles.audit} aria-labelledby="audit-heading">
-      <Title2 as="h2" id="audit-heading">
-        Audit
-      </Title2>
+    <Section title="Audit" className={styles.audit}>
       <Link to={workspaceAuditPath(workspace)}>The workspace's own audit trail</Link>
       <form className={styles.open} onSubmit={open}>
         <Field label="Request id">
@@ -53,7 +50,7 @@ const AuditLinks = ({ workspace }: { workspace: string }) => {
         </Field>
         <Button type="submit">Open the request's audit trail</Button>
       </form>
-    </section>
+    </Section>
   );
 };
 
