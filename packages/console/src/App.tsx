@@ -22,7 +22,10 @@ const SignedIn = () => {
 
 /**
  * Each signed-in page is its own chunk, fetched the first time it is shown: the sign-in page, the
- * first one most people see, carries none of them.
+ * first one most people see, carries none of them. The router fetches a page's chunk as soon as it
+ * matches the path, while the rest of the console starts; fetching it only once the page renders
+ * would spare a person sent to sign in the start page's chunk, but made the review page of a
+ * 20-file request ready in 1.0 s rather than 0.45 s.
  */
 const router = createBrowserRouter([
   { path: "/sign-in", element: <SignInPage /> },
