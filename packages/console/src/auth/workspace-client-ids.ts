@@ -1,4 +1,14 @@
-import { createApiClient } from "../api/client";
+/** A workspace as `GET /api/workspaces` lists it: only its clientId matters for sign-in. */
+interface ListedWorkspace {
+  readonly id: string;
+  readonly clientId: string;
+}
+
+const isListed = (value: unknown): value is ListedWorkspace =>
+  typeof value === "object" &&
+  value !== null &&
+  typeof (value as ListedWorkspace).id === "string" &&
+  typeof (value as ListedWorkspace).clientId === "string";
 
 /**
  * The clientId of each workspace (its app registration, the audience of its tokens), from the
@@ -7,11 +17,14 @@ import { createApiClient } from "../api/client";
  * under its own id: the API then answers that workspace's calls with its own problem.
  */
 export const workspaceClientIds = (apiToken: () => Promise<string>) => {
-  // Only the TRE-wide list is asked for here, so every call takes the API's token.
-  const api = createApiClient(() => apiToken());
   let listing: Promise<ReadonlyMap<string, string>> | undefined;
   const list = async (): Promise<ReadonlyMap<string, string>> => {
-    const { workspaces } = await api.myWorkspaces();
+    const response = await fetch("/api/workspaces", {
+      headers: { authorization: `Bearer ${await apiToken()}`, accept: "application/json" },
+    });
+    if (!response.ok) throw new Error(`GET /api/workspaces answered ${response.status}`);
+    const body = (await response.json()) as { workspaces?: unknown };
+    const workspaces = Array.isArray(body.workspaces) ? body.workspaces.filter(isListed) : [];
     return new Map(workspaces.map((workspace) => [workspace.id, workspace.clientId]));
   };
   return async (workspace: string): Promise<string> => {
