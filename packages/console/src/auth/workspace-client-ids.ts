@@ -1,4 +1,7 @@
-/** A workspace as `GET /api/workspaces` lists it: only its clientId matters for sign-in. */
+/**
+ * A workspace as `GET /api/workspaces` lists it: only its clientId matters for sign-in. The list is
+ * read here with fetch rather than the API client, whose token source this module serves.
+ */
 interface ListedWorkspace {
   readonly id: string;
   readonly clientId: string;
