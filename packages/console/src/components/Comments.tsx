@@ -1,4 +1,4 @@
-import type { CommentVisibility } from "@airlock/core";
+import { type CommentVisibility, mayAttempt } from "@airlock/core";
 import {
   Button,
   Field,
@@ -39,8 +39,8 @@ export const Comments = ({
   const key = ["comments", workspace, requestId, turn];
   const comments = useQuery({ queryKey: key, queryFn: () => api.comments(workspace, requestId) });
   const [text, setText] = useState("");
-  // Only reviewers may write for reviewers alone; the API refuses anyone else.
-  const reviewer = useSession().identity?.roles.includes("AirlockManager") === true;
+  // Only those who may review may write for reviewers alone; the API refuses anyone else.
+  const reviewer = mayAttempt("review", useSession().identity?.roles ?? []);
   const [visibility, setVisibility] = useState<CommentVisibility>("everyone");
   const add = useMutation({
     mutationFn: () => api.addComment(workspace, requestId, { text, visibility }),

@@ -1,3 +1,4 @@
+import { mayAttempt } from "@airlock/core";
 import { Button, makeStyles, Text, tokens } from "@fluentui/react-components";
 import type { ReactNode } from "react";
 import { Link as RouterLink } from "react-router";
@@ -32,11 +33,12 @@ export const Layout = ({ children }: { children: ReactNode }) => {
         <RouterLink className={styles.home} to="/">
           Airlock
         </RouterLink>
-        {identity?.roles.includes("AirlockManager") && (
+        {mayAttempt("reviewQueue", identity?.roles ?? []) && (
           <RouterLink className={styles.nav} to="/review">
             Awaiting my review
           </RouterLink>
         )}
+        {/* Registering workspaces is the TRE admins' (the API's workspace routes ask for the role). */}
         {identity?.roles.includes("TREAdmin") && (
           <RouterLink className={styles.nav} to="/admin/workspaces">
             Workspaces
